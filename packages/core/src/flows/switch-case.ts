@@ -1,0 +1,63 @@
+import type { Invocation } from '../invocation.js';
+import { ATTR_SWITCH_CASE } from '../tracing/attributes.js';
+import { type Condition, evaluateCondition, type ResolvedCondition, toCondition } from './condition.js';
+import { type Child, Flow, type FlowChild, type FlowOptions, toFlowChild } from './flow.js';
+
+/**
+ * Runs the case whose key equals `selector(input)` (compared as strings), else `fallback`. The
+ * case taken is recorded as `lazytrace.switch.case` (`default` for the fallback). With no match
+ * and no fallback the call fails with an error naming the value.
+ */
+export class SwitchCase<I = any, O = any> extends Flow<I, O> {
+  private readonly selector: ResolvedCondition;
+  readonly cases: ReadonlyMap<string, FlowChild>;
+  readonly fallback: FlowChild | undefined;
+
+  constructor(
+    selector: Condition<unknown>,
+    cases: Readonly<Record<string, Child>>,
+    fallback?: Child,
+    options?: FlowOptions,
+  ) {
+    super(options);
+    this.selector = toCondition(selector, 'selector', 'switchCase: "selector"');
+    if (cases === null || typeof cases !== 'object' || Array.isArray(cases)) {
+      throw new TypeError('switchCase: "cases" must be a record of runnables keyed by case value');
+    }
+    this.cases = new Map(
+      Object.entries(cases).map(([key, child]) => [key, toFlowChild(child, key, `switchCase: cases.${key}`)]),
+    );
+    this.fallback = fallback === undefined ? undefined : toFlowChild(fallback, 'default', 'switchCase: "fallback"');
+  }
+
+  override get className(): string {
+    return 'SwitchCase';
+  }
+
+  /** @internal */
+  async execute(input: I, context: Invocation): Promise<unknown> {
+    const selected = await evaluateCondition(this.selector, input, context);
+    const key = String(selected);
+    const branch = this.cases.get(key);
+    if (branch !== undefined) {
+      context.setAttributes({ [ATTR_SWITCH_CASE]: key });
+      return this.call(branch, input, input);
+    }
+    if (this.fallback !== undefined) {
+      context.setAttributes({ [ATTR_SWITCH_CASE]: 'default' });
+      return this.call(this.fallback, input, input);
+    }
+    throw new Error(
+      `switchCase "${this.name}": no case for ${JSON.stringify(key)} and no default (cases: ${[...this.cases.keys()].join(', ')})`,
+    );
+  }
+}
+
+export function switchCase<I = any, O = any>(
+  selector: Condition<unknown>,
+  cases: Readonly<Record<string, Child>>,
+  fallback?: Child,
+  options?: FlowOptions,
+): SwitchCase<I, O> {
+  return new SwitchCase<I, O>(selector, cases, fallback, options);
+}

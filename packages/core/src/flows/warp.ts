@@ -1,0 +1,34 @@
+import { typeName, type Invocation } from '../invocation.js';
+import { type Child, checkConcurrency, Flow, type FlowChild, runConcurrently, toFlowChild } from './flow.js';
+import type { ParallelOptions } from './parallel.js';
+
+/** Runs `body` once per element of the input array, concurrently; resolves to the outputs in order. */
+export class Warp<I = any, O = any> extends Flow<I, O> {
+  readonly body: FlowChild;
+  readonly concurrency: number;
+
+  constructor(body: Child, options: ParallelOptions = {}) {
+    super(options);
+    this.body = toFlowChild(body, undefined, 'warp: "body"');
+    this.concurrency = checkConcurrency(options.concurrency, 'warp');
+  }
+
+  override get className(): string {
+    return 'Warp';
+  }
+
+  /** @internal */
+  execute(input: I, _context: Invocation): Promise<unknown[]> {
+    if (!Array.isArray(input)) {
+      throw new TypeError(`warp "${this.name}": input must be an array, got ${typeName(input)}`);
+    }
+    return runConcurrently(
+      input.map((item) => () => this.call(this.body, item, input)),
+      this.concurrency,
+    );
+  }
+}
+
+export function warp<I = any, O = any>(body: Child, options?: ParallelOptions): Warp<I, O> {
+  return new Warp<I, O>(body, options);
+}

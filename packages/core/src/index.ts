@@ -1,0 +1,54 @@
+// Public API of @lazytrace/core. Explicit named exports only.
+import './tracing/provider.js';
+
+export type { ModuleSwitch, ModuleSwitches, ResolvedTraceContext, TraceContext } from './context/trace-context.js';
+export {
+  enterTraceContext,
+  getTraceContext,
+  getTraceDefaults,
+  runWithTraceContext,
+  setTraceDefaults,
+  validateTraceContext,
+} from './context/trace-context.js';
+export { MASK_FAILED, captureContent } from './capture/capture.js';
+export { REDACTED, type SerializeOptions, serializeValue } from './capture/serialize.js';
+export type { Child, Children, FlowChild, FlowOptions } from './flows/flow.js';
+export { Flow } from './flows/flow.js';
+export type { Condition } from './flows/condition.js';
+export { Diverter, diverter } from './flows/diverter.js';
+export { Ifs, ifs } from './flows/ifs.js';
+export { DEFAULT_MAX_ITERATIONS, Loop, LoopLimitError, type LoopOptions, loop } from './flows/loop.js';
+export { Parallel, type ParallelOptions, parallel } from './flows/parallel.js';
+export { Pipeline, pipeline } from './flows/pipeline.js';
+export { SwitchCase, switchCase } from './flows/switch-case.js';
+export { Warp, warp } from './flows/warp.js';
+export type {
+  Hook,
+  HookClass,
+  HookErrorMode,
+  HookFactory,
+  HookOptions,
+  HookPhase,
+  HookProvider,
+  HookRegistration,
+} from './hooks/hook.js';
+export { DEFAULT_HOOK_PRIORITY } from './hooks/hook.js';
+export { type HookFailure, HookPhaseError } from './hooks/hook-phase-error.js';
+export { registerHookProvider } from './hooks/registry.js';
+export type { CallContext, ModelInfo, ModelParameterValue, StreamState, Usage } from './invocation.js';
+export { Invocation } from './invocation.js';
+export { type Logger, setLogger } from './logger.js';
+export { FnRunnable, fn } from './runnables/fn.js';
+export { Module } from './runnables/module.js';
+export { Runnable, type RunnableKind, type RunnableOptions } from './runnables/runnable.js';
+export { traced } from './runnables/traced.js';
+export {
+  DEFAULT_REDACT_KEYS,
+  type MaskFunction,
+  type TracingSettings,
+  configureTracing,
+  getTracingSettings,
+} from './settings.js';
+export * as attributes from './tracing/attributes.js';
+export { TRACER_NAME } from './tracing/tracer.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,50 @@
+import { Lifecycle } from '../hooks/lifecycle.js';
+import { collectHooks, type HookDefinition } from '../hooks/registry.js';
+import { Invocation } from '../invocation.js';
+import { isAsyncIterable } from '../streaming/is-async-iterable.js';
+import { TracedStream } from '../streaming/traced-stream.js';
+
+/** The part of a runnable the lifecycle runner needs; keeps the runner independent of the class. */
+export interface Executable {
+  readonly kind: string;
+  readonly className: string;
+  readonly ownHooks: readonly HookDefinition[];
+  execute(input: unknown, context: Invocation): unknown;
+}
+
+/**
+ * Runs one invocation through its hooks: pre → (around → business code) → post | onError →
+ * finalize. With no hooks (tracing off, nothing registered) it is a plain call.
+ */
+export function runInvocation(runnable: Executable, input: unknown, flowInput: unknown, name: string): Promise<unknown> {
+  const invocation = new Invocation(runnable as never, name, flowInput);
+  const hooks = collectHooks(runnable.ownHooks, invocation);
+  if (hooks.length === 0) {
+    try {
+      return Promise.resolve(runnable.execute(input, invocation));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  return runWithHooks(hooks, invocation, runnable, input);
+}
+
+async function runWithHooks(
+  hooks: readonly HookDefinition[],
+  invocation: Invocation,
+  runnable: Executable,
+  input: unknown,
+): Promise<unknown> {
+  const lifecycle = new Lifecycle(hooks, invocation);
+  lifecycle.start(input);
+  let output: unknown;
+  try {
+    output = await lifecycle.around(() => runnable.execute(input, invocation));
+  } catch (error) {
+    lifecycle.fail(error);
+    throw error;
+  }
+  if (isAsyncIterable(output)) return new TracedStream(output, lifecycle);
+  lifecycle.succeed(output);
+  return output;
+}

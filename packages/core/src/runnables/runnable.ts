@@ -1,0 +1,103 @@
+import type { HookRegistration } from '../hooks/hook.js';
+import { type HookDefinition, sortByPriority, toHookDefinition } from '../hooks/registry.js';
+import type { CallContext, Invocation } from '../invocation.js';
+import { runInvocation } from './run.js';
+
+/** Kinds lazytrace knows; any other string is accepted too. */
+export type RunnableKind =
+  | 'flow'
+  | 'module'
+  | 'llm'
+  | 'retriever'
+  | 'reranker'
+  | 'embedding'
+  | 'tool'
+  | 'agent'
+  | 'guardrail'
+  | 'evaluator'
+  | (string & {});
+
+export interface RunnableOptions {
+  /** Name in the trace. Default: the record key inside a flow, else the class or function name. */
+  readonly name?: string;
+  readonly kind?: RunnableKind;
+}
+
+/**
+ * Anything that runs through the lifecycle: a `Module`, a flow, a wrapped function. `invoke`
+ * always returns a promise; when the business code produced an async iterable (a token stream)
+ * the promise resolves to an async iterable yielding the same chunks.
+ */
+export abstract class Runnable<I = unknown, O = unknown> {
+  kind: RunnableKind;
+  /** Whether `name` was given explicitly (then a flow's record key does not rename it). */
+  readonly hasExplicitName: boolean;
+  private explicitName: string | undefined;
+  private hooks: readonly HookDefinition[] = [];
+
+  constructor(options: RunnableOptions = {}, defaultKind: RunnableKind = 'module') {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
+    }
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+      throw new TypeError(`"name" must be a non-empty string, got ${JSON.stringify(options.name)}`);
+    }
+    if (options.kind !== undefined && (typeof options.kind !== 'string' || options.kind === '')) {
+      throw new TypeError(`"kind" must be a non-empty string, got ${JSON.stringify(options.kind)}`);
+    }
+    this.explicitName = options.name;
+    this.hasExplicitName = options.name !== undefined;
+    this.kind = options.kind ?? defaultKind;
+  }
+
+  get name(): string {
+    return this.explicitName ?? this.defaultName();
+  }
+
+  set name(value: string) {
+    if (typeof value !== 'string' || value === '') {
+      throw new TypeError(`"name" must be a non-empty string, got ${JSON.stringify(value)}`);
+    }
+    this.explicitName = value;
+    (this as { hasExplicitName: boolean }).hasExplicitName = true;
+  }
+
+  /** The class (or flow type) shown as `lazytrace.class`. */
+  get className(): string {
+    return this.constructor.name || 'Runnable';
+  }
+
+  protected defaultName(): string {
+    return this.className;
+  }
+
+  invoke(input: I): Promise<O> {
+    return runInvocation(this, input, input, this.name) as Promise<O>;
+  }
+
+  /**
+   * Adds a hook to every invocation of this runnable. Registering the same hook again is a no-op.
+   * Returns `this` for chaining.
+   */
+  registerHook(hook: HookRegistration): this {
+    const definition = toHookDefinition(hook);
+    if (!this.hooks.includes(definition)) this.hooks = sortByPriority([...this.hooks, definition]);
+    return this;
+  }
+
+  /** @internal Hooks registered on this runnable, sorted by priority. */
+  get ownHooks(): readonly HookDefinition[] {
+    return this.hooks;
+  }
+
+  /**
+   * @internal How flows call their children: with the flow's input as `ctx.input` and the
+   * child's name in this flow (a record key).
+   */
+  run(input: unknown, flowInput: unknown, name: string): Promise<unknown> {
+    return runInvocation(this, input, flowInput, name);
+  }
+
+  /** @internal The business code of this runnable. */
+  abstract execute(input: I, context: Invocation & CallContext<any>): unknown;
+}

@@ -1,0 +1,80 @@
+/**
+ * Span attribute names written by lazytrace. Neutral, backend-independent names; exporters (the
+ * Langfuse one) translate them.
+ */
+export const ATTR_KIND = 'lazytrace.kind';
+export const ATTR_NAME = 'lazytrace.name';
+export const ATTR_CLASS = 'lazytrace.class';
+export const ATTR_INPUT = 'lazytrace.input';
+export const ATTR_OUTPUT = 'lazytrace.output';
+export const ATTR_TRACE_NAME = 'lazytrace.trace.name';
+export const ATTR_TAGS = 'lazytrace.tags';
+export const ATTR_METADATA_PREFIX = 'lazytrace.metadata.';
+/** `true` on the outermost lazytrace span of a request, even when it has a foreign parent span. */
+export const ATTR_ROOT = 'lazytrace.root';
+/** `true` when the request asked to be kept whatever the sample rate (`sampled: true`). */
+export const ATTR_SAMPLED = 'lazytrace.sampled';
+export const ATTR_SESSION_ID = 'session.id';
+export const ATTR_USER_ID = 'user.id';
+export const ATTR_ERROR_TYPE = 'error.type';
+
+export const ATTR_STREAM = 'lazytrace.stream';
+export const ATTR_STREAM_CHUNKS = 'lazytrace.stream.chunks';
+export const ATTR_STREAM_TIME_TO_FIRST_CHUNK_MS = 'lazytrace.stream.time_to_first_chunk_ms';
+export const ATTR_STREAM_CANCELLED = 'lazytrace.stream.cancelled';
+export const ATTR_STREAM_ABANDONED = 'lazytrace.stream.abandoned';
+
+export const ATTR_IFS_BRANCH = 'lazytrace.ifs.branch';
+export const ATTR_SWITCH_CASE = 'lazytrace.switch.case';
+export const ATTR_LOOP_ITERATIONS = 'lazytrace.loop.iterations';
+export const ATTR_PARALLEL_BRANCHES = 'lazytrace.parallel.branches';
+
+/** Number of documents a retriever or reranker returned (when its output is an array). */
+export const ATTR_DOCUMENT_COUNT = 'lazytrace.documents.count';
+
+/**
+ * OpenTelemetry GenAI semantic conventions (still "development"). Copied here rather than
+ * importing `@opentelemetry/semantic-conventions/incubating`, as the OTel docs advise for
+ * libraries and because the core depends on `@opentelemetry/api` only; a test checks each name
+ * against the package's constants.
+ */
+export const GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
+export const GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
+export const GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
+export const GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+export const GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+export const GEN_AI_REQUEST_MAX_TOKENS = 'gen_ai.request.max_tokens';
+export const GEN_AI_REQUEST_TEMPERATURE = 'gen_ai.request.temperature';
+export const GEN_AI_REQUEST_TOP_P = 'gen_ai.request.top_p';
+export const GEN_AI_REQUEST_TOP_K = 'gen_ai.request.top_k';
+export const GEN_AI_REQUEST_FREQUENCY_PENALTY = 'gen_ai.request.frequency_penalty';
+export const GEN_AI_REQUEST_PRESENCE_PENALTY = 'gen_ai.request.presence_penalty';
+export const GEN_AI_REQUEST_SEED = 'gen_ai.request.seed';
+export const GEN_AI_REQUEST_STOP_SEQUENCES = 'gen_ai.request.stop_sequences';
+export const GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+export const GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id';
+export const GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
+export const GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream';
+/** Seconds from the request to the first streamed chunk. */
+export const GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = 'gen_ai.response.time_to_first_chunk';
+export const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
+export const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = 'gen_ai.usage.cache_creation.input_tokens';
+export const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
+/** Content attributes (only with content capture on). */
+export const GEN_AI_RETRIEVAL_QUERY_TEXT = 'gen_ai.retrieval.query.text';
+export const GEN_AI_TOOL_CALL_ARGUMENTS = 'gen_ai.tool.call.arguments';
+export const GEN_AI_TOOL_CALL_RESULT = 'gen_ai.tool.call.result';
+
+/** `gen_ai.operation.name` values. */
+export const GEN_AI_OPERATION_CHAT = 'chat';
+export const GEN_AI_OPERATION_EMBEDDINGS = 'embeddings';
+export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool';
+export const GEN_AI_OPERATION_INVOKE_AGENT = 'invoke_agent';
+export const GEN_AI_OPERATION_RETRIEVAL = 'retrieval';
+
+/** Lazytrace-specific: the total token count and finer usage details (JSON object text). */
+export const ATTR_USAGE_TOTAL_TOKENS = 'lazytrace.usage.total_tokens';
+export const ATTR_USAGE_DETAILS = 'lazytrace.usage.details';
+/** Model parameters that have no GenAI attribute, as JSON object text. */
+export const ATTR_MODEL_PARAMETERS = 'lazytrace.model.parameters';

@@ -1,0 +1,42 @@
+import type { ModuleSwitch, ModuleSwitches, ResolvedTraceContext } from '../context/trace-context.js';
+
+/** `off`: no span; `trace`: a span without inputs/outputs; `content`: a span with them. */
+export type Decision = 'off' | 'trace' | 'content';
+
+interface Target {
+  readonly name: string;
+  readonly className: string;
+  readonly kind: string;
+}
+
+/**
+ * Whether a call is traced, and with content, under the effective trace context: the request's
+ * switches, then per-module switches (kind, then class, then name, the more specific winning).
+ */
+export function decide(context: ResolvedTraceContext, target: Target): Decision {
+  if (!context.enabled || context.sampled === false) return 'off';
+  let enabled = true;
+  let capture = context.captureContent;
+  const modules: ModuleSwitches = context.modules;
+  if (modules.byKind !== undefined || modules.byClass !== undefined || modules.byName !== undefined) {
+    for (const sw of [
+      lookup(modules.byKind, target.kind),
+      lookup(modules.byClass, target.className),
+      lookup(modules.byName, target.name),
+    ]) {
+      if (sw === undefined) continue;
+      if (typeof sw === 'boolean') {
+        enabled = sw;
+      } else {
+        if (sw.enabled !== undefined) enabled = sw.enabled;
+        if (sw.captureContent !== undefined) capture = sw.captureContent;
+      }
+    }
+  }
+  if (!enabled) return 'off';
+  return capture ? 'content' : 'trace';
+}
+
+function lookup(table: Readonly<Record<string, ModuleSwitch>> | undefined, key: string): ModuleSwitch | undefined {
+  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -1,0 +1,40 @@
+import { getTraceContext } from '../context/trace-context.js';
+import type { HookFactory, HookRegistration } from '../hooks/hook.js';
+import { sharedSingleton } from '../global-state.js';
+import { registerHookProvider } from '../hooks/registry.js';
+import type { Invocation } from '../invocation.js';
+import { decide } from './decision.js';
+import { TracingHook } from './tracing-hook.js';
+
+/**
+ * Priority 0: the span opens before every user hook (default priority 100) runs `pre` and closes
+ * after every user hook's `finalize`. `'warn'`: tracing is never the reason a call fails.
+ */
+const withContent: HookFactory = {
+  name: 'lazytrace.tracing',
+  priority: 0,
+  errorMode: 'warn',
+  create: (invocation) => new TracingHook(invocation, true),
+};
+
+const withoutContent: HookFactory = { ...withContent, create: (invocation) => new TracingHook(invocation, false) };
+
+const WITH_CONTENT: readonly HookRegistration[] = [withContent];
+const WITHOUT_CONTENT: readonly HookRegistration[] = [withoutContent];
+const NONE: readonly HookRegistration[] = [];
+
+/** Consulted on every invocation, so switching tracing off after a pipeline was built works. */
+export function tracingHookProvider(invocation: Invocation): readonly HookRegistration[] {
+  switch (decide(getTraceContext(), invocation)) {
+    case 'off':
+      return NONE;
+    case 'trace':
+      return WITHOUT_CONTENT;
+    case 'content':
+      return WITH_CONTENT;
+  }
+}
+
+// Once per process: when both the ESM and the CJS build are loaded, only the first registers,
+// so a call never gets two tracing spans.
+sharedSingleton('tracing-provider', () => registerHookProvider(tracingHookProvider));

@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources; test/dist/ checks the built packages separately.
+    alias: {
+      '@lazytrace/core': src('core'),
+      '@lazytrace/config': src('config'),
+      '@lazytrace/langfuse': src('langfuse'),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+    testTimeout: 30_000,
+    pool: 'forks',
+  },
+});
