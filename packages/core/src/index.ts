@@ -1,7 +1,14 @@
 // Public API of @lazytrace/core. Explicit named exports only.
 import './tracing/provider.js';
 
-export type { ModuleSwitch, ModuleSwitches, ResolvedTraceContext, TraceContext } from './context/trace-context.js';
+export { captureContent, MASK_FAILED } from './capture/capture.js';
+export { REDACTED, type SerializeOptions, serializeValue } from './capture/serialize.js';
+export type {
+  ModuleSwitch,
+  ModuleSwitches,
+  ResolvedTraceContext,
+  TraceContext,
+} from './context/trace-context.js';
 export {
   enterTraceContext,
   getTraceContext,
@@ -10,12 +17,10 @@ export {
   setTraceDefaults,
   validateTraceContext,
 } from './context/trace-context.js';
-export { MASK_FAILED, captureContent } from './capture/capture.js';
-export { REDACTED, type SerializeOptions, serializeValue } from './capture/serialize.js';
-export type { Child, Children, FlowChild, FlowOptions } from './flows/flow.js';
-export { Flow } from './flows/flow.js';
 export type { Condition } from './flows/condition.js';
 export { Diverter, diverter } from './flows/diverter.js';
+export type { Child, Children, FlowChild, FlowOptions } from './flows/flow.js';
+export { Flow } from './flows/flow.js';
 export { Ifs, ifs } from './flows/ifs.js';
 export { DEFAULT_MAX_ITERATIONS, Loop, LoopLimitError, type LoopOptions, loop } from './flows/loop.js';
 export { Parallel, type ParallelOptions, parallel } from './flows/parallel.js';
@@ -43,11 +48,11 @@ export { Module } from './runnables/module.js';
 export { Runnable, type RunnableKind, type RunnableOptions } from './runnables/runnable.js';
 export { traced } from './runnables/traced.js';
 export {
+  configureTracing,
   DEFAULT_REDACT_KEYS,
+  getTracingSettings,
   type MaskFunction,
   type TracingSettings,
-  configureTracing,
-  getTracingSettings,
 } from './settings.js';
 export * as attributes from './tracing/attributes.js';
 export { TRACER_NAME } from './tracing/tracer.js';

@@ -1,4 +1,4 @@
-import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { Runnable } from './runnables/runnable.js';
 
 /** Token usage of one LLM or embedding call. */
@@ -82,7 +82,9 @@ export class Invocation implements CallContext {
       return;
     }
     if (model === null || typeof model !== 'object') {
-      throw new TypeError(`setModel: "model" must be a string or { request, response, provider }, got ${typeName(model)}`);
+      throw new TypeError(
+        `setModel: "model" must be a string or { request, response, provider }, got ${typeName(model)}`,
+      );
     }
     for (const key of ['request', 'response', 'provider'] as const) {
       const value = model[key];
@@ -102,7 +104,9 @@ export class Invocation implements CallContext {
     }
     if (usage.details !== undefined) {
       if (usage.details === null || typeof usage.details !== 'object') {
-        throw new TypeError(`setUsage: "details" must be an object of numbers, got ${typeName(usage.details)}`);
+        throw new TypeError(
+          `setUsage: "details" must be an object of numbers, got ${typeName(usage.details)}`,
+        );
       }
       for (const [key, value] of Object.entries(usage.details)) checkCount(value, `details.${key}`);
     }
@@ -115,7 +119,9 @@ export class Invocation implements CallContext {
     }
     for (const [key, value] of Object.entries(parameters)) {
       if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-        throw new TypeError(`setModelParameters: "${key}" must be a string, number or boolean, got ${typeName(value)}`);
+        throw new TypeError(
+          `setModelParameters: "${key}" must be a string, number or boolean, got ${typeName(value)}`,
+        );
       }
     }
     this.modelParameters = { ...this.modelParameters, ...parameters };
@@ -147,7 +153,9 @@ function isAttributeValue(value: unknown): value is AttributeValue {
   const t = typeof value;
   if (t === 'string' || t === 'number' || t === 'boolean' || value === undefined) return true;
   if (!Array.isArray(value)) return false;
-  return value.every((v) => v === null || v === undefined || ['string', 'number', 'boolean'].includes(typeof v));
+  return value.every(
+    (v) => v === null || v === undefined || ['string', 'number', 'boolean'].includes(typeof v),
+  );
 }
 
 export function typeName(value: unknown): string {

@@ -2,7 +2,10 @@ import type { TracerProvider } from '@opentelemetry/api';
 import { sharedSingleton } from './global-state.js';
 
 /** A user function that may rewrite any captured value before it is serialized. */
-export type MaskFunction = (value: unknown, info: { readonly name: string; readonly field: 'input' | 'output' }) => unknown;
+export type MaskFunction = (
+  value: unknown,
+  info: { readonly name: string; readonly field: 'input' | 'output' },
+) => unknown;
 
 export interface TracingSettings {
   /** Where spans are created. Default: the global tracer provider (`trace.getTracerProvider()`). */
@@ -67,14 +70,20 @@ export function settingsVersion(): number {
  * redaction, masking, the stream idle timeout). Unset fields keep their current value; `null`
  * restores a field's default.
  */
-export function configureTracing(patch: { readonly [K in keyof TracingSettings]?: TracingSettings[K] | null }): void {
+export function configureTracing(
+  patch: { readonly [K in keyof TracingSettings]?: TracingSettings[K] | null },
+): void {
   if (patch === null || typeof patch !== 'object') {
-    throw new TypeError(`configureTracing: expected an object, got ${patch === null ? 'null' : typeof patch}`);
+    throw new TypeError(
+      `configureTracing: expected an object, got ${patch === null ? 'null' : typeof patch}`,
+    );
   }
   const next: Record<string, unknown> = { ...holder.settings };
   for (const [key, value] of Object.entries(patch)) {
     if (!(key in DEFAULTS)) {
-      throw new TypeError(`configureTracing: unknown setting "${key}" (known: ${Object.keys(DEFAULTS).join(', ')})`);
+      throw new TypeError(
+        `configureTracing: unknown setting "${key}" (known: ${Object.keys(DEFAULTS).join(', ')})`,
+      );
     }
     if (value === undefined) continue;
     if (value === null) {
@@ -106,7 +115,9 @@ function validate(key: keyof TracingSettings, value: unknown): void {
       return;
     case 'streamIdleTimeoutMs':
       if (typeof value !== 'number' || !(value > 0)) {
-        throw new TypeError(`configureTracing: "streamIdleTimeoutMs" must be a number > 0, got ${String(value)}`);
+        throw new TypeError(
+          `configureTracing: "streamIdleTimeoutMs" must be a number > 0, got ${String(value)}`,
+        );
       }
       return;
     case 'redactKeys':

@@ -15,7 +15,10 @@ function normalize(key: string): string {
 export function keyMatcher(keys: readonly (string | RegExp)[]): KeyMatcher {
   let matcher = cache.get(keys);
   if (matcher !== undefined) return matcher;
-  const suffixes = keys.filter((k): k is string => typeof k === 'string').map(normalize).filter((k) => k !== '');
+  const suffixes = keys
+    .filter((k): k is string => typeof k === 'string')
+    .map(normalize)
+    .filter((k) => k !== '');
   const patterns = keys.filter((k): k is RegExp => k instanceof RegExp);
   const memo = new Map<string, boolean>();
   matcher = (key: string) => {

@@ -100,7 +100,9 @@ class Walker {
 
   private writeString(value: string, limit: number): void {
     let kept = Math.min(value.length, limit, Math.max(0, this.remaining - 2));
-    let text = JSON.stringify(kept < value.length ? `${value.slice(0, kept)}…[truncated ${value.length - kept} chars]` : value);
+    let text = JSON.stringify(
+      kept < value.length ? `${value.slice(0, kept)}…[truncated ${value.length - kept} chars]` : value,
+    );
     // Escapes (\n, \u0000 …) can make the text longer than the kept characters: cut further.
     while (text.length > this.remaining + RESERVE / 2 && kept > 0) {
       kept = Math.floor(kept / 2);
@@ -243,7 +245,12 @@ class Walker {
     );
   }
 
-  private writeMembers(keys: readonly string[], valueAt: (i: number) => unknown, more: boolean, depth: number): void {
+  private writeMembers(
+    keys: readonly string[],
+    valueAt: (i: number) => unknown,
+    more: boolean,
+    depth: number,
+  ): void {
     this.emit('{');
     let first = true;
     for (let i = 0; i < keys.length || more; i++) {
@@ -298,7 +305,10 @@ function classify(obj: object): Shape {
   if (ArrayBuffer.isView(obj)) {
     return { kind: 'note', text: `[${constructorName(obj) ?? 'TypedArray'} ${obj.byteLength} bytes]` };
   }
-  if (obj instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && obj instanceof SharedArrayBuffer)) {
+  if (
+    obj instanceof ArrayBuffer ||
+    (typeof SharedArrayBuffer !== 'undefined' && obj instanceof SharedArrayBuffer)
+  ) {
     return { kind: 'note', text: `[${constructorName(obj) ?? 'ArrayBuffer'} ${obj.byteLength} bytes]` };
   }
   if (obj instanceof Map) return MAP;
@@ -313,7 +323,8 @@ function classify(obj: object): Shape {
   }
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return { kind: 'replace', value: toJSON.call(obj) };
-  if (isAsyncIterable(obj)) return { kind: 'note', text: `[AsyncIterable ${constructorName(obj) ?? ''}]`.replace(' ]', ']') };
+  if (isAsyncIterable(obj))
+    return { kind: 'note', text: `[AsyncIterable ${constructorName(obj) ?? ''}]`.replace(' ]', ']') };
   if (typeof (obj as { next?: unknown }).next === 'function' && Symbol.iterator in obj) {
     // Iterating a generator would consume it: show that it is one, never its values.
     return { kind: 'note', text: `[Iterator ${constructorName(obj) ?? ''}]`.replace(' ]', ']') };

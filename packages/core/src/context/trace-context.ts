@@ -79,7 +79,10 @@ interface StoreState {
   /** Bumped when the defaults change; scopes merged over older defaults are re-merged lazily. */
   version: number;
   /** Scope patches, remembered so a scope can be re-merged over new defaults. */
-  readonly patches: WeakMap<ResolvedTraceContext, { parent: ResolvedTraceContext | undefined; patch: TraceContext }>;
+  readonly patches: WeakMap<
+    ResolvedTraceContext,
+    { parent: ResolvedTraceContext | undefined; patch: TraceContext }
+  >;
   readonly resolved: WeakMap<ResolvedTraceContext, { version: number; value: ResolvedTraceContext }>;
 }
 
@@ -128,10 +131,12 @@ export function validateTraceContext(config: unknown, fnName = 'setTrace'): Trac
         out[key] = Object.freeze([...new Set(value as string[])]);
         break;
       case 'metadata':
-        out[key] = Object.freeze(validateRecord(fnName, key, value, (v, path) => {
-          if (typeof v !== 'string') throw fieldError(fnName, path, 'a string', v);
-          return v;
-        }));
+        out[key] = Object.freeze(
+          validateRecord(fnName, key, value, (v, path) => {
+            if (typeof v !== 'string') throw fieldError(fnName, path, 'a string', v);
+            return v;
+          }),
+        );
         break;
       case 'modules':
         out[key] = validateModules(fnName, value);
@@ -206,7 +211,8 @@ function merge(base: ResolvedTraceContext, patch: TraceContext): ResolvedTraceCo
         : Object.freeze([...new Set([...base.tags, ...patch.tags])]),
     captureContent: patch.captureContent ?? base.captureContent,
     traceName: patch.traceName ?? base.traceName,
-    metadata: patch.metadata === undefined ? base.metadata : Object.freeze({ ...base.metadata, ...patch.metadata }),
+    metadata:
+      patch.metadata === undefined ? base.metadata : Object.freeze({ ...base.metadata, ...patch.metadata }),
     sampled: patch.sampled ?? base.sampled,
     modules:
       modules === undefined
@@ -238,7 +244,9 @@ function refresh(scope: ResolvedTraceContext): ResolvedTraceContext {
   if (cached !== undefined && cached.version === state.version) return cached.value;
   const origin = state.patches.get(scope);
   const value =
-    origin === undefined ? scope : merge(origin.parent ? refresh(origin.parent) : state.defaults, origin.patch);
+    origin === undefined
+      ? scope
+      : merge(origin.parent ? refresh(origin.parent) : state.defaults, origin.patch);
   state.resolved.set(scope, { version: state.version, value });
   return value;
 }
@@ -267,7 +275,8 @@ export function enterTraceContext(config: TraceContext): void {
 
 /** Runs `fn` in a child scope with `config` applied over the current configuration. */
 export function runWithTraceContext<R>(config: TraceContext, fn: () => R): R {
-  if (typeof fn !== 'function') throw new TypeError(`withTrace: "fn" must be a function, got ${typeName(fn)}`);
+  if (typeof fn !== 'function')
+    throw new TypeError(`withTrace: "fn" must be a function, got ${typeName(fn)}`);
   return state.storage.run(deriveScope(validateTraceContext(config, 'withTrace')), fn);
 }
 

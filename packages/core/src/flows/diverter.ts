@@ -1,4 +1,4 @@
-import { typeName, type Invocation } from '../invocation.js';
+import { type Invocation, typeName } from '../invocation.js';
 import {
   type Children,
   checkConcurrency,
@@ -45,7 +45,9 @@ export class Diverter<I = any, O = any> extends Flow<I, O> {
     const count = this.branches.length;
     if (Array.isArray(input)) {
       if (input.length !== count) {
-        throw new TypeError(`diverter "${this.name}": input must have ${count} elements (one per branch), got ${input.length}`);
+        throw new TypeError(
+          `diverter "${this.name}": input must have ${count} elements (one per branch), got ${input.length}`,
+        );
       }
       return input;
     }
@@ -53,7 +55,9 @@ export class Diverter<I = any, O = any> extends Flow<I, O> {
       const record = input as Record<string, unknown>;
       const missing = this.branches.filter((b) => !(b.key! in record)).map((b) => b.key);
       if (missing.length > 0) {
-        throw new TypeError(`diverter "${this.name}": input is missing the key(s) ${missing.map((k) => `"${k}"`).join(', ')}`);
+        throw new TypeError(
+          `diverter "${this.name}": input is missing the key(s) ${missing.map((k) => `"${k}"`).join(', ')}`,
+        );
       }
       return this.branches.map((b) => record[b.key!]);
     }

@@ -25,7 +25,9 @@ export interface FlowChild {
 export abstract class Flow<I = unknown, O = unknown> extends Runnable<I, O> {
   constructor(options: FlowOptions = {}) {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`flow options must be an object, got ${options === null ? 'null' : typeof options}`);
+      throw new TypeError(
+        `flow options must be an object, got ${options === null ? 'null' : typeof options}`,
+      );
     }
     super({ name: options.name }, 'flow');
   }
@@ -61,9 +63,15 @@ export function toFlowChild(child: unknown, key: string | undefined, where: stri
 }
 
 /** Normalizes array or record children. Record keys name the children. */
-export function toFlowChildren(children: Children, flowType: string, field = 'children'): readonly FlowChild[] {
+export function toFlowChildren(
+  children: Children,
+  flowType: string,
+  field = 'children',
+): readonly FlowChild[] {
   if (Array.isArray(children)) {
-    return Object.freeze(children.map((child, i) => toFlowChild(child, undefined, `${flowType}: ${field}[${i}]`)));
+    return Object.freeze(
+      children.map((child, i) => toFlowChild(child, undefined, `${flowType}: ${field}[${i}]`)),
+    );
   }
   if (children !== null && typeof children === 'object') {
     return Object.freeze(
@@ -82,7 +90,11 @@ export function isRecordChildren(children: Children): children is Readonly<Recor
 /** Checks a concurrency option: a positive integer or Infinity. */
 export function checkConcurrency(value: unknown, flowType: string): number {
   if (value === undefined) return Number.POSITIVE_INFINITY;
-  if (typeof value !== 'number' || !(value >= 1) || (!Number.isInteger(value) && value !== Number.POSITIVE_INFINITY)) {
+  if (
+    typeof value !== 'number' ||
+    !(value >= 1) ||
+    (!Number.isInteger(value) && value !== Number.POSITIVE_INFINITY)
+  ) {
     throw new TypeError(`${flowType}: "concurrency" must be an integer >= 1, got ${String(value)}`);
   }
   return value;
@@ -92,7 +104,10 @@ export function checkConcurrency(value: unknown, flowType: string): number {
  * Runs tasks with at most `limit` at once. On a failure no new task starts, the running ones are
  * awaited (so no child outlives its flow), and the first error — the same instance — is thrown.
  */
-export async function runConcurrently(tasks: readonly (() => Promise<unknown>)[], limit: number): Promise<unknown[]> {
+export async function runConcurrently(
+  tasks: readonly (() => Promise<unknown>)[],
+  limit: number,
+): Promise<unknown[]> {
   const results = new Array<unknown>(tasks.length);
   let next = 0;
   let failed = false;
@@ -118,7 +133,11 @@ export async function runConcurrently(tasks: readonly (() => Promise<unknown>)[]
 }
 
 /** Shapes results like the children: an array for array children, a record for record children. */
-export function shapeResults(children: readonly FlowChild[], results: readonly unknown[], asRecord: boolean): unknown {
+export function shapeResults(
+  children: readonly FlowChild[],
+  results: readonly unknown[],
+  asRecord: boolean,
+): unknown {
   if (!asRecord) return results;
   const out: Record<string, unknown> = {};
   children.forEach((child, i) => {

@@ -1,6 +1,14 @@
 import type { Invocation } from '../invocation.js';
 import { ATTR_LOOP_ITERATIONS } from '../tracing/attributes.js';
-import { type Child, type Children, Flow, type FlowChild, type FlowOptions, toFlowChild, toFlowChildren } from './flow.js';
+import {
+  type Child,
+  type Children,
+  Flow,
+  type FlowChild,
+  type FlowOptions,
+  toFlowChild,
+  toFlowChildren,
+} from './flow.js';
 
 export interface LoopOptions extends FlowOptions {
   /** Run exactly this many iterations (fewer if `until` says stop first). */

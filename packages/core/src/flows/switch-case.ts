@@ -27,7 +27,8 @@ export class SwitchCase<I = any, O = any> extends Flow<I, O> {
     this.cases = new Map(
       Object.entries(cases).map(([key, child]) => [key, toFlowChild(child, key, `switchCase: cases.${key}`)]),
     );
-    this.fallback = fallback === undefined ? undefined : toFlowChild(fallback, 'default', 'switchCase: "fallback"');
+    this.fallback =
+      fallback === undefined ? undefined : toFlowChild(fallback, 'default', 'switchCase: "fallback"');
   }
 
   override get className(): string {

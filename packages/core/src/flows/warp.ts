@@ -1,4 +1,4 @@
-import { typeName, type Invocation } from '../invocation.js';
+import { type Invocation, typeName } from '../invocation.js';
 import { type Child, checkConcurrency, Flow, type FlowChild, runConcurrently, toFlowChild } from './flow.js';
 import type { ParallelOptions } from './parallel.js';
 

@@ -66,7 +66,8 @@ describe('hook phase × error mode × business outcome', () => {
             (e: unknown) => ({ ok: false as const, e }),
           );
 
-          const strictFailure = mode === 'strict' && (phase === 'pre' || (phase === 'post' && outcome === 'success'));
+          const strictFailure =
+            mode === 'strict' && (phase === 'pre' || (phase === 'post' && outcome === 'success'));
           if (strictFailure) {
             expect(settled.ok).toBe(false);
             const error = (settled as { e: unknown }).e as HookPhaseError;
@@ -178,7 +179,9 @@ describe('ordering and registration', () => {
         pre++;
       }
     }
-    const runnable = fn((x: number) => x).registerHook(Counting).registerHook(Counting);
+    const runnable = fn((x: number) => x)
+      .registerHook(Counting)
+      .registerHook(Counting);
     await runnable.invoke(1);
     expect(pre).toBe(1);
   });
@@ -187,7 +190,9 @@ describe('ordering and registration', () => {
     const seen: string[] = [];
     const runnable = fn((x: number) => x * 2, { name: 'double', kind: 'tool' }).registerHook({
       name: 'factory',
-      create: (invocation: Invocation) => ({ post: (out) => seen.push(`${invocation.name}/${invocation.kind}=${out}`) }),
+      create: (invocation: Invocation) => ({
+        post: (out) => seen.push(`${invocation.name}/${invocation.kind}=${out}`),
+      }),
     });
     expect(await runnable.invoke(21)).toBe(42);
     expect(seen).toEqual(['double/tool=42']);
@@ -210,7 +215,9 @@ describe('ordering and registration', () => {
         },
       }),
     });
-    const runnable = fn(() => 'never').registerHook(make('a')).registerHook(make('b'));
+    const runnable = fn(() => 'never')
+      .registerHook(make('a'))
+      .registerHook(make('b'));
     const error = (await runnable.invoke(undefined).catch((e: unknown) => e)) as HookPhaseError;
     expect(error).toBeInstanceOf(HookPhaseError);
     expect(error.failures.map((f) => f.hook)).toEqual(['a', 'b']);
@@ -289,7 +296,11 @@ describe('ordering and registration', () => {
         throw new Error('cannot construct');
       }
     }
-    expect(await fn((x: number) => x + 1).registerHook(Broken).invoke(1)).toBe(2);
+    expect(
+      await fn((x: number) => x + 1)
+        .registerHook(Broken)
+        .invoke(1),
+    ).toBe(2);
     expect(warnings.join()).toContain('cannot construct');
   });
 });

@@ -120,7 +120,9 @@ export class Lifecycle {
 /** A hook method is typed `void`, but an async one must not leave an unhandled rejection behind. */
 function settle(result: unknown, definition: HookDefinition, phase: HookPhase): void {
   if (result !== undefined && typeof (result as PromiseLike<unknown>)?.then === 'function') {
-    (result as PromiseLike<unknown>).then(undefined, (error: unknown) => logHookFailure(definition, phase, error));
+    (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
+      logHookFailure(definition, phase, error),
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { sharedSingleton } from '../global-state.js';
 import type { Invocation } from '../invocation.js';
-import { logWarning, describeError } from '../logger.js';
+import { describeError, logWarning } from '../logger.js';
 import {
   DEFAULT_HOOK_PRIORITY,
   type Hook,
@@ -45,13 +45,19 @@ function normalize(registration: HookRegistration): HookDefinition {
       (inv) => new ctor(inv),
     );
   }
-  if (registration !== null && typeof registration === 'object' && typeof registration.create === 'function') {
+  if (
+    registration !== null &&
+    typeof registration === 'object' &&
+    typeof registration.create === 'function'
+  ) {
     const factory: HookFactory = registration;
     return makeDefinition(factory.name ?? 'anonymous hook', factory.priority, factory.errorMode, (inv) =>
       factory.create(inv),
     );
   }
-  throw new TypeError('registerHook: "hook" must be a hook class or an object with a create(invocation) method');
+  throw new TypeError(
+    'registerHook: "hook" must be a hook class or an object with a create(invocation) method',
+  );
 }
 
 function makeDefinition(
@@ -61,10 +67,14 @@ function makeDefinition(
   create: (invocation: Invocation) => Hook,
 ): HookDefinition {
   if (priority !== undefined && (typeof priority !== 'number' || Number.isNaN(priority))) {
-    throw new TypeError(`registerHook: "priority" of hook "${name}" must be a number, got ${String(priority)}`);
+    throw new TypeError(
+      `registerHook: "priority" of hook "${name}" must be a number, got ${String(priority)}`,
+    );
   }
   if (errorMode !== undefined && errorMode !== 'warn' && errorMode !== 'strict') {
-    throw new TypeError(`registerHook: "errorMode" of hook "${name}" must be 'warn' or 'strict', got ${String(errorMode)}`);
+    throw new TypeError(
+      `registerHook: "errorMode" of hook "${name}" must be 'warn' or 'strict', got ${String(errorMode)}`,
+    );
   }
   return {
     name,
@@ -95,7 +105,10 @@ export function registerHookProvider(provider: HookProvider): () => void {
 const NO_HOOKS: readonly HookDefinition[] = Object.freeze([]);
 
 /** The hooks of one invocation, sorted by priority (stable for equal priorities). */
-export function collectHooks(own: readonly HookDefinition[], invocation: Invocation): readonly HookDefinition[] {
+export function collectHooks(
+  own: readonly HookDefinition[],
+  invocation: Invocation,
+): readonly HookDefinition[] {
   const providers = state.providers;
   let result: HookDefinition[] | undefined;
   for (let i = 0; i < providers.length; i++) {

@@ -16,7 +16,12 @@ export interface Executable {
  * Runs one invocation through its hooks: pre → (around → business code) → post | onError →
  * finalize. With no hooks (tracing off, nothing registered) it is a plain call.
  */
-export function runInvocation(runnable: Executable, input: unknown, flowInput: unknown, name: string): Promise<unknown> {
+export function runInvocation(
+  runnable: Executable,
+  input: unknown,
+  flowInput: unknown,
+  name: string,
+): Promise<unknown> {
   const invocation = new Invocation(runnable as never, name, flowInput);
   const hooks = collectHooks(runnable.ownHooks, invocation);
   if (hooks.length === 0) {

@@ -60,12 +60,18 @@ type AsyncMethod<This, Args extends unknown[], R> = (this: This, ...args: Args) 
  * ```
  */
 export function traced(options: RunnableOptions = {}) {
-  return <This extends object, Args extends unknown[], R extends PromiseLike<unknown> | AsyncIterable<unknown>>(
+  return <
+    This extends object,
+    Args extends unknown[],
+    R extends PromiseLike<unknown> | AsyncIterable<unknown>,
+  >(
     method: AsyncMethod<This, Args, R>,
     context: ClassMethodDecoratorContext<This, AsyncMethod<This, Args, R>>,
   ): AsyncMethod<This, Args, R> => {
     if (context.kind !== 'method') {
-      throw new TypeError(`@traced can decorate methods only, not a ${String((context as { kind: string }).kind)}`);
+      throw new TypeError(
+        `@traced can decorate methods only, not a ${String((context as { kind: string }).kind)}`,
+      );
     }
     const methodName = String(context.name);
     const isGenerator = Object.prototype.toString.call(method) === '[object AsyncGeneratorFunction]';
@@ -90,7 +96,8 @@ function deferredIterable(promise: Promise<unknown>): AsyncIterableIterator<unkn
   const get = async (): Promise<AsyncIterator<unknown>> => {
     if (iterator === undefined) {
       const stream = await promise;
-      if (!isAsyncIterable(stream)) throw new TypeError('@traced: the generator method did not return an async iterable');
+      if (!isAsyncIterable(stream))
+        throw new TypeError('@traced: the generator method did not return an async iterable');
       iterator = stream[Symbol.asyncIterator]();
     }
     return iterator;

@@ -37,6 +37,9 @@ export function decide(context: ResolvedTraceContext, target: Target): Decision 
   return capture ? 'content' : 'trace';
 }
 
-function lookup(table: Readonly<Record<string, ModuleSwitch>> | undefined, key: string): ModuleSwitch | undefined {
+function lookup(
+  table: Readonly<Record<string, ModuleSwitch>> | undefined,
+  key: string,
+): ModuleSwitch | undefined {
   return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
 }

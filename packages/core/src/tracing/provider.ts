@@ -1,6 +1,6 @@
 import { getTraceContext } from '../context/trace-context.js';
-import type { HookFactory, HookRegistration } from '../hooks/hook.js';
 import { sharedSingleton } from '../global-state.js';
+import type { HookFactory, HookRegistration } from '../hooks/hook.js';
 import { registerHookProvider } from '../hooks/registry.js';
 import type { Invocation } from '../invocation.js';
 import { decide } from './decision.js';
@@ -17,7 +17,10 @@ const withContent: HookFactory = {
   create: (invocation) => new TracingHook(invocation, true),
 };
 
-const withoutContent: HookFactory = { ...withContent, create: (invocation) => new TracingHook(invocation, false) };
+const withoutContent: HookFactory = {
+  ...withContent,
+  create: (invocation) => new TracingHook(invocation, false),
+};
 
 const WITH_CONTENT: readonly HookRegistration[] = [withContent];
 const WITHOUT_CONTENT: readonly HookRegistration[] = [withoutContent];

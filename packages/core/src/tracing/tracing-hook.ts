@@ -106,7 +106,10 @@ export class TracingHook implements Hook {
     if (this.capture && span.isRecording()) {
       span.setAttribute(A.ATTR_INPUT, captureContent(input, inv.name, 'input'));
       if (inv.kind === 'retriever' && typeof input === 'string') {
-        span.setAttribute(A.GEN_AI_RETRIEVAL_QUERY_TEXT, captureContent(input, inv.name, 'input').slice(1, -1));
+        span.setAttribute(
+          A.GEN_AI_RETRIEVAL_QUERY_TEXT,
+          captureContent(input, inv.name, 'input').slice(1, -1),
+        );
       }
     }
   }
@@ -118,7 +121,8 @@ export class TracingHook implements Hook {
   post(output: unknown): void {
     const span = this.span;
     if (span === undefined || !span.isRecording()) return;
-    if (this.capture) span.setAttribute(A.ATTR_OUTPUT, captureContent(output, this.invocation.name, 'output'));
+    if (this.capture)
+      span.setAttribute(A.ATTR_OUTPUT, captureContent(output, this.invocation.name, 'output'));
     if (DOCUMENT_KINDS.has(this.invocation.kind) && Array.isArray(output)) {
       span.setAttribute(A.ATTR_DOCUMENT_COUNT, output.length);
     }
@@ -154,7 +158,8 @@ export class TracingHook implements Hook {
     }
     if (usage !== undefined) {
       if (usage.inputTokens !== undefined) span.setAttribute(A.GEN_AI_USAGE_INPUT_TOKENS, usage.inputTokens);
-      if (usage.outputTokens !== undefined) span.setAttribute(A.GEN_AI_USAGE_OUTPUT_TOKENS, usage.outputTokens);
+      if (usage.outputTokens !== undefined)
+        span.setAttribute(A.GEN_AI_USAGE_OUTPUT_TOKENS, usage.outputTokens);
       const total =
         usage.totalTokens ??
         (usage.inputTokens !== undefined && usage.outputTokens !== undefined
