@@ -42,7 +42,7 @@ export { type HookFailure, HookPhaseError } from './hooks/hook-phase-error.js';
 export { registerHookProvider } from './hooks/registry.js';
 export type { CallContext, ModelInfo, ModelParameterValue, StreamState, Usage } from './invocation.js';
 export { Invocation } from './invocation.js';
-export { type Logger, setLogger } from './logger.js';
+export { type Logger, logWarning, setLogger } from './logger.js';
 export { FnRunnable, fn } from './runnables/fn.js';
 export { Module } from './runnables/module.js';
 export { Runnable, type RunnableKind, type RunnableOptions } from './runnables/runnable.js';

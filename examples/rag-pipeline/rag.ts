@@ -1,0 +1,28 @@
+import { parallel, pipeline } from '@lazytrace/core';
+import {
+  DenseRetriever,
+  FakeChatModel,
+  formatPrompt,
+  QueryRewriter,
+  Reranker,
+  SparseRetriever,
+  UnitConverter,
+} from './components.js';
+
+/**
+ * rewrite → (dense ∥ sparse) → rerank → convert units (tool) → prompt → streaming LLM.
+ * Record keys name the spans.
+ */
+export function buildRag(tokenDelayMs = 3) {
+  return pipeline(
+    {
+      rewrite: new QueryRewriter(),
+      retrieve: parallel({ dense: new DenseRetriever(), sparse: new SparseRetriever() }),
+      rerank: new Reranker(),
+      convertUnits: new UnitConverter(),
+      prompt: formatPrompt,
+      llm: new FakeChatModel(tokenDelayMs),
+    },
+    { name: 'rag' },
+  );
+}
