@@ -23,10 +23,11 @@ export function createOtlpBackend({ env, options }: BackendContext): Backend {
   const opts = (options ?? {}) as OtlpBackendOptions;
   const protocol = resolveProtocol(opts, env);
   const url = resolveUrl(opts, env);
+  // Resolved here (not left to the exporter, which would read process.env) so that the
+  // environment given to initTracing is the one that counts.
   const config = {
-    // `url: undefined` lets the exporter read the OTel endpoint variables itself.
-    url: opts.url,
-    headers: opts.headers === undefined ? undefined : { ...opts.headers },
+    url,
+    headers: { ...envHeaders(env), ...opts.headers },
     timeoutMillis: opts.timeoutMillis,
   };
   const exporter = protocol === 'http/protobuf' ? new ProtobufExporter(config) : new JsonExporter(config);
@@ -76,6 +77,27 @@ export function checkUrl(value: unknown, source: string): string {
     throw new ConfigError(`${source}=${JSON.stringify(value)} must be an http:// or https:// URL`);
   }
   return value;
+}
+
+/** `OTEL_EXPORTER_OTLP_HEADERS` then `OTEL_EXPORTER_OTLP_TRACES_HEADERS`: `key=value` pairs, URL-encoded. */
+function envHeaders(env: Env): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const variable of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
+    for (const pair of (env[variable] ?? '').split(',')) {
+      const index = pair.indexOf('=');
+      if (index <= 0) continue;
+      try {
+        headers[decodeURIComponent(pair.slice(0, index).trim())] = decodeURIComponent(
+          pair.slice(index + 1).trim(),
+        );
+      } catch {
+        throw new ConfigError(
+          `${variable} has a badly encoded header: ${JSON.stringify(pair.slice(0, index).trim())}`,
+        );
+      }
+    }
+  }
+  return headers;
 }
 
 /** Header names only: their values are often API keys. */

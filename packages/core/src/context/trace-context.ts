@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, executionAsyncId } from 'node:async_hooks';
 import { sharedSingleton } from '../global-state.js';
 import { typeName } from '../invocation.js';
 
@@ -72,26 +72,31 @@ const BASE: ResolvedTraceContext = Object.freeze({
   modules: Object.freeze({}),
 });
 
+/** One `setTrace`/`withTrace` layer. What the async storage holds. */
+interface Scope {
+  readonly parent: Scope | undefined;
+  readonly patch: TraceContext;
+  /** The async resource whose callback called `setTrace` (0 for `withTrace`). */
+  readonly owner: number;
+  /** Set once that callback has returned: later callbacks of the same resource must not see this scope. */
+  sealed: boolean;
+  /** The patch merged over its parents and the defaults of `version`. */
+  resolved: ResolvedTraceContext;
+  version: number;
+}
+
 interface StoreState {
-  readonly storage: AsyncLocalStorage<ResolvedTraceContext>;
+  readonly storage: AsyncLocalStorage<Scope>;
   /** Process-wide defaults (environment, `initTracing` options): the layer under every scope. */
   defaults: ResolvedTraceContext;
   /** Bumped when the defaults change; scopes merged over older defaults are re-merged lazily. */
   version: number;
-  /** Scope patches, remembered so a scope can be re-merged over new defaults. */
-  readonly patches: WeakMap<
-    ResolvedTraceContext,
-    { parent: ResolvedTraceContext | undefined; patch: TraceContext }
-  >;
-  readonly resolved: WeakMap<ResolvedTraceContext, { version: number; value: ResolvedTraceContext }>;
 }
 
 const state = sharedSingleton<StoreState>('trace-context', () => ({
   storage: new AsyncLocalStorage(),
   defaults: BASE,
   version: 0,
-  patches: new WeakMap(),
-  resolved: new WeakMap(),
 }));
 
 /**
@@ -234,35 +239,42 @@ function mergeSwitches(
   return Object.freeze({ ...base, ...patch });
 }
 
-function currentScope(): ResolvedTraceContext | undefined {
-  return state.storage.getStore();
-}
-
-/** Re-merges a scope (and its parents) over the current defaults when those changed since. */
-function refresh(scope: ResolvedTraceContext): ResolvedTraceContext {
-  const cached = state.resolved.get(scope);
-  if (cached !== undefined && cached.version === state.version) return cached.value;
-  const origin = state.patches.get(scope);
-  const value =
-    origin === undefined
-      ? scope
-      : merge(origin.parent ? refresh(origin.parent) : state.defaults, origin.patch);
-  state.resolved.set(scope, { version: state.version, value });
-  return value;
-}
-
-function deriveScope(patch: TraceContext): ResolvedTraceContext {
-  const parent = currentScope();
-  const scope = merge(parent ? refresh(parent) : state.defaults, patch);
-  state.patches.set(scope, { parent, patch });
-  state.resolved.set(scope, { version: state.version, value: scope });
+/**
+ * The scope in force here. A scope that `setTrace` entered in an earlier callback of the current
+ * async resource is skipped: Node runs every request of a keep-alive connection in callbacks of
+ * the same parser resource, and without this the second request on a connection would start
+ * with the first request's session and user.
+ */
+function currentScope(): Scope | undefined {
+  let scope = state.storage.getStore();
+  while (scope?.sealed === true && scope.owner === executionAsyncId()) scope = scope.parent;
   return scope;
+}
+
+function resolve(scope: Scope): ResolvedTraceContext {
+  if (scope.version !== state.version) {
+    scope.resolved = merge(scope.parent ? resolve(scope.parent) : state.defaults, scope.patch);
+    scope.version = state.version;
+  }
+  return scope.resolved;
+}
+
+function deriveScope(patch: TraceContext, owner: number): Scope {
+  const parent = currentScope();
+  return {
+    parent,
+    patch,
+    owner,
+    sealed: false,
+    resolved: merge(parent ? resolve(parent) : state.defaults, patch),
+    version: state.version,
+  };
 }
 
 /** The effective trace configuration here: defaults ← outer scopes ← inner scopes. */
 export function getTraceContext(): ResolvedTraceContext {
   const scope = currentScope();
-  return scope === undefined ? state.defaults : refresh(scope);
+  return scope === undefined ? state.defaults : resolve(scope);
 }
 
 /**
@@ -270,14 +282,24 @@ export function getTraceContext(): ResolvedTraceContext {
  * from it (`AsyncLocalStorage.enterWith`). Copy-on-write: never mutates what another context sees.
  */
 export function enterTraceContext(config: TraceContext): void {
-  state.storage.enterWith(deriveScope(validateTraceContext(config, 'setTrace')));
+  const owner = executionAsyncId();
+  const scope = deriveScope(validateTraceContext(config, 'setTrace'), owner);
+  state.storage.enterWith(scope);
+  // Microtasks run once the current callback has returned: from then on, what continues from
+  // this callback already carries the scope, and later callbacks of the same resource must not.
+  // (Ids 0 and 1 are the program's top level, whose setTrace is meant for everything after it.)
+  if (owner > 1) {
+    queueMicrotask(() => {
+      scope.sealed = true;
+    });
+  }
 }
 
 /** Runs `fn` in a child scope with `config` applied over the current configuration. */
 export function runWithTraceContext<R>(config: TraceContext, fn: () => R): R {
   if (typeof fn !== 'function')
     throw new TypeError(`withTrace: "fn" must be a function, got ${typeName(fn)}`);
-  return state.storage.run(deriveScope(validateTraceContext(config, 'withTrace')), fn);
+  return state.storage.run(deriveScope(validateTraceContext(config, 'withTrace'), 0), fn);
 }
 
 /**
