@@ -1,5 +1,5 @@
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { initTracing, shutdownTracing } from '@lazytrace/config';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { expect, it } from 'vitest';
 import { buildChat } from './chat.js';
 

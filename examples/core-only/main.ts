@@ -1,0 +1,47 @@
+// The example of packages/core/README.md: @lazytrace/core with the plain OTel SDK, no @lazytrace/config.
+
+import {
+  type CallContext,
+  configureTracing,
+  Module,
+  parallel,
+  pipeline,
+  runWithTraceContext,
+} from '@lazytrace/core';
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+configureTracing({
+  tracerProvider: new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(new ConsoleSpanExporter())],
+  }),
+});
+
+class Retriever extends Module<string, string[]> {
+  override kind = 'retriever';
+  async forward(query: string) {
+    return [`a document about ${query}`];
+  }
+}
+
+class Llm extends Module<string, AsyncIterable<string>> {
+  override kind = 'llm';
+  async *forward(prompt: string, ctx: CallContext) {
+    ctx.setModel({ request: 'fake-model', provider: 'fake' });
+    for (const token of ['Hello', ' ', 'world']) yield token;
+    ctx.setUsage({ inputTokens: prompt.length, outputTokens: 3 });
+  }
+}
+
+const app = pipeline({
+  retrieve: parallel({ first: new Retriever(), second: new Retriever() }),
+  prompt: (docs: { first: string[] }, ctx: CallContext<string>) =>
+    `Q: ${ctx.input}\n${docs.first.join('\n')}`,
+  llm: new Llm(),
+});
+
+await runWithTraceContext({ sessionId: 's-1', userId: 'u-1', tags: ['example'] }, async () => {
+  for await (const token of (await app.invoke('tides')) as AsyncIterable<string>) process.stdout.write(token);
+});
