@@ -35,6 +35,8 @@ export class StatsRecorder {
   failed(backend: string, spans: number, error: unknown): void {
     this.failedExports++;
     this.dropped += spans;
+    // An exporter that already told the user (the Langfuse exporter on bad credentials) marks its error.
+    if ((error as { reported?: unknown } | undefined)?.reported === true) return;
     if (this.reported.has(backend)) return;
     this.reported.add(backend);
     const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');

@@ -1,3 +1,4 @@
+import { LangfuseExporter, type LangfuseOptions } from '@lazytrace/langfuse';
 import { ENV } from '../env.js';
 import { registerBackend } from './backend.js';
 import { type ConsoleBackendOptions, ConsoleTreeExporter } from './console-exporter.js';
@@ -20,3 +21,13 @@ registerBackend('console', ({ options }) => ({
   processing: 'simple',
   description: {},
 }));
+
+registerBackend('langfuse', ({ env, options }) => {
+  const exporter = new LangfuseExporter({ env, ...(options as LangfuseOptions | undefined) });
+  const { baseUrl, publicKey, environment, release, exportAllSpans } = exporter.settings;
+  return {
+    name: 'langfuse',
+    exporter,
+    description: { baseUrl, publicKey, environment, release, exportAllSpans },
+  };
+});
