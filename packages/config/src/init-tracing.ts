@@ -33,7 +33,17 @@ import type { ConsoleBackendOptions } from './backends/console-exporter.js';
 import type { OtlpBackendOptions } from './backends/otlp.js';
 import { ConfigError, ENV, type Env, envBoolean, envInteger, envList, envRate, envString } from './env.js';
 import { LazytraceSampler } from './sampler.js';
-import { CountingExporter, CountingProcessor, StatsRecorder, type TracingStats } from './stats.js';
+import {
+  BoundedProcessor,
+  CountingExporter,
+  CountingProcessor,
+  StatsRecorder,
+  type TracingStats,
+} from './stats.js';
+
+/** Spans one backend may hold (queued or being sent) before new ones are dropped and counted. */
+const MAX_PENDING_SPANS = 2048;
+const MAX_EXPORT_BATCH = 512;
 
 export interface InitTracingOptions {
   /** Master switch. Default `LAZYTRACE_ENABLED`, else on. */
@@ -52,7 +62,7 @@ export interface InitTracingOptions {
   readonly exportMode?: 'batched' | 'immediate';
   /** Record inputs and outputs. Default `LAZYTRACE_CAPTURE_CONTENT`, else on. */
   readonly captureContent?: boolean;
-  /** Capture budget per value. Default `LAZYTRACE_MAX_CONTENT_CHARS`, else 16384. */
+  /** Capture budget per value. Default `LAZYTRACE_MAX_CONTENT_CHARS`, else 4096. */
   readonly maxContentChars?: number;
   readonly mask?: MaskFunction;
   readonly redactKeys?: readonly (string | RegExp)[];
@@ -173,7 +183,7 @@ class ActiveTracing {
     // and leaves the process as it was.
     const enabled = options.enabled ?? envBoolean(env, ENV.enabled) ?? true;
     const captureContent = options.captureContent ?? envBoolean(env, ENV.captureContent) ?? true;
-    const maxContentChars = options.maxContentChars ?? envInteger(env, ENV.maxContentChars, 256) ?? 16_384;
+    const maxContentChars = options.maxContentChars ?? envInteger(env, ENV.maxContentChars, 256) ?? 4_096;
     const sampleRate = options.sampleRate ?? envRate(env, ENV.sampleRate) ?? 1;
     const exportMode = options.exportMode ?? 'batched';
     this.flushTimeoutMs = options.flushTimeoutMs ?? envInteger(env, ENV.flushTimeoutMs, 1) ?? 5_000;
@@ -189,11 +199,14 @@ class ActiveTracing {
       const processors: SpanProcessor[] = [new CountingProcessor(this.stats)];
       for (const backend of backends) {
         const exporter = new CountingExporter(backend.name, backend.exporter, this.stats);
-        processors.push(
+        const processor =
           backend.processing === 'simple' || exportMode === 'immediate'
             ? new SimpleSpanProcessor(exporter)
-            : new BatchSpanProcessor(exporter),
-        );
+            : new BatchSpanProcessor(exporter, {
+                maxQueueSize: MAX_PENDING_SPANS + MAX_EXPORT_BATCH,
+                maxExportBatchSize: MAX_EXPORT_BATCH,
+              });
+        processors.push(new BoundedProcessor(processor, exporter, this.stats, MAX_PENDING_SPANS));
       }
       provider = new BasicTracerProvider({
         resource: buildResource(serviceName),

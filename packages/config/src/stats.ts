@@ -9,7 +9,10 @@ export interface TracingStats {
   readonly ended: number;
   /** Spans a backend accepted (counted per backend: two backends count a span twice). */
   readonly exported: number;
-  /** Spans a backend could not take (export failed after the exporter's own retries). */
+  /**
+   * Spans that never reached a backend: its export failed (after the exporter's own retries) or
+   * its queue was full because the backend could not keep up (counted per backend).
+   */
   readonly dropped: number;
   /** Export calls that failed. */
   readonly failedExports: number;
@@ -29,6 +32,17 @@ export class StatsRecorder {
       dropped: this.dropped,
       failedExports: this.failedExports,
     };
+  }
+
+  /** A backend's queue was full: the span is dropped rather than held (bounded memory). */
+  queueFull(backend: string): void {
+    this.dropped++;
+    const key = `${backend}:queue`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    logWarning(
+      `backend "${backend}" is not keeping up (its export queue is full): spans are dropped, not queued. Further drops are counted, not logged: see getTracingStats().`,
+    );
   }
 
   /** Reported once per backend: a backend that is down must not flood the application's log. */
@@ -63,8 +77,11 @@ export class CountingProcessor implements SpanProcessor {
 
 /** Wraps a backend's exporter to count accepted and failed spans. Never throws into the processor. */
 export class CountingExporter implements SpanExporter {
+  /** Spans handed to this backend's processor and not yet through its exporter. */
+  pending = 0;
+
   constructor(
-    private readonly backend: string,
+    readonly backend: string,
     private readonly inner: SpanExporter,
     private readonly stats: StatsRecorder,
   ) {}
@@ -74,6 +91,7 @@ export class CountingExporter implements SpanExporter {
     const done = (result: ExportResult) => {
       if (settled) return;
       settled = true;
+      this.pending = Math.max(0, this.pending - spans.length);
       if (result.code === ExportResultCode.SUCCESS) this.stats.exported += spans.length;
       else this.stats.failed(this.backend, spans.length, result.error);
       resultCallback(result);
@@ -87,6 +105,42 @@ export class CountingExporter implements SpanExporter {
 
   forceFlush(): Promise<void> {
     return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+/**
+ * Puts a bound on what one backend may hold: at most `limit` spans between ending and leaving
+ * through the exporter (queued or being sent). Past that a span is dropped and counted, so a
+ * backend that is down or slow costs bounded memory. The limit sits below the batch processor's
+ * own queue size, so every drop is seen (and counted) here.
+ */
+export class BoundedProcessor implements SpanProcessor {
+  constructor(
+    private readonly inner: SpanProcessor,
+    private readonly exporter: CountingExporter,
+    private readonly stats: StatsRecorder,
+    private readonly limit: number,
+  ) {}
+
+  onStart(span: Span, parentContext: Context): void {
+    this.inner.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if (this.exporter.pending >= this.limit) {
+      this.stats.queueFull(this.exporter.backend);
+      return;
+    }
+    this.exporter.pending++;
+    this.inner.onEnd(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
   }
 
   shutdown(): Promise<void> {

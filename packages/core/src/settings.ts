@@ -10,7 +10,7 @@ export type MaskFunction = (
 export interface TracingSettings {
   /** Where spans are created. Default: the global tracer provider (`trace.getTracerProvider()`). */
   readonly tracerProvider: TracerProvider | undefined;
-  /** Budget per captured value, in characters of JSON text. Default 16384. */
+  /** Budget per captured value, in characters of JSON text. Default 4096. */
   readonly maxContentChars: number;
   /** Budget per string inside a captured value. Default 4096. */
   readonly maxStringChars: number;
@@ -47,7 +47,7 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = Object.freeze([
 
 const DEFAULTS: TracingSettings = Object.freeze({
   tracerProvider: undefined,
-  maxContentChars: 16_384,
+  maxContentChars: 4_096,
   maxStringChars: 4_096,
   redactKeys: DEFAULT_REDACT_KEYS,
   mask: undefined,

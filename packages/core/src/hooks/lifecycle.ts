@@ -3,11 +3,6 @@ import type { Hook, HookPhase } from './hook.js';
 import { type HookFailure, HookPhaseError } from './hook-phase-error.js';
 import { type HookDefinition, logHookFailure } from './registry.js';
 
-interface ActiveHook {
-  readonly definition: HookDefinition;
-  readonly hook: Hook;
-}
-
 type EndPhase = 'post' | 'onError' | 'finalize';
 
 /**
@@ -19,7 +14,9 @@ type EndPhase = 'post' | 'onError' | 'finalize';
  * `HookPhaseError` for the phase; `onError` and `finalize` failures are only logged.
  */
 export class Lifecycle {
-  private readonly active: ActiveHook[] = [];
+  /** Hooks created for this call, and their definitions at the same index. */
+  private readonly hooks: Hook[] = [];
+  private readonly created: HookDefinition[] = [];
   private ended = false;
 
   constructor(
@@ -38,7 +35,8 @@ export class Lifecycle {
         failures = this.failed(definition, 'create', error, failures);
         continue;
       }
-      this.active.push({ definition, hook });
+      this.hooks.push(hook);
+      this.created.push(definition);
       if (hook.pre !== undefined) {
         try {
           settle(hook.pre(input), definition, 'pre');
@@ -56,10 +54,16 @@ export class Lifecycle {
 
   /** Runs `call` inside every hook's `around`, lowest priority outermost. */
   around<R>(call: () => R): R {
+    // Also runs once per chunk of a stream: the usual single hook goes without building a chain.
+    if (this.hooks.length === 1) {
+      const hook = this.hooks[0]!;
+      return hook.around === undefined ? call() : guardedAround(this.created[0]!, hook, call);
+    }
     let next = call;
-    for (let i = this.active.length - 1; i >= 0; i--) {
-      const { definition, hook } = this.active[i]!;
+    for (let i = this.hooks.length - 1; i >= 0; i--) {
+      const hook = this.hooks[i]!;
       if (hook.around === undefined) continue;
+      const definition = this.created[i]!;
       const inner = next;
       next = () => guardedAround(definition, hook, inner);
     }
@@ -85,10 +89,11 @@ export class Lifecycle {
 
   private runReverse(phase: EndPhase, argument: unknown): HookFailure[] | undefined {
     let failures: HookFailure[] | undefined;
-    for (let i = this.active.length - 1; i >= 0; i--) {
-      const { definition, hook } = this.active[i]!;
+    for (let i = this.hooks.length - 1; i >= 0; i--) {
+      const hook = this.hooks[i]!;
       const method = hook[phase];
       if (method === undefined) continue;
+      const definition = this.created[i]!;
       try {
         settle(method.call(hook, argument), definition, phase);
       } catch (error) {

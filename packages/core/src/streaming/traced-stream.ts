@@ -16,7 +16,9 @@ export class TracedStream<T> implements AsyncIterableIterator<T> {
   private iterator: AsyncIterator<T> | undefined;
   private ended = false;
   private pending = 0;
-  private lastActivity: number;
+  /** Pulls so far, and as the watchdog last saw them: unchanged and none in flight means idle. */
+  private pulls = 0;
+  private pullsAtLastCheck = 0;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private readonly collector: StreamCollector;
   private readonly state: StreamState;
@@ -29,11 +31,10 @@ export class TracedStream<T> implements AsyncIterableIterator<T> {
     const settings = getTracingSettings();
     this.collector = new StreamCollector(settings.maxContentChars);
     this.idleTimeoutMs = settings.streamIdleTimeoutMs;
-    this.lastActivity = performance.now();
     this.state = {
       chunks: 0,
       firstChunkAt: undefined,
-      startedAt: this.lastActivity,
+      startedAt: performance.now(),
       cancelled: false,
       abandoned: false,
     };
@@ -48,34 +49,39 @@ export class TracedStream<T> implements AsyncIterableIterator<T> {
   next(...args: [] | [unknown]): Promise<IteratorResult<T>> {
     if (this.ended) return this.sourceIterator().next(...args);
     this.pending++;
-    this.lastActivity = performance.now();
+    this.pulls++;
     let step: Promise<IteratorResult<T>>;
     try {
-      step = Promise.resolve(this.lifecycle.around(() => this.sourceIterator().next(...args)));
+      step = Promise.resolve(
+        this.lifecycle.around(args.length === 0 ? this.pull : () => this.sourceIterator().next(...args)),
+      );
     } catch (error) {
       step = Promise.reject(error);
     }
-    return step.then(
-      (result) => {
-        this.pending--;
-        this.lastActivity = performance.now();
-        if (this.ended) return result;
-        if (result.done) {
-          this.end('done');
-        } else {
-          const state = this.state;
-          if (state.chunks++ === 0) state.firstChunkAt = this.lastActivity;
-          this.collector.add(result.value);
-        }
-        return result;
-      },
-      (error: unknown) => {
-        this.pending--;
-        this.fail(error);
-        throw error;
-      },
-    );
+    // Handlers made once per stream, not per chunk: this is the per-chunk path.
+    return step.then(this.onResult, this.onError);
   }
+
+  private readonly pull = (): Promise<IteratorResult<T>> => this.sourceIterator().next();
+
+  private readonly onResult = (result: IteratorResult<T>): IteratorResult<T> => {
+    this.pending--;
+    if (this.ended) return result;
+    if (result.done) {
+      this.end('done');
+    } else {
+      const state = this.state;
+      if (state.chunks++ === 0) state.firstChunkAt = performance.now();
+      this.collector.add(result.value);
+    }
+    return result;
+  };
+
+  private readonly onError = (error: unknown): never => {
+    this.pending--;
+    this.fail(error);
+    throw error;
+  };
 
   async return(value?: unknown): Promise<IteratorResult<T>> {
     if (this.ended) {
@@ -145,12 +151,17 @@ export class TracedStream<T> implements AsyncIterableIterator<T> {
     this.watchdog = undefined;
   }
 
+  /**
+   * Runs every idle timeout. Idle means: no pull since the last check and none in flight (a pull in
+   * flight is the consumer waiting for the producer, which is not idleness). So a stream nobody
+   * pulls from is closed between one and two timeouts after its last pull, without reading the
+   * clock per chunk.
+   */
   private checkIdle(): void {
     if (this.ended) return;
-    const idleFor = performance.now() - this.lastActivity;
-    // A pull in flight means the consumer is waiting for the producer: that is not idleness.
-    if (this.pending > 0 || idleFor < this.idleTimeoutMs) {
-      this.armWatchdog(Math.max(1, this.idleTimeoutMs - (this.pending > 0 ? 0 : idleFor)));
+    if (this.pending > 0 || this.pulls !== this.pullsAtLastCheck) {
+      this.pullsAtLastCheck = this.pulls;
+      this.armWatchdog(this.idleTimeoutMs);
       return;
     }
     try {

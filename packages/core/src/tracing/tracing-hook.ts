@@ -18,7 +18,8 @@ import { getLazytraceTracer } from './tracer.js';
 
 /**
  * Carries the request's trace name down the context, and marks that a lazytrace span is already
- * open above: the first lazytrace span without it is the request's root.
+ * open above: the first lazytrace span without it is the request's root. Set once per request
+ * (by the root); children inherit it with the context.
  */
 const TRACE_NAME_KEY = createContextKey('lazytrace.trace.name');
 
@@ -98,9 +99,8 @@ export class TracingHook implements Hook {
 
     const span = getLazytraceTracer().startSpan(inv.name, { kind: SpanKind.INTERNAL, attributes }, parent);
     this.span = span;
-    let active = trace.setSpan(parent, span);
-    if (isRoot) active = active.setValue(TRACE_NAME_KEY, traceName);
-    this.spanContext = active;
+    const active = trace.setSpan(parent, span);
+    this.spanContext = isRoot ? active.setValue(TRACE_NAME_KEY, traceName) : active;
 
     // Content is serialized only for spans that are recorded (not sampled out, SDK present).
     if (this.capture && span.isRecording()) {
