@@ -13,6 +13,7 @@ export type Behaviour =
   | { kind: 'accept' }
   | { kind: 'status'; status: number; times?: number; retryAfterSeconds?: number }
   | { kind: 'hang' }
+  | { kind: 'slow'; delayMs: number }
   | { kind: 'malformed' };
 
 export interface AcceptedSpan {
@@ -88,6 +89,11 @@ export async function startLangfuseContractServer(
         return reply(current.status, { message: 'as configured' }, headers);
       }
       if (behaviour.kind === 'malformed') return reply(200, '{"partialSuccess": ');
+      if (behaviour.kind === 'slow') {
+        const timer = setTimeout(() => reply(200, {}), behaviour.delayMs);
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
 
       const contentType = req.headers['content-type'] ?? '';
       if (!contentType.includes('application/json') && !contentType.includes('application/x-protobuf')) {

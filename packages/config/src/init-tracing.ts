@@ -25,6 +25,7 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   SimpleSpanProcessor,
+  type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
@@ -165,6 +166,7 @@ class ActiveTracing {
   readonly handle: TracingHandle;
   private readonly stats = new StatsRecorder();
   private readonly provider: BasicTracerProvider | undefined;
+  private readonly exporters: readonly SpanExporter[];
   private readonly description: TracingDescription;
   private readonly flushTimeoutMs: number;
   private registeredGlobal = false;
@@ -250,6 +252,7 @@ class ActiveTracing {
       }
     }
     this.provider = provider;
+    this.exporters = backends.map((b) => b.exporter);
     this.description = Object.freeze({
       enabled,
       provider: mode,
@@ -284,6 +287,12 @@ class ActiveTracing {
     const provider = this.provider;
     this.stopped = (async () => {
       if (provider !== undefined) await this.withDeadline(provider.shutdown(), 'shutdown');
+      // Past the deadline a batch may still be retrying against a failing backend: stop the
+      // exporters themselves, so no retry outlives shutdown and keeps the process alive.
+      for (const exporter of this.exporters)
+        void Promise.resolve()
+          .then(() => exporter.shutdown())
+          .catch(() => undefined);
       configureTracing({ tracerProvider: null });
       if (this.registeredGlobal) trace.disable();
       if (this.installedContextManager) context.disable();
@@ -443,6 +452,8 @@ function backendOptionsFor(
       return { path: options.file?.path ?? envString(env, ENV.file) };
     case 'console':
       return options.console;
+    case 'langfuse':
+      return { timeoutMillis: flushTimeoutMs, ...options.langfuse };
     default:
       return (options as Record<string, unknown>)[name];
   }

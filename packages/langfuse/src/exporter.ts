@@ -32,6 +32,8 @@ export class LangfuseExporter implements SpanExporter {
   private readonly config: LangfuseSettings;
   private authFailed = false;
   private readonly pending = new Set<Promise<void>>();
+  /** Retries waiting for their backoff: cancelled (as failures) at shutdown, so none outlives it. */
+  private readonly waitingRetries = new Map<ReturnType<typeof setTimeout>, () => void>();
   private stopped = false;
 
   constructor(options: LangfuseOptions = {}) {
@@ -101,6 +103,11 @@ export class LangfuseExporter implements SpanExporter {
 
   async shutdown(): Promise<void> {
     this.stopped = true;
+    for (const [timer, giveUp] of this.waitingRetries) {
+      clearTimeout(timer);
+      giveUp();
+    }
+    this.waitingRetries.clear();
     await this.forceFlush();
     await this.transport.shutdown();
   }
@@ -113,13 +120,22 @@ export class LangfuseExporter implements SpanExporter {
         this.onAuthFailure(status);
         return { code: ExportResultCode.FAILED, error: this.authError(status) };
       }
+      const failure: ExportResult = {
+        code: ExportResultCode.FAILED,
+        error: result.error ?? new Error('Langfuse export failed'),
+      };
       if (status !== undefined && status >= 500 && attempt < EXTRA_RETRY_ATTEMPTS && !this.stopped) {
         const delay = FIRST_BACKOFF_MS * 2 ** attempt * (0.8 + Math.random() * 0.4);
         return new Promise<ExportResult>((resolve) => {
-          setTimeout(() => resolve(this.send(spans, attempt + 1)), delay).unref();
+          const timer = setTimeout(() => {
+            this.waitingRetries.delete(timer);
+            resolve(this.stopped ? failure : this.send(spans, attempt + 1));
+          }, delay);
+          timer.unref();
+          this.waitingRetries.set(timer, () => resolve(failure));
         });
       }
-      return { code: ExportResultCode.FAILED, error: result.error ?? new Error('Langfuse export failed') };
+      return failure;
     });
   }
 
