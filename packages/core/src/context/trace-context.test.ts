@@ -83,3 +83,13 @@ describe('trace context', () => {
     expect(() => runWithTraceContext({ userId: 1 } as never, () => 0)).toThrow(/withTrace: "userId"/);
   });
 });
+
+describe('trace context with tracing off by default', () => {
+  it('still resolves the scope (getTrace shows the session), and a scope can switch tracing back on', () => {
+    setTraceDefaults({ enabled: false });
+    runWithTraceContext({ sessionId: 's-off' }, () => {
+      expect(getTraceContext()).toMatchObject({ enabled: false, sessionId: 's-off' });
+      runWithTraceContext({ enabled: true }, () => expect(getTraceContext().enabled).toBe(true));
+    });
+  });
+});

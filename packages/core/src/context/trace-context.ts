@@ -87,6 +87,11 @@ interface Scope {
 
 interface StoreState {
   readonly storage: AsyncLocalStorage<Scope>;
+  /**
+   * Whether any scope ever switched tracing on. While none has and the defaults say off, a call
+   * can be known to be untraced without looking up its async context (the off path's whole cost).
+   */
+  scopeEnabled: boolean;
   /** Process-wide defaults (environment, `initTracing` options): the layer under every scope. */
   defaults: ResolvedTraceContext;
   /** Bumped when the defaults change; scopes merged over older defaults are re-merged lazily. */
@@ -95,6 +100,7 @@ interface StoreState {
 
 const state = sharedSingleton<StoreState>('trace-context', () => ({
   storage: new AsyncLocalStorage(),
+  scopeEnabled: false,
   defaults: BASE,
   version: 0,
 }));
@@ -260,6 +266,7 @@ function resolve(scope: Scope): ResolvedTraceContext {
 }
 
 function deriveScope(patch: TraceContext, owner: number): Scope {
+  if (patch.enabled === true) state.scopeEnabled = true;
   const parent = currentScope();
   return {
     parent,
@@ -275,6 +282,14 @@ function deriveScope(patch: TraceContext, owner: number): Scope {
 export function getTraceContext(): ResolvedTraceContext {
   const scope = currentScope();
   return scope === undefined ? state.defaults : resolve(scope);
+}
+
+/**
+ * True when tracing is off by default and no scope ever switched it on: then no call anywhere is
+ * traced, which the tracing hook provider can tell without looking up the async context.
+ */
+export function tracingOffEverywhere(): boolean {
+  return !state.defaults.enabled && !state.scopeEnabled;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { getTraceContext } from '../context/trace-context.js';
+import { getTraceContext, tracingOffEverywhere } from '../context/trace-context.js';
 import { sharedSingleton } from '../global-state.js';
 import type { HookFactory, HookRegistration } from '../hooks/hook.js';
 import { registerHookProvider } from '../hooks/registry.js';
@@ -28,6 +28,7 @@ const NONE: readonly HookRegistration[] = [];
 
 /** Consulted on every invocation, so switching tracing off after a pipeline was built works. */
 export function tracingHookProvider(invocation: Invocation): readonly HookRegistration[] {
+  if (tracingOffEverywhere()) return NONE;
   switch (decide(getTraceContext(), invocation)) {
     case 'off':
       return NONE;

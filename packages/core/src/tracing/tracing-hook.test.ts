@@ -24,6 +24,7 @@ import {
   parallel,
   pipeline,
   runWithTraceContext,
+  setTraceDefaults,
   switchCase,
 } from '../index.js';
 
@@ -162,6 +163,19 @@ describe('one span per call', () => {
     // And back on for the next call outside that scope.
     await flow.invoke('first');
     expect(exporter.getFinishedSpans()).toHaveLength(5);
+  });
+
+  it('off by default (LAZYTRACE_ENABLED=false), on for one request that asks for it', async () => {
+    setTraceDefaults({ enabled: false });
+    try {
+      const flow = fn((x: number) => x * 2, { name: 'f' });
+      expect(await flow.invoke(1)).toBe(2);
+      expect(exporter.getFinishedSpans()).toHaveLength(0);
+      expect(await runWithTraceContext({ enabled: true }, () => flow.invoke(2))).toBe(4);
+      expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['f']);
+    } finally {
+      setTraceDefaults({});
+    }
   });
 
   it('setTrace-style entry applies to the rest of the async context only', async () => {
