@@ -17,46 +17,74 @@ export interface Scenario {
 export interface Measured {
   readonly group: string;
   readonly name: string;
+  /** Median over the rounds. */
   readonly nsPerOp: number;
+  /** Median relative margin of error of a round, in percent. */
   readonly rme: number;
   readonly samples: number;
   readonly baseline?: string;
+  /** Median over the rounds of this scenario's time divided by its baseline's in the same round. */
   readonly ratio?: number;
 }
 
-/** Runs every scenario in one process, one after the other, and relates each to its baseline. */
-export async function measure(scenarios: readonly Scenario[], timeMs: number): Promise<Measured[]> {
-  const bench = new Bench({ time: timeMs, warmupTime: Math.min(200, timeMs / 2) });
-  for (const s of scenarios) {
-    bench.add(`${s.group}/${s.name}`, s.run, { beforeAll: s.setup, afterAll: s.teardown });
+/**
+ * Runs every scenario in one process, in several rounds (all scenarios once per round), and
+ * relates each to its baseline within the same round: machines shared with other work drift by
+ * tens of percent over a minute, and a ratio taken inside one round cancels most of that. The
+ * figures reported are medians over the rounds.
+ */
+export async function measure(
+  scenarios: readonly Scenario[],
+  timeMs: number,
+  rounds = 5,
+): Promise<Measured[]> {
+  const perRound: Map<string, { nsPerOp: number; rme: number; samples: number }>[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({
+      time: timeMs / rounds,
+      warmupTime: round === 0 ? Math.min(200, timeMs / 2) : 20,
+    });
+    for (const s of scenarios) {
+      bench.add(`${s.group}/${s.name}`, s.run, { beforeAll: s.setup, afterAll: s.teardown });
+    }
+    await bench.run();
+    const results = new Map<string, { nsPerOp: number; rme: number; samples: number }>();
+    for (const s of scenarios) {
+      const key = `${s.group}/${s.name}`;
+      const result = bench.getTask(key)?.result as
+        | { latency?: { mean: number; rme: number; samplesCount?: number } }
+        | undefined;
+      if (result?.latency === undefined)
+        throw new Error(`scenario ${key} did not complete: ${JSON.stringify(result)}`);
+      results.set(key, {
+        nsPerOp: (result.latency.mean * 1e6) / s.opsPerSample,
+        rme: result.latency.rme,
+        samples: result.latency.samplesCount ?? 0,
+      });
+    }
+    perRound.push(results);
   }
-  await bench.run();
-  const byKey = new Map<string, Measured>();
-  const out: Measured[] = [];
-  for (const s of scenarios) {
-    const task = bench.getTask(`${s.group}/${s.name}`);
-    const result = task?.result as
-      | { latency?: { mean: number; rme: number; samplesCount?: number }; state?: string }
-      | undefined;
-    if (result?.latency === undefined)
-      throw new Error(`scenario ${s.group}/${s.name} did not complete: ${JSON.stringify(result)}`);
-    const nsPerOp = (result.latency.mean * 1e6) / s.opsPerSample;
-    const m: Measured = {
+  return scenarios.map((s) => {
+    const key = `${s.group}/${s.name}`;
+    const rows = perRound.map((r) => r.get(key)!);
+    const measured: Measured = {
       group: s.group,
       name: s.name,
-      nsPerOp,
-      rme: result.latency.rme,
-      samples: result.latency.samplesCount ?? 0,
+      nsPerOp: median(rows.map((r) => r.nsPerOp)),
+      rme: median(rows.map((r) => r.rme)),
+      samples: rows.reduce((n, r) => n + r.samples, 0),
       baseline: s.baseline,
     };
-    byKey.set(`${s.group}/${s.name}`, m);
-    out.push(m);
-  }
-  return out.map((m) => {
-    if (m.baseline === undefined) return m;
-    const base = byKey.get(`${m.group}/${m.baseline}`);
-    return base === undefined ? m : { ...m, ratio: m.nsPerOp / base.nsPerOp };
+    if (s.baseline === undefined) return measured;
+    const baseKey = `${s.group}/${s.baseline}`;
+    return { ...measured, ratio: median(perRound.map((r) => r.get(key)!.nsPerOp / r.get(baseKey)!.nsPerOp)) };
   });
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export function machine() {

@@ -14,6 +14,8 @@ export interface MemoryResult {
   exported: number;
   dropped: number;
   warnings: number;
+  /** The warnings, shortened: what the application's log would have shown. */
+  warningKinds: string[];
   withinLimit: boolean;
 }
 
@@ -62,6 +64,7 @@ export async function runMemoryScenario(calls: number): Promise<MemoryResult> {
     exported: stats.exported,
     dropped: stats.dropped,
     warnings: warnings.length,
+    warningKinds: warnings.map((w) => w.replace(/^\[lazytrace\] /, '').slice(0, 70)),
     withinLimit: heapDeltaMb <= 64,
   };
 }
