@@ -1,24 +1,10 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { initTracing, shutdownTracing } from '@lazytrace/config';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../examples/http-server/app.js';
-
-function get(port: number, path: string, headers: Record<string, string>, agent: Agent): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { get } from '../support/http.js';
 
 describe('http server example under concurrency', () => {
   it('1,000 concurrent requests (keep-alive connections reused): every span carries its own request values', async () => {

@@ -3,11 +3,11 @@
  * misbehaves (configured through the environment only). Prints one JSON line with what it saw.
  * Run with the built packages (TSX_TSCONFIG_PATH=bench/tsconfig.json), as users get them.
  */
-import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getTracingStats, initTracing, shutdownTracing } from '@lazytrace/config';
 import { setLogger } from '@lazytrace/core';
 import { answerQuestion, createApp } from '../../examples/http-server/app.js';
+import { get } from '../support/http.js';
 
 const unhandled: string[] = [];
 process.on('unhandledRejection', (error) => unhandled.push(String(error)));
@@ -16,24 +16,6 @@ const warnings: string[] = [];
 setLogger({ warn: (m) => warnings.push(m) });
 
 const REQUESTS = Number(process.env.REQUESTS ?? 100);
-
-function get(port: number, i: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: `/?q=q${i}`, headers: { 'x-session-id': `s${i}` } },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => {
-          body += c;
-        });
-        res.on('end', () => resolve(body));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 // What the application answers without tracing, for comparison.
 const expected = await Promise.all(
@@ -50,7 +32,9 @@ await new Promise((r) => server.once('listening', r));
 const port = (server.address() as AddressInfo).port;
 
 const started = Date.now();
-const bodies = await Promise.all(Array.from({ length: REQUESTS }, (_, i) => get(port, i)));
+const bodies = await Promise.all(
+  Array.from({ length: REQUESTS }, (_, i) => get(port, `/?q=q${i}`, { 'x-session-id': `s${i}` })),
+);
 const servedMs = Date.now() - started;
 const answers = bodies.map((b) => (JSON.parse(b) as { answer?: string }).answer);
 const sameResults = answers.every((a, i) => a === expected[i]);
