@@ -57,3 +57,44 @@ describe('built @lazytrace/core', () => {
     expect(out.trim()).toBe('2');
   });
 });
+
+describe('built @lazytrace/config and @lazytrace/langfuse', () => {
+  const run = (args: string[], script: string) =>
+    execFileSync(process.execPath, [...args, script], { cwd: `${root}/packages/config`, encoding: 'utf8' });
+  const program = `
+    const names = [typeof config.initTracing, typeof config.setTrace, typeof config.withTrace, typeof config.ConsoleTreeExporter, typeof langfuse.LangfuseExporter, typeof langfuse.score];
+    console.log(JSON.stringify(names));
+  `;
+
+  it('load as ESM', () => {
+    const out = run(
+      ['--input-type=module', '-e'],
+      `import * as config from '@lazytrace/config'; import * as langfuse from '@lazytrace/langfuse'; ${program}`,
+    );
+    expect(JSON.parse(out)).toEqual(['function', 'function', 'function', 'function', 'function', 'function']);
+  });
+
+  it('load as CommonJS', () => {
+    const out = run(
+      ['-e'],
+      `const config = require('@lazytrace/config'); const langfuse = require('@lazytrace/langfuse'); ${program}`,
+    );
+    expect(JSON.parse(out)).toEqual(['function', 'function', 'function', 'function', 'function', 'function']);
+  });
+
+  it('report the same version as their package.json', async () => {
+    const { readFileSync } = await import('node:fs');
+    for (const pkg of ['core', 'langfuse']) {
+      const version = JSON.parse(readFileSync(`${root}/packages/${pkg}/package.json`, 'utf8')).version;
+      const out = execFileSync(
+        process.execPath,
+        ['-e', `console.log(require('@lazytrace/${pkg}').VERSION)`],
+        {
+          cwd: `${root}/packages/config`,
+          encoding: 'utf8',
+        },
+      );
+      expect(out.trim()).toBe(version);
+    }
+  });
+});
