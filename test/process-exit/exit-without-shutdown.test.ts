@@ -51,3 +51,18 @@ describe('a process that exits without calling shutdown', () => {
     }
   });
 });
+
+describe('the environment without initTracing (an application with its own OTel SDK)', () => {
+  it('LAZYTRACE_ENABLED, LAZYTRACE_CAPTURE_CONTENT and LAZYTRACE_MAX_CONTENT_CHARS apply on import', async () => {
+    const script = `
+      import '@lazytrace/config';
+      import { getTraceContext, getTracingSettings } from '@lazytrace/core';
+      console.log(JSON.stringify({ enabled: getTraceContext().enabled, capture: getTraceContext().captureContent, max: getTracingSettings().maxContentChars }));
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../packages/config', import.meta.url)),
+      env: { PATH: process.env.PATH, LAZYTRACE_ENABLED: 'false', LAZYTRACE_CAPTURE_CONTENT: 'no', LAZYTRACE_MAX_CONTENT_CHARS: '9000' },
+    });
+    expect(JSON.parse(stdout)).toEqual({ enabled: false, capture: false, max: 9000 });
+  });
+});
