@@ -61,7 +61,12 @@ describe('the environment without initTracing (an application with its own OTel 
     `;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
       cwd: fileURLToPath(new URL('../../packages/config', import.meta.url)),
-      env: { PATH: process.env.PATH, LAZYTRACE_ENABLED: 'false', LAZYTRACE_CAPTURE_CONTENT: 'no', LAZYTRACE_MAX_CONTENT_CHARS: '9000' },
+      env: {
+        PATH: process.env.PATH,
+        LAZYTRACE_ENABLED: 'false',
+        LAZYTRACE_CAPTURE_CONTENT: 'no',
+        LAZYTRACE_MAX_CONTENT_CHARS: '9000',
+      },
     });
     expect(JSON.parse(stdout)).toEqual({ enabled: false, capture: false, max: 9000 });
   });

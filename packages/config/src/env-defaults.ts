@@ -11,5 +11,7 @@ try {
   if (enabled !== undefined || captureContent !== undefined) setTraceDefaults({ enabled, captureContent });
   if (maxContentChars !== undefined) configureTracing({ maxContentChars });
 } catch (error) {
-  logWarning(`${(error as Error).message}; tracing keeps its defaults until initTracing reports this as an error.`);
+  logWarning(
+    `${(error as Error).message}; tracing keeps its defaults until initTracing reports this as an error.`,
+  );
 }

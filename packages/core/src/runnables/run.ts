@@ -2,7 +2,7 @@ import { Lifecycle } from '../hooks/lifecycle.js';
 import { collectHooks, type HookDefinition } from '../hooks/registry.js';
 import { Invocation } from '../invocation.js';
 import { isAsyncIterable } from '../streaming/is-async-iterable.js';
-import { TracedStream } from '../streaming/traced-stream.js';
+import { tracedStream } from '../streaming/traced-stream.js';
 
 /** The part of a runnable the lifecycle runner needs; keeps the runner independent of the class. */
 export interface Executable {
@@ -69,7 +69,7 @@ function runWithHooks(
 
 /** The call produced `output`: a stream keeps the call open until it ends; anything else ends it now. */
 function settle(lifecycle: Lifecycle, output: unknown): unknown {
-  if (isAsyncIterable(output)) return new TracedStream(output, lifecycle);
+  if (isAsyncIterable(output)) return tracedStream(output, lifecycle);
   lifecycle.succeed(output);
   return output;
 }

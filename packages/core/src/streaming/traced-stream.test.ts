@@ -175,6 +175,30 @@ describe('streams', () => {
     expect(finished()[0]?.attributes['lazytrace.output']).toBe(JSON.stringify(objects));
   });
 
+  it('an OpenAI-style stream object keeps its own members (controller, helpers), and is not a thenable', async () => {
+    const aborted: string[] = [];
+    class ProviderStream {
+      readonly controller = { abort: () => aborted.push('aborted') };
+      async *[Symbol.asyncIterator]() {
+        yield { delta: 'hi' };
+      }
+      describe() {
+        return `stream with ${this.controller ? 'a' : 'no'} controller`;
+      }
+    }
+    const stream = (await fn(async () => new ProviderStream(), { name: 'provider' }).invoke(
+      null,
+    )) as unknown as ProviderStream & AsyncIterable<{ delta: string }>;
+    expect(stream.describe()).toBe('stream with a controller');
+    stream.controller.abort();
+    expect(aborted).toEqual(['aborted']);
+    expect((stream as unknown as { then?: unknown }).then).toBeUndefined();
+    const chunks: unknown[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks).toEqual([{ delta: 'hi' }]);
+    expect(finished()[0]?.attributes['lazytrace.stream.chunks']).toBe(1);
+  });
+
   it('records a long stream within the capture budget', async () => {
     configureTracing({ maxContentChars: 1_000 });
     const long = fn(

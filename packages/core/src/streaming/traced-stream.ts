@@ -173,3 +173,25 @@ export class TracedStream<T> implements AsyncIterableIterator<T> {
     }
   }
 }
+
+/**
+ * The traced stream, still offering the source's own members (an OpenAI `Stream`'s `controller`,
+ * `toReadableStream()` …): anything the wrapper does not define is read from the source. Using
+ * those bypasses tracing for what they read. `then` is never forwarded, so a stream can never be
+ * mistaken for a promise.
+ */
+export function tracedStream<T>(source: AsyncIterable<T>, lifecycle: Lifecycle): AsyncIterableIterator<T> {
+  const traced = new TracedStream(source, lifecycle);
+  if (Object.getPrototypeOf(source) === Object.prototype || isGeneratorObject(source)) return traced;
+  return new Proxy(traced, {
+    get(target, property, receiver) {
+      if (property in target || property === 'then') return Reflect.get(target, property, receiver);
+      const value = (source as unknown as Record<PropertyKey, unknown>)[property];
+      return typeof value === 'function' ? value.bind(source) : value;
+    },
+  });
+}
+
+function isGeneratorObject(value: object): boolean {
+  return Object.prototype.toString.call(value) === '[object AsyncGenerator]';
+}
