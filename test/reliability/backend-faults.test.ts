@@ -61,9 +61,10 @@ function expectHealthy(result: Awaited<ReturnType<typeof runApp>>) {
   expect(result.code).toBe(0);
   expect(result.report.sameResults).toBe(true);
   expect(result.report.unhandled).toEqual([]);
-  // Shutdown returns within the flush timeout (plus scheduling slack), and the process then ends.
-  expect(result.report.shutdownMs).toBeLessThan(FLUSH_TIMEOUT_MS + 1500);
-  expect(result.exitedAt - result.report.exitAt).toBeLessThan(2000);
+  // Shutdown returns within the flush timeout (plus slack for a loaded 2-core machine running
+  // several of these children at once), and the process then ends.
+  expect(result.report.shutdownMs).toBeLessThan(FLUSH_TIMEOUT_MS + 2500);
+  expect(result.exitedAt - result.report.exitAt).toBeLessThan(3000);
   // A failing backend is reported, not per span: a handful of lines at most.
   expect(result.report.warnings).toBeLessThanOrEqual(3);
 }
