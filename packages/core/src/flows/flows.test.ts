@@ -237,6 +237,18 @@ describe('@traced', () => {
     expect(join?.attributes['lazytrace.input']).toBe('["a","b"]');
   });
 
+  it('a decorated method called without its object still runs (and is traced)', async () => {
+    class Plain {
+      @traced({ name: 'loose' })
+      async double(x: number): Promise<number> {
+        return x * 2;
+      }
+    }
+    const loose = new Plain().double;
+    expect(await loose(4)).toBe(8);
+    expect(names()).toEqual(['loose']);
+  });
+
   it('an async generator method still returns an async iterable; its span ends with the iteration', async () => {
     const words: string[] = [];
     for await (const w of new Agent('x').tokens('one two three')) words.push(w);

@@ -14,7 +14,7 @@ class MethodRunnable extends Runnable<unknown[], unknown> {
   }
 
   override get className(): string {
-    return this.target.constructor?.name || 'Object';
+    return (this.target as { constructor?: { name?: string } } | undefined)?.constructor?.name || 'Object';
   }
 
   protected override defaultName(): string {
@@ -76,11 +76,20 @@ export function traced(options: RunnableOptions = {}) {
     const methodName = String(context.name);
     const isGenerator = Object.prototype.toString.call(method) === '[object AsyncGeneratorFunction]';
     const runnables = new WeakMap<object, MethodRunnable>();
+    // A method called without a receiver (`const f = obj.method; f()`) still works, traced.
+    const unbound = {};
     return function (this: This, ...args: Args): R {
-      let runnable = runnables.get(this);
+      const key: object =
+        typeof this === 'object' || typeof this === 'function' ? (this ?? unbound) : unbound;
+      let runnable = runnables.get(key);
       if (runnable === undefined) {
-        runnable = new MethodRunnable(this, method as (...a: unknown[]) => unknown, methodName, options);
-        runnables.set(this, runnable);
+        runnable = new MethodRunnable(
+          key === unbound ? (undefined as never) : key,
+          method as (...a: unknown[]) => unknown,
+          methodName,
+          options,
+        );
+        runnables.set(key, runnable);
       }
       const result = runnable.invokeMethod(args);
       return (isGenerator ? deferredIterable(result) : result) as unknown as R;
