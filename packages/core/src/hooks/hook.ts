@@ -1,4 +1,5 @@
 import type { Invocation } from '../invocation.js';
+import type { Runnable } from '../runnables/runnable.js';
 
 /**
  * What a hook does in each phase of one invocation. A fresh hook object is created for every
@@ -49,7 +50,13 @@ export interface HookFactory extends HookOptions {
 
 export type HookRegistration = HookClass | HookFactory;
 
-/** Decides, per invocation, which extra hooks a runnable gets (tracing registers one of these). */
-export type HookProvider = (invocation: Invocation) => readonly HookRegistration[];
+/**
+ * Decides, per invocation, which extra hooks a runnable gets (tracing registers one of these).
+ * Called with the runnable and the invocation (its name in the enclosing flow, its kind …).
+ */
+export type HookProvider = (
+  target: Runnable<any, any>,
+  invocation: Invocation,
+) => readonly HookRegistration[];
 
 export const DEFAULT_HOOK_PRIORITY = 100;

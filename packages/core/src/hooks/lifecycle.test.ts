@@ -1,5 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fn, type Hook, type HookErrorMode, HookPhaseError, type Invocation, setLogger } from '../index.js';
+import {
+  fn,
+  type Hook,
+  type HookErrorMode,
+  HookPhaseError,
+  type Invocation,
+  pipeline,
+  registerHookProvider,
+  setLogger,
+} from '../index.js';
 
 type Phase = 'pre' | 'post' | 'onError' | 'finalize' | 'around';
 const PHASES: Phase[] = ['pre', 'post', 'onError', 'finalize', 'around'];
@@ -196,6 +205,30 @@ describe('ordering and registration', () => {
     });
     expect(await runnable.invoke(21)).toBe(42);
     expect(seen).toEqual(['double/tool=42']);
+  });
+
+  it('a hook provider gets the runnable and the invocation, on every call, and can be removed', async () => {
+    const seen: string[] = [];
+    const target = fn(
+      function adder(x: number) {
+        return x + 1;
+      },
+      { kind: 'tool' },
+    );
+    const remove = registerHookProvider((runnable, invocation) => {
+      if (runnable !== target) return [];
+      seen.push(`${invocation.name}/${invocation.kind}`);
+      return [{ name: 'provided', create: () => ({ post: (out: unknown) => seen.push(`post ${out}`) }) }];
+    });
+    try {
+      expect(await target.invoke(1)).toBe(2);
+      expect(await pipeline({ renamed: target }).invoke(5)).toBe(6);
+    } finally {
+      remove();
+    }
+    expect(await target.invoke(1)).toBe(2);
+    // Inside the flow the record key names the call (the function name is only a default).
+    expect(seen).toEqual(['adder/tool', 'post 2', 'renamed/tool', 'post 6']);
   });
 
   it('rejects what is not a hook with a clear error', () => {

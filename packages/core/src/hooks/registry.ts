@@ -115,7 +115,7 @@ export function collectHooks(
     const provider = providers[i]!;
     let provided: readonly HookRegistration[];
     try {
-      provided = provider(invocation);
+      provided = provider(invocation.runnable, invocation);
     } catch (error) {
       if (!state.providerFailuresLogged.has(provider)) {
         state.providerFailuresLogged.add(provider);

@@ -3,6 +3,7 @@ import { sharedSingleton } from '../global-state.js';
 import type { HookFactory, HookRegistration } from '../hooks/hook.js';
 import { registerHookProvider } from '../hooks/registry.js';
 import type { Invocation } from '../invocation.js';
+import type { Runnable } from '../runnables/runnable.js';
 import { decide } from './decision.js';
 import { TracingHook } from './tracing-hook.js';
 
@@ -27,7 +28,10 @@ const WITHOUT_CONTENT: readonly HookRegistration[] = [withoutContent];
 const NONE: readonly HookRegistration[] = [];
 
 /** Consulted on every invocation, so switching tracing off after a pipeline was built works. */
-export function tracingHookProvider(invocation: Invocation): readonly HookRegistration[] {
+export function tracingHookProvider(
+  _target: Runnable<any, any>,
+  invocation: Invocation,
+): readonly HookRegistration[] {
   if (tracingOffEverywhere()) return NONE;
   switch (decide(getTraceContext(), invocation)) {
     case 'off':
