@@ -6,13 +6,23 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../examples/http-server/app.js';
 import { get } from '../support/http.js';
 
+/** The example server with lazytrace recording into memory, on a free port of 127.0.0.1. */
+async function startTracedApp() {
+  const exporter = new InMemorySpanExporter();
+  initTracing({ backends: [{ name: 'memory', exporter, processing: 'simple' }], flushOnExit: false });
+  const server = createApp().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const port = (server.address() as AddressInfo).port;
+  const stop = async () => {
+    await new Promise((r) => server.close(r));
+    await shutdownTracing();
+  };
+  return { exporter, port, stop };
+}
+
 describe('http server example under concurrency', () => {
   it('1,000 concurrent requests (keep-alive connections reused): every span carries its own request values', async () => {
-    const exporter = new InMemorySpanExporter();
-    initTracing({ backends: [{ name: 'memory', exporter, processing: 'simple' }], flushOnExit: false });
-    const server = createApp().listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const port = (server.address() as AddressInfo).port;
+    const { exporter, port, stop } = await startTracedApp();
     // A small pool of keep-alive sockets: many requests share a connection, the case where a
     // context set per request could leak into the next request on the same socket.
     const agent = new Agent({ keepAlive: true, maxSockets: 50 });
@@ -43,17 +53,12 @@ describe('http server example under concurrency', () => {
       }
     } finally {
       agent.destroy();
-      await new Promise((r) => server.close(r));
-      await shutdownTracing();
+      await stop();
     }
   });
 
   it('a request without headers does not inherit a previous request’s session on the same connection', async () => {
-    const exporter = new InMemorySpanExporter();
-    initTracing({ backends: [{ name: 'memory', exporter, processing: 'simple' }], flushOnExit: false });
-    const server = createApp().listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const port = (server.address() as AddressInfo).port;
+    const { exporter, port, stop } = await startTracedApp();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       await get(port, '/?q=first', { 'x-session-id': 'first-session' }, agent);
@@ -65,8 +70,7 @@ describe('http server example under concurrency', () => {
       for (const span of second) expect(span.attributes['session.id']).toBeUndefined();
     } finally {
       agent.destroy();
-      await new Promise((r) => server.close(r));
-      await shutdownTracing();
+      await stop();
     }
   });
 });

@@ -157,7 +157,7 @@ describe('initTracing', () => {
     expect(text).not.toContain('also-secret');
     expect(describeTracing()?.backends[1]).toMatchObject({
       name: 'otlp',
-      headers: ['authorization', 'x-honeycomb-team'],
+      headers: ['x-honeycomb-team', 'authorization'],
     });
     await flow().invoke(1);
     // The simple processor exports once the resource's attributes are settled: wait (bounded).

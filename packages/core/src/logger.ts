@@ -33,3 +33,12 @@ export function describeError(error: unknown): string {
     return '[unprintable error]';
   }
 }
+
+/** The message of any thrown value, never throwing itself. */
+export function errorMessage(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return '[unprintable error]';
+  }
+}

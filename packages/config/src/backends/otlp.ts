@@ -1,3 +1,4 @@
+import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ConfigError, ENV, type Env, envString } from '../env.js';
@@ -25,16 +26,14 @@ export function createOtlpBackend({ env, options }: BackendContext): Backend {
   const url = resolveUrl(opts, env);
   // Resolved here (not left to the exporter, which would read process.env) so that the
   // environment given to initTracing is the one that counts.
-  const config = {
-    url,
-    headers: { ...envHeaders(env), ...opts.headers },
-    timeoutMillis: opts.timeoutMillis,
-  };
+  const headers = { ...envHeaders(env), ...opts.headers };
+  const config = { url, headers, timeoutMillis: opts.timeoutMillis };
   const exporter = protocol === 'http/protobuf' ? new ProtobufExporter(config) : new JsonExporter(config);
   return {
     name: 'otlp',
     exporter,
-    description: { url, protocol, headers: headerNames(opts, env) },
+    // Header names only: their values are often API keys.
+    description: { url, protocol, headers: Object.keys(headers) },
   };
 }
 
@@ -65,7 +64,7 @@ function resolveUrl(opts: OtlpBackendOptions, env: Env): string {
   return DEFAULT_URL;
 }
 
-export function checkUrl(value: unknown, source: string): string {
+function checkUrl(value: unknown, source: string): string {
   if (typeof value !== 'string') throw new ConfigError(`${source} must be a URL string, got ${typeof value}`);
   let url: URL;
   try {
@@ -79,35 +78,15 @@ export function checkUrl(value: unknown, source: string): string {
   return value;
 }
 
-/** `OTEL_EXPORTER_OTLP_HEADERS` then `OTEL_EXPORTER_OTLP_TRACES_HEADERS`: `key=value` pairs, URL-encoded. */
+/** `OTEL_EXPORTER_OTLP_HEADERS` then `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, parsed as OTel parses them. */
 function envHeaders(env: Env): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const variable of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
-    for (const pair of (env[variable] ?? '').split(',')) {
-      const index = pair.indexOf('=');
-      if (index <= 0) continue;
-      try {
-        headers[decodeURIComponent(pair.slice(0, index).trim())] = decodeURIComponent(
-          pair.slice(index + 1).trim(),
-        );
-      } catch {
-        throw new ConfigError(
-          `${variable} has a badly encoded header: ${JSON.stringify(pair.slice(0, index).trim())}`,
-        );
-      }
+    try {
+      Object.assign(headers, parseKeyPairsIntoRecord(env[variable]));
+    } catch {
+      throw new ConfigError(`${variable} has a badly encoded header (expected key=value pairs, URL-encoded)`);
     }
   }
   return headers;
-}
-
-/** Header names only: their values are often API keys. */
-function headerNames(opts: OtlpBackendOptions, env: Env): string[] {
-  const names = new Set(Object.keys(opts.headers ?? {}));
-  for (const variable of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
-    for (const pair of (env[variable] ?? '').split(',')) {
-      const name = pair.split('=')[0]?.trim();
-      if (name) names.add(name);
-    }
-  }
-  return [...names];
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../logger.js';
 import { isAsyncIterable } from '../streaming/is-async-iterable.js';
 import { keyMatcher } from './redaction.js';
 
@@ -373,10 +374,6 @@ function safeString(value: unknown): string {
 }
 
 function safeMessage(error: unknown): string {
-  try {
-    const message = error instanceof Error ? error.message : String(error);
-    return message.length > 200 ? `${message.slice(0, 200)}…` : message;
-  } catch {
-    return 'unknown error';
-  }
+  const message = errorMessage(error);
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
 }

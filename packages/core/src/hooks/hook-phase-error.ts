@@ -1,3 +1,4 @@
+import { errorMessage } from '../logger.js';
 import type { HookPhase } from './hook.js';
 
 export interface HookFailure {
@@ -20,13 +21,5 @@ export class HookPhaseError extends Error {
     this.phase = phase;
     this.failures = failures;
     this.runnable = runnable;
-  }
-}
-
-function errorMessage(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : String(error);
-  } catch {
-    return '[unprintable error]';
   }
 }

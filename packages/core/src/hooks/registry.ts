@@ -104,45 +104,71 @@ export function registerHookProvider(provider: HookProvider): () => void {
 
 const NO_HOOKS: readonly HookDefinition[] = Object.freeze([]);
 
-/** The hooks of one invocation, sorted by priority (stable for equal priorities). */
+/**
+ * Definitions of the frozen registration arrays providers return (the tracing provider returns
+ * the same frozen array on every call): normalized and sorted once, not once per call.
+ */
+const definitionsByArray = new WeakMap<readonly HookRegistration[], readonly HookDefinition[]>();
+
+function definitionsOf(
+  provided: readonly HookRegistration[],
+  provider: HookProvider,
+): readonly HookDefinition[] {
+  const cached = definitionsByArray.get(provided);
+  if (cached !== undefined) return cached;
+  const definitions: HookDefinition[] = [];
+  for (const registration of provided) {
+    try {
+      const definition = toHookDefinition(registration);
+      if (!definitions.includes(definition)) definitions.push(definition);
+    } catch (error) {
+      logProviderFailure(provider, 'returned an invalid hook', error);
+    }
+  }
+  sortByPriority(definitions);
+  if (Object.isFrozen(provided)) definitionsByArray.set(provided, definitions);
+  return definitions;
+}
+
+function logProviderFailure(provider: HookProvider, what: string, error: unknown): void {
+  if (state.providerFailuresLogged.has(provider)) return;
+  state.providerFailuresLogged.add(provider);
+  logWarning(`hook provider ${what} and was skipped (logged once): ${describeError(error)}`);
+}
+
+/**
+ * The hooks of one invocation, sorted by priority (stable for equal priorities). With no own
+ * hooks and one provider answering (the usual case: tracing), it returns that provider's cached
+ * definitions: nothing is allocated per call.
+ */
 export function collectHooks(
   own: readonly HookDefinition[],
   invocation: Invocation,
 ): readonly HookDefinition[] {
   const providers = state.providers;
-  let result: HookDefinition[] | undefined;
+  let found = own;
+  let merged: HookDefinition[] | undefined;
   for (let i = 0; i < providers.length; i++) {
     const provider = providers[i]!;
     let provided: readonly HookRegistration[];
     try {
       provided = provider(invocation.runnable, invocation);
     } catch (error) {
-      if (!state.providerFailuresLogged.has(provider)) {
-        state.providerFailuresLogged.add(provider);
-        logWarning(`hook provider failed and was skipped (logged once): ${describeError(error)}`);
-      }
+      logProviderFailure(provider, 'failed', error);
       continue;
     }
     if (provided.length === 0) continue;
-    result ??= own.slice();
-    for (const registration of provided) {
-      let definition: HookDefinition;
-      try {
-        definition = toHookDefinition(registration);
-      } catch (error) {
-        if (!state.providerFailuresLogged.has(provider)) {
-          state.providerFailuresLogged.add(provider);
-          logWarning(`hook provider returned an invalid hook (logged once): ${describeError(error)}`);
-        }
-        continue;
-      }
-      if (!result.includes(definition)) result.push(definition);
+    const definitions = definitionsOf(provided, provider);
+    if (found.length === 0) {
+      found = definitions;
+      continue;
     }
+    merged ??= found.slice();
+    for (const definition of definitions) if (!merged.includes(definition)) merged.push(definition);
+    found = merged;
   }
-  const hooks = result ?? own;
-  if (hooks.length === 0) return NO_HOOKS;
-  if (hooks.length === 1 || result === undefined) return hooks;
-  return result.sort((a, b) => a.priority - b.priority);
+  if (merged !== undefined) sortByPriority(merged);
+  return found.length === 0 ? NO_HOOKS : found;
 }
 
 export function sortByPriority(hooks: HookDefinition[]): HookDefinition[] {

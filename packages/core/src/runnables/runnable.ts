@@ -30,8 +30,6 @@ export interface RunnableOptions {
  */
 export abstract class Runnable<I = unknown, O = unknown> {
   kind: RunnableKind;
-  /** Whether `name` was given explicitly (then a flow's record key does not rename it). */
-  readonly hasExplicitName: boolean;
   private explicitName: string | undefined;
   private hooks: readonly HookDefinition[] = [];
 
@@ -46,7 +44,6 @@ export abstract class Runnable<I = unknown, O = unknown> {
       throw new TypeError(`"kind" must be a non-empty string, got ${JSON.stringify(options.kind)}`);
     }
     this.explicitName = options.name;
-    this.hasExplicitName = options.name !== undefined;
     this.kind = options.kind ?? defaultKind;
   }
 
@@ -59,7 +56,11 @@ export abstract class Runnable<I = unknown, O = unknown> {
       throw new TypeError(`"name" must be a non-empty string, got ${JSON.stringify(value)}`);
     }
     this.explicitName = value;
-    (this as { hasExplicitName: boolean }).hasExplicitName = true;
+  }
+
+  /** Whether `name` was given explicitly (then a flow's record key does not rename it). */
+  get hasExplicitName(): boolean {
+    return this.explicitName !== undefined;
   }
 
   /** The class (or flow type) shown as `lazytrace.class`. */

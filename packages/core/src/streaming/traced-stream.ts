@@ -107,11 +107,11 @@ export class TracedStream<T> implements AsyncIterableIterator<T> {
 
   async throw(error?: unknown): Promise<IteratorResult<T>> {
     const it = this.iterator;
-    if (this.ended || it?.throw === undefined) {
+    if (it?.throw === undefined) {
       this.fail(error);
-      if (it?.throw !== undefined) return it.throw(error);
       throw error;
     }
+    if (this.ended) return it.throw(error);
     try {
       const result = await this.lifecycle.around(() => it.throw!(error));
       if (result.done) this.end('done');

@@ -23,9 +23,10 @@ const withoutContent: HookFactory = {
   create: (invocation) => new TracingHook(invocation, false),
 };
 
-const WITH_CONTENT: readonly HookRegistration[] = [withContent];
-const WITHOUT_CONTENT: readonly HookRegistration[] = [withoutContent];
-const NONE: readonly HookRegistration[] = [];
+// Frozen, so the registry can keep their normalized form instead of redoing it per call.
+const WITH_CONTENT: readonly HookRegistration[] = Object.freeze([withContent]);
+const WITHOUT_CONTENT: readonly HookRegistration[] = Object.freeze([withoutContent]);
+const NONE: readonly HookRegistration[] = Object.freeze([]);
 
 /** Consulted on every invocation, so switching tracing off after a pipeline was built works. */
 export function tracingHookProvider(

@@ -94,6 +94,7 @@ describe('one span per call', () => {
     }
     expect(byName(spans, 'retriever').attributes['lazytrace.kind']).toBe('retriever');
     expect(byName(spans, 'retriever').attributes['lazytrace.documents.count']).toBe(2);
+    expect(byName(spans, 'retriever').attributes['gen_ai.retrieval.query.text']).toBe('tides');
     expect(byName(spans, 'formatter').attributes['lazytrace.class']).toBe('Function');
     expect(root.attributes['lazytrace.input']).toBe('"tides"');
     expect(root.attributes['lazytrace.output']).toBe(JSON.stringify(output));

@@ -12,7 +12,7 @@ import { captureContent } from '../capture/capture.js';
 import { getTraceContext } from '../context/trace-context.js';
 import type { Hook } from '../hooks/hook.js';
 import type { Invocation, ModelParameterValue } from '../invocation.js';
-import { describeError } from '../logger.js';
+import { errorMessage } from '../logger.js';
 import * as A from './attributes.js';
 import { getLazytraceTracer } from './tracer.js';
 
@@ -104,13 +104,9 @@ export class TracingHook implements Hook {
 
     // Content is serialized only for spans that are recorded (not sampled out, SDK present).
     if (this.capture && span.isRecording()) {
-      span.setAttribute(A.ATTR_INPUT, captureContent(input, inv.name, 'input'));
-      if (inv.kind === 'retriever' && typeof input === 'string') {
-        span.setAttribute(
-          A.GEN_AI_RETRIEVAL_QUERY_TEXT,
-          captureContent(input, inv.name, 'input').slice(1, -1),
-        );
-      }
+      const captured = captureContent(input, inv.name, 'input');
+      span.setAttribute(A.ATTR_INPUT, captured);
+      if (inv.kind === 'retriever' && typeof input === 'string') queryText(span, captured);
     }
   }
 
@@ -200,15 +196,6 @@ export class TracingHook implements Hook {
   }
 }
 
-function errorMessage(error: unknown): string {
-  try {
-    if (error instanceof Error) return error.message;
-    return describeError(error);
-  } catch {
-    return '[unprintable error]';
-  }
-}
-
 function errorType(error: unknown): string {
   try {
     if (error instanceof Error) return error.name || error.constructor?.name || 'Error';
@@ -216,5 +203,15 @@ function errorType(error: unknown): string {
     return typeof error;
   } catch {
     return 'unknown';
+  }
+}
+
+/** A retriever's query as text: the captured (masked, budgeted) JSON string, decoded. */
+function queryText(span: Span, captured: string): void {
+  try {
+    const text: unknown = JSON.parse(captured);
+    if (typeof text === 'string') span.setAttribute(A.GEN_AI_RETRIEVAL_QUERY_TEXT, text);
+  } catch {
+    // A mask may turn the query into anything; then there is no query text to show.
   }
 }
