@@ -10,6 +10,10 @@ export default defineConfig({
       '@lazytrace/core': src('core'),
       '@lazytrace/config': src('config'),
       '@lazytrace/langfuse': src('langfuse'),
+      '@lazytrace/traces': src('traces'),
+      '@lazytrace/server': src('server'),
+      '@lazytrace/openai': src('openai'),
+      '@lazytrace/cli': src('cli'),
     },
   },
   test: {
