@@ -1,23 +1,217 @@
-import type { BuiltTrace, DetailLevel, SpanRecord, TraceBreakdown, TraceSummary } from './types.js';
+/**
+ * Spans → the API's trace shapes: `{ trace: TraceSummary, root: SpanNode, orphans: SpanNode[] }`
+ * at a detail level, the summary alone, and the per-trace breakdown.
+ */
+import {
+  ATTR_SESSION_ID,
+  ATTR_TRACE_NAME,
+  ATTR_USER_ID,
+  errorMessageOf,
+  inputOf,
+  modelOf,
+  outputOf,
+  PREVIEW_CHARS,
+  preview,
+  SERVICE_NAME,
+  stringAttr,
+  tagsOf,
+  tokensOf,
+} from './semantics.js';
+import { assemble, type Tree, type TreeNode } from './tree.js';
+import type {
+  BuiltTrace,
+  DetailLevel,
+  SpanNode,
+  SpanRecord,
+  TokenCounts,
+  TraceBreakdown,
+  TraceSummary,
+} from './types.js';
 
+/** Spans by trace id, in first-seen order. */
 export function groupByTrace(spans: Iterable<SpanRecord>): Map<string, SpanRecord[]> {
-  void spans;
-  throw new Error('@lazytrace/traces: not implemented yet');
+  const traces = new Map<string, SpanRecord[]>();
+  for (const span of spans) {
+    let list = traces.get(span.traceId);
+    if (list === undefined) {
+      list = [];
+      traces.set(span.traceId, list);
+    }
+    list.push(span);
+  }
+  return traces;
 }
 
-/** The tree of one trace's spans; orphans kept; clock skew tolerated. */
+/**
+ * The tree of one trace's spans (all of the same trace). Orphans (spans whose parent never
+ * arrived) are kept with their subtrees; a child whose clock runs ahead of its parent's is
+ * shifted for display and self time, never dropped. Throws only for an empty list.
+ */
 export function buildTrace(spans: readonly SpanRecord[], level: DetailLevel = 'standard'): BuiltTrace {
-  void spans;
-  void level;
-  throw new Error('@lazytrace/traces: not implemented yet');
+  if (spans.length === 0) throw new TypeError('buildTrace: no spans');
+  const tree = assemble(spans);
+  const [root, ...orphans] = tree.tops.map((top) => toNode(top, level));
+  return { trace: summaryOf(tree), root: root!, orphans };
 }
 
 export function summarizeTrace(spans: readonly SpanRecord[]): TraceSummary {
-  void spans;
-  throw new Error('@lazytrace/traces: not implemented yet');
+  if (spans.length === 0) throw new TypeError('summarizeTrace: no spans');
+  return summaryOf(assemble(spans));
 }
 
+export function summaryOf(tree: Tree): TraceSummary {
+  const root = tree.tops[0]!;
+  const rs = root.span;
+  let errorCount = 0;
+  let model: string | null = null;
+  let modelStart = Number.POSITIVE_INFINITY;
+  let sessionId = stringAttr(rs, ATTR_SESSION_ID);
+  let userId = stringAttr(rs, ATTR_USER_ID);
+  let tags = tagsOf(rs);
+  for (const node of tree.nodes) {
+    const span = node.span;
+    if (span.status === 'error') errorCount++;
+    if (span.startMs < modelStart) {
+      const m = modelOf(span);
+      if (m !== null) {
+        model = m;
+        modelStart = span.startMs;
+      }
+    }
+    if (sessionId === null) sessionId = stringAttr(span, ATTR_SESSION_ID);
+    if (userId === null) userId = stringAttr(span, ATTR_USER_ID);
+    if (tags.length === 0) tags = tagsOf(span);
+  }
+  const name = stringAttr(rs, ATTR_TRACE_NAME) ?? rs.name;
+  const service = rs.resource[SERVICE_NAME];
+  return {
+    traceId: rs.traceId,
+    name,
+    rootSpanId: rs.spanId,
+    startTime: iso(tree.startMs),
+    endTime: iso(tree.endMs),
+    startMs: tree.startMs,
+    durationMs: Math.max(0, tree.endMs - tree.startMs),
+    status: errorCount > 0 ? 'error' : 'ok',
+    spanCount: tree.nodes.length,
+    errorCount,
+    sessionId,
+    userId,
+    tags,
+    input: preview(inputOf(rs), PREVIEW_CHARS),
+    output: preview(outputOf(rs), PREVIEW_CHARS),
+    model,
+    tokens: traceTokens(tree),
+    serviceName: typeof service === 'string' ? service : null,
+  };
+}
+
+/**
+ * Usage summed over the spans that report it, skipping a span whose ancestor already reported
+ * usage (a wrapped client's generation under an `llm` module would otherwise count twice).
+ */
+export function traceTokens(tree: Tree): TokenCounts {
+  const sum: TokenCounts = { input: 0, output: 0, total: 0 };
+  const stack: { node: TreeNode; covered: boolean }[] = tree.tops.map((node) => ({ node, covered: false }));
+  while (stack.length > 0) {
+    const { node, covered } = stack.pop()!;
+    let now = covered;
+    if (!covered) {
+      const t = tokensOf(node.span);
+      if (t !== null) {
+        sum.input += t.input;
+        sum.output += t.output;
+        sum.total += t.total;
+        now = true;
+      }
+    }
+    for (const kid of node.children) stack.push({ node: kid, covered: now });
+  }
+  return sum;
+}
+
+export function iso(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
+}
+
+function toNode(top: TreeNode, level: DetailLevel): SpanNode {
+  // Iterative: a 10,000-deep chain must not overflow the stack.
+  const out = new Map<TreeNode, SpanNode>();
+  const order: TreeNode[] = [];
+  const stack = [top];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    order.push(node);
+    for (const kid of node.children) stack.push(kid);
+  }
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i]!;
+    const spanNode = nodeOf(node, level);
+    for (const kid of node.children) spanNode.children.push(out.get(kid)!);
+    out.set(node, spanNode);
+  }
+  return out.get(top)!;
+}
+
+function nodeOf(node: TreeNode, level: DetailLevel): SpanNode {
+  const span = node.span;
+  const full = level === 'detailed' || level === 'debug';
+  const io = level !== 'minimal';
+  const result: SpanNode = {
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId ?? null,
+    name: span.name,
+    kind: span.kind,
+    startTime: iso(span.startMs),
+    endTime: iso(span.endMs),
+    startMs: span.startMs,
+    endMs: span.endMs,
+    displayStartMs: node.start,
+    displayEndMs: node.end,
+    clockSkewMs: node.clockSkewMs,
+    durationMs: span.durationMs,
+    selfTimeMs: node.selfTimeMs,
+    status: span.status,
+    statusMessage:
+      span.status === 'error'
+        ? (errorMessageOf(span) ?? span.statusMessage ?? null)
+        : (span.statusMessage ?? null),
+    input: io ? (full ? inputOf(span) : preview(inputOf(span), PREVIEW_CHARS)) : null,
+    output: io ? (full ? outputOf(span) : preview(outputOf(span), PREVIEW_CHARS)) : null,
+    model: io ? modelOf(span) : null,
+    tokens: io ? tokensOf(span) : null,
+    attributes: full ? span.attributes : {},
+    events: level === 'debug' ? span.events : [],
+    children: [],
+  };
+  if (level === 'debug') result.resource = span.resource;
+  return result;
+}
+
+/** `GET /api/traces/:id/summary`: spans per kind, duration, tokens, errors, models. */
 export function traceBreakdown(spans: readonly SpanRecord[]): TraceBreakdown {
-  void spans;
-  throw new Error('@lazytrace/traces: not implemented yet');
+  if (spans.length === 0) throw new TypeError('traceBreakdown: no spans');
+  const tree = assemble(spans);
+  const spansByKind: Record<string, number> = {};
+  const errors: TraceBreakdown['errors'] = [];
+  const models = new Set<string>();
+  for (const node of tree.nodes) {
+    const span = node.span;
+    spansByKind[span.kind] = (spansByKind[span.kind] ?? 0) + 1;
+    if (span.status === 'error')
+      errors.push({ spanId: span.spanId, name: span.name, message: errorMessageOf(span) });
+    const m = modelOf(span);
+    if (m !== null) models.add(m);
+  }
+  return {
+    traceId: tree.tops[0]!.span.traceId,
+    durationMs: Math.max(0, tree.endMs - tree.startMs),
+    spanCount: tree.nodes.length,
+    spansByKind,
+    tokens: traceTokens(tree),
+    errorCount: errors.length,
+    errors,
+    models: [...models],
+  };
 }

@@ -1,5 +1,5 @@
-import { SpanStatusCode } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode, hrTimeToMilliseconds } from '@opentelemetry/core';
+import { fromReadableSpan, renderTraceTree } from '@lazytrace/traces';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export interface ConsoleBackendOptions {
@@ -13,16 +13,6 @@ export interface ConsoleBackendOptions {
 
 /** Spans kept while waiting for their root to end; beyond this the oldest traces are dropped. */
 const MAX_BUFFERED_SPANS = 10_000;
-
-const STYLE = {
-  dim: [2, 22],
-  red: [31, 39],
-  green: [32, 39],
-  cyan: [36, 39],
-  bold: [1, 22],
-  yellow: [33, 39],
-} as const;
-type Style = keyof typeof STYLE;
 
 /**
  * Prints each finished trace as an indented tree: names, kinds, durations, status and short
@@ -78,7 +68,7 @@ export class ConsoleTreeExporter implements SpanExporter {
     if (isRequestRoot(span)) {
       this.pending.delete(traceId);
       this.buffered -= spans.length;
-      this.ready.push(this.render(spans, span));
+      this.ready.push(this.render(spans));
       // Printed just after the current turn, so the tree follows what the application itself
       // writes as the request finishes (its last streamed token, say) instead of cutting into it.
       if (this.ready.length === 1) setImmediate(() => this.drain());
@@ -103,106 +93,17 @@ export class ConsoleTreeExporter implements SpanExporter {
     }
   }
 
-  private render(spans: readonly ReadableSpan[], root?: ReadableSpan): string {
-    const children = new Map<string | undefined, ReadableSpan[]>();
-    const ids = new Set(spans.map((s) => s.spanContext().spanId));
-    for (const span of spans) {
-      const parent = span.parentSpanContext?.spanId;
-      const key = parent !== undefined && ids.has(parent) ? parent : undefined;
-      children.set(key, [...(children.get(key) ?? []), span]);
-    }
-    for (const list of children.values())
-      list.sort((a, b) => hrTimeToMilliseconds(a.startTime) - hrTimeToMilliseconds(b.startTime));
-    const tops = root !== undefined ? [root] : (children.get(undefined) ?? []);
-    const lines: string[] = [];
-    for (const top of tops) {
-      lines.push(this.header(top), this.line(top));
-      this.walk(top, children, '', lines);
-    }
-    return `${lines.join('\n')}\n\n`;
-  }
-
-  private header(root: ReadableSpan): string {
-    const a = root.attributes;
-    const parts = [`trace ${root.spanContext().traceId}`];
-    if (a['session.id'] !== undefined) parts.push(`session=${String(a['session.id'])}`);
-    if (a['user.id'] !== undefined) parts.push(`user=${String(a['user.id'])}`);
-    const tags = a['lazytrace.tags'];
-    if (Array.isArray(tags) && tags.length > 0) parts.push(`tags=${tags.join(',')}`);
-    return this.paint('dim', `── ${parts.join('  ')}`);
-  }
-
-  private walk(
-    span: ReadableSpan,
-    children: ReadonlyMap<string | undefined, ReadableSpan[]>,
-    prefix: string,
-    lines: string[],
-  ): void {
-    const kids = children.get(span.spanContext().spanId) ?? [];
-    kids.forEach((kid, i) => {
-      const last = i === kids.length - 1;
-      lines.push(`${prefix}${last ? '└─ ' : '├─ '}${this.line(kid)}`);
-      this.walk(kid, children, `${prefix}${last ? '   ' : '│  '}`, lines);
+  private render(spans: readonly ReadableSpan[]): string {
+    // The tree itself is @lazytrace/traces' renderer, shared with `lazytrace show`.
+    const tree = renderTraceTree(spans.map(fromReadableSpan), {
+      color: this.colors,
+      contentChars: this.contentChars,
     });
-  }
-
-  private line(span: ReadableSpan): string {
-    const a = span.attributes;
-    const kind = String(a['lazytrace.kind'] ?? 'span');
-    const ms = hrTimeToMilliseconds(span.duration);
-    const parts = [this.paint('bold', span.name), this.paint('cyan', kind), formatDuration(ms)];
-    if (span.status.code === SpanStatusCode.ERROR) {
-      parts.push(this.paint('red', `✗ ${span.status.message ?? 'error'}`));
-    } else {
-      parts.push(this.paint('green', '✓'));
-    }
-    const model = a['gen_ai.response.model'] ?? a['gen_ai.request.model'];
-    if (model !== undefined) parts.push(this.paint('yellow', String(model)));
-    const input = a['gen_ai.usage.input_tokens'];
-    const output = a['gen_ai.usage.output_tokens'];
-    if (input !== undefined || output !== undefined) parts.push(`tokens ${input ?? '?'}→${output ?? '?'}`);
-    if (typeof a['lazytrace.documents.count'] === 'number')
-      parts.push(`${a['lazytrace.documents.count']} docs`);
-    if (a['lazytrace.stream'] === true) {
-      const ttfc = a['lazytrace.stream.time_to_first_chunk_ms'];
-      parts.push(
-        `stream ${a['lazytrace.stream.chunks']} chunks${typeof ttfc === 'number' ? `, first after ${formatDuration(ttfc)}` : ''}`,
-      );
-      if (a['lazytrace.stream.cancelled'] === true) parts.push('cancelled');
-    }
-    for (const [key, label] of [
-      ['lazytrace.ifs.branch', 'branch'],
-      ['lazytrace.switch.case', 'case'],
-      ['lazytrace.loop.iterations', 'iterations'],
-    ] as const) {
-      if (a[key] !== undefined) parts.push(`${label}=${String(a[key])}`);
-    }
-    if (typeof a['lazytrace.input'] === 'string')
-      parts.push(this.paint('dim', `in: ${this.short(a['lazytrace.input'])}`));
-    if (typeof a['lazytrace.output'] === 'string')
-      parts.push(this.paint('dim', `out: ${this.short(a['lazytrace.output'])}`));
-    return parts.join('  ');
-  }
-
-  private short(text: string): string {
-    const flat = text.replace(/\s+/g, ' ');
-    return flat.length > this.contentChars ? `${flat.slice(0, this.contentChars - 1)}…` : flat;
-  }
-
-  private paint(style: Style, text: string): string {
-    if (!this.colors) return text;
-    const [open, close] = STYLE[style];
-    return `\u001b[${open}m${text}\u001b[${close}m`;
+    return `${tree}\n`;
   }
 }
 
 /** The outermost lazytrace span of a request, or a span without a parent. */
 function isRequestRoot(span: ReadableSpan): boolean {
   return span.attributes['lazytrace.root'] === true || span.parentSpanContext === undefined;
-}
-
-function formatDuration(ms: number): string {
-  if (ms < 1) return `${(ms * 1000).toFixed(0)}µs`;
-  if (ms < 1000) return `${ms.toFixed(1)}ms`;
-  return `${(ms / 1000).toFixed(2)}s`;
 }
