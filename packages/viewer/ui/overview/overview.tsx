@@ -1,0 +1,221 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { formatCount, formatMs } from '../format';
+import { replaceParams } from '../router';
+import type { DataSource, LiveStatus } from '../source';
+import { filtersToParams, matchesFilters, paramsToFilters } from '../source';
+import { computeStats } from '../stats';
+import type { Stats, TraceFilters, TraceSummary } from '../types';
+import { FilterBar } from './filters';
+import { Histogram } from './histogram';
+import { TimeChart } from './timechart';
+import { TraceList } from './trace-list';
+
+interface Props {
+  source: DataSource;
+  params: URLSearchParams;
+  onLive(status: LiveStatus, newCount: number): void;
+}
+
+const PAGE = 200;
+
+/** Seed 000's page: the latency distribution on the left, the requests with their IO on the right. */
+export function Overview({ source, params, onLive }: Props) {
+  const filters = useMemo(() => paramsToFilters(params), [params.toString()]);
+  const key = JSON.stringify(filters);
+  const [traces, setTraces] = useState<TraceSummary[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const [serverStats, setServerStats] = useState<Stats | null>(null);
+  const [fresh, setFresh] = useState<Set<string>>(() => new Set());
+  const generation = useRef(0);
+  const filtersRef = useRef(filters);
+  filtersRef.current = filters;
+
+  const setFilters = useCallback((next: TraceFilters) => replaceAndGo(next), []);
+
+  // First page for these filters.
+  useEffect(() => {
+    const gen = ++generation.current;
+    setLoading(true);
+    setError(null);
+    source
+      .listTraces(filters, null, PAGE)
+      .then((page) => {
+        if (gen !== generation.current) return;
+        setTraces(page.traces);
+        setCursor(page.nextCursor ?? null);
+        setLoading(false);
+        requestAnimationFrame(() => {
+          performance.mark('lazytrace:overview-ready');
+          document.body.dataset.overviewReady = 'true';
+        });
+      })
+      .catch((e: unknown) => {
+        if (gen !== generation.current) return;
+        setError(e instanceof Error ? e.message : String(e));
+        setLoading(false);
+      });
+  }, [key]);
+
+  // The distribution for the time window (the server's, over every stored trace).
+  const statsKey = `${filters.since ?? ''}|${filters.until ?? ''}`;
+  const [statsTick, setStatsTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    source.getStats(filters).then((s) => live && setServerStats(s));
+    return () => {
+      live = false;
+    };
+  }, [statsKey, statsTick]);
+
+  const loadMore = useCallback(() => {
+    if (!cursor || loading) return;
+    const gen = generation.current;
+    setLoading(true);
+    source
+      .listTraces(filtersRef.current, cursor, PAGE)
+      .then((page) => {
+        if (gen !== generation.current) return;
+        setTraces((prev) => {
+          const seen = new Set(prev.map((t) => t.traceId));
+          return [...prev, ...page.traces.filter((t) => !seen.has(t.traceId))];
+        });
+        setCursor(page.nextCursor ?? null);
+        setLoading(false);
+      })
+      .catch((e: unknown) => {
+        setError(e instanceof Error ? e.message : String(e));
+        setLoading(false);
+      });
+  }, [cursor, loading]);
+
+  // Live: traces arriving over SSE go on top when they pass the filters.
+  const newCount = useRef(0);
+  const statsTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => {
+    const unsubscribe = source.subscribe(
+      (t) => {
+        newCount.current++;
+        onLive('live', newCount.current);
+        if (!statsTimer.current) {
+          statsTimer.current = setTimeout(() => {
+            statsTimer.current = null;
+            setStatsTick((n) => n + 1);
+          }, 2000);
+        }
+        if (!matchesFilters(t, filtersRef.current)) return;
+        setTraces((prev) => [t, ...prev.filter((p) => p.traceId !== t.traceId)]);
+        setFresh((prev) => new Set(prev).add(t.traceId));
+        setTimeout(
+          () =>
+            setFresh((prev) => {
+              const n = new Set(prev);
+              n.delete(t.traceId);
+              return n;
+            }),
+          4000,
+        );
+      },
+      (s) => onLive(s, newCount.current),
+    );
+    return () => {
+      unsubscribe();
+      if (statsTimer.current) clearTimeout(statsTimer.current);
+    };
+  }, [source]);
+
+  // Prefer the server's distribution; without histogram buckets, compute one from the loaded list.
+  const localStats = useMemo(() => computeStats(traces), [traces]);
+  const stats = serverStats && serverStats.histogram.length > 0 && serverStats.count > 0 ? serverStats : null;
+  const shown = stats ?? localStats;
+  const listStats = filtersActive(filters) ? localStats : null;
+
+  return (
+    <div class="overview">
+      <FilterBar filters={filters} onChange={setFilters} />
+      <div class="overview-body">
+        <section class="dist" aria-label="Latency">
+          <div class="tiles">
+            <Tile label="Requests" value={formatCount(shown.count)} />
+            <Tile
+              label="Errors"
+              value={`${(shown.errorRate * 100).toFixed(shown.errorRate < 0.1 ? 1 : 0)}%`}
+              bad={shown.errorRate > 0}
+            />
+            <Tile label="p50" value={formatMs(shown.p50)} />
+            <Tile label="p90" value={formatMs(shown.p90)} />
+            <Tile label="p99" value={formatMs(shown.p99)} />
+          </div>
+          {!stats && traces.length > 0 && (
+            <p class="note">Distribution of the {formatCount(traces.length)} loaded traces.</p>
+          )}
+          {shown.histogram.length > 0 ? (
+            <Histogram
+              stats={shown}
+              range={[filters.minDurationMs, filters.maxDurationMs]}
+              onBrush={([a, b]) =>
+                setFilters({ ...filtersRef.current, minDurationMs: round(a), maxDurationMs: round(b) })
+              }
+            />
+          ) : (
+            !loading && <p class="note">No durations yet.</p>
+          )}
+          {traces.length > 0 && (
+            <TimeChart
+              traces={traces}
+              onBrush={([a, b]) =>
+                setFilters({ ...filtersRef.current, since: a.toISOString(), until: b.toISOString() })
+              }
+            />
+          )}
+          {listStats && traces.length > 0 && (
+            <p class="note" data-testid="list-stats">
+              In the list: {formatCount(traces.length)}
+              {cursor ? '+' : ''} traces, p50 {formatMs(listStats.p50)}, p99 {formatMs(listStats.p99)}
+            </p>
+          )}
+        </section>
+        <section class="requests" aria-label="Requests">
+          {error && (
+            <div class="error-box" role="alert">
+              {error}
+            </div>
+          )}
+          <TraceList
+            traces={traces}
+            fresh={fresh}
+            hasMore={!!cursor}
+            loading={loading}
+            onNeedMore={loadMore}
+          />
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function round(v: number): number {
+  return v >= 10 ? Math.round(v) : Math.round(v * 100) / 100;
+}
+
+function filtersActive(f: TraceFilters): boolean {
+  return Object.values(f).some((v) => v !== undefined && v !== '');
+}
+
+function replaceAndGo(next: TraceFilters) {
+  replaceParams(filtersToParams(next));
+  // replaceState does not fire hashchange: tell the router.
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+}
+
+function Tile({ label, value, bad }: { label: string; value: string; bad?: boolean }) {
+  return (
+    <div class={`tile${bad ? ' bad' : ''}`}>
+      <div class="tile-label">{label}</div>
+      <div class="tile-value" data-testid={`tile-${label.toLowerCase()}`}>
+        {value}
+      </div>
+    </div>
+  );
+}
