@@ -1,10 +1,14 @@
 import type { TracerProvider } from '@opentelemetry/api';
 import { sharedSingleton } from './global-state.js';
 
-/** A user function that may rewrite any captured value before it is serialized. */
+/**
+ * A user function that may rewrite any captured value before it is serialized: inputs, outputs,
+ * and the message and stack frames of a thrown error (`field: 'error'`, given as text, already cut
+ * to the string budget).
+ */
 export type MaskFunction = (
   value: unknown,
-  info: { readonly name: string; readonly field: 'input' | 'output' },
+  info: { readonly name: string; readonly field: 'input' | 'output' | 'error' },
 ) => unknown;
 
 export interface TracingSettings {
@@ -12,7 +16,10 @@ export interface TracingSettings {
   readonly tracerProvider: TracerProvider | undefined;
   /** Budget per captured value, in characters of JSON text. Default 4096. */
   readonly maxContentChars: number;
-  /** Budget per string inside a captured value. Default 4096. */
+  /**
+   * Budget per string inside a captured value (and per error message or stack). Default: the same
+   * as `maxContentChars`; when set, never more than it.
+   */
   readonly maxStringChars: number;
   /** Keys whose values are replaced by `[REDACTED]`; compared case- and separator-insensitively. */
   readonly redactKeys: readonly (string | RegExp)[];
@@ -54,7 +61,12 @@ const DEFAULTS: TracingSettings = Object.freeze({
   streamIdleTimeoutMs: 60_000,
 });
 
-const holder = sharedSingleton('settings', () => ({ settings: DEFAULTS, version: 0 }));
+const holder = sharedSingleton('settings', () => ({
+  settings: DEFAULTS,
+  version: 0,
+  /** `maxStringChars` as configured (the effective one is capped by `maxContentChars`). */
+  stringChars: undefined as number | undefined,
+}));
 
 export function getTracingSettings(): TracingSettings {
   return holder.settings;
@@ -93,10 +105,15 @@ export function configureTracing(
     validate(key as keyof TracingSettings, value);
     next[key] = key === 'redactKeys' ? Object.freeze([...(value as unknown[])]) : value;
   }
-  if ((next.maxStringChars as number) > (next.maxContentChars as number)) {
-    next.maxStringChars = next.maxContentChars;
-  }
+  // The string budget is kept as configured and capped on every change: a small content budget
+  // once must not shrink strings for good after the content budget is raised again.
+  let stringChars = holder.stringChars;
+  if (patch.maxStringChars === null) stringChars = undefined;
+  else if (typeof patch.maxStringChars === 'number') stringChars = patch.maxStringChars;
+  const contentChars = next.maxContentChars as number;
+  next.maxStringChars = Math.min(stringChars ?? contentChars, contentChars);
   holder.settings = Object.freeze(next) as unknown as TracingSettings;
+  holder.stringChars = stringChars;
   holder.version++;
 }
 

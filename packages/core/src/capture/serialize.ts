@@ -15,8 +15,12 @@ export interface SerializeOptions {
 export const REDACTED = '[REDACTED]';
 export const TRUNCATED = '…[truncated]';
 const MAX_KEY_CHARS = 256;
-/** Room kept for the last marker and closing brackets, so the result stays valid JSON within budget. */
-const RESERVE = 48;
+/**
+ * Room kept for the one truncation marker a cut value gets (`,"…":"…[truncated]"`,
+ * `,"…[123456 more items]"`, a string's `…[truncated N chars]`). Closing brackets are counted
+ * separately, one per open level, so a string six levels deep keeps what the budget allows.
+ */
+const MARKER_ROOM = 48;
 const DEFAULT_MAX_DEPTH = 12;
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -27,16 +31,20 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 function quote(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
-const mapForEach = Map.prototype.forEach;
-const setForEach = Set.prototype.forEach;
+// The intrinsics, taken once: a Map or Set subclass (or a patched prototype) cannot change how it is read.
+const mapEntries = Map.prototype.entries;
+const setValues = Set.prototype.values;
+const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!;
+const setSize = Object.getOwnPropertyDescriptor(Set.prototype, 'size')!.get!;
 const dateToISO = Date.prototype.toISOString;
 const dateGetTime = Date.prototype.getTime;
 
 /**
  * Turns any value into JSON text within a character budget, without ever throwing. The budget
  * is applied while walking: a 100 MB string costs what its kept prefix costs, a million-element
- * array what its first elements cost. Truncation is marked (`…[truncated]`, `…[N more items]`),
- * secrets under redacted keys become `[REDACTED]`, and the result is always valid JSON.
+ * array, Map or Set what its first elements cost. Truncation is marked once, where the budget
+ * ran out (`…[truncated N chars]`, `…[N more items]`, `"…":"…[truncated]"`); the levels around it
+ * just close. Secrets under redacted keys become `[REDACTED]`; the result is always valid JSON.
  */
 export function serializeValue(value: unknown, options: SerializeOptions): string {
   try {
@@ -51,14 +59,16 @@ export function serializeValue(value: unknown, options: SerializeOptions): strin
 
 class Walker {
   private readonly parts: string[] = [];
-  private remaining: number;
+  private used = 0;
+  /** Containers written but not closed yet: each needs one closing character. */
+  private open = 0;
+  /** The budget ran out and its marker is written: only closing brackets follow. */
   private exhausted = false;
   private readonly ancestors = new Set<object>();
   private readonly maxDepth: number;
   private readonly isRedacted: (key: string) => boolean;
 
   constructor(private readonly options: SerializeOptions) {
-    this.remaining = Math.max(0, options.maxChars - RESERVE);
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.isRedacted = keyMatcher(options.redactKeys);
   }
@@ -67,17 +77,27 @@ class Walker {
     return this.parts.join('');
   }
 
-  private emit(text: string): void {
-    this.parts.push(text);
-    this.remaining -= text.length;
+  /** Characters content may still use, leaving room for one marker and every closing bracket. */
+  private room(): number {
+    return this.options.maxChars - this.used - this.open - MARKER_ROOM;
   }
 
-  /** Writes a placeholder string such as `"[Function f]"`. */
+  private emit(text: string): void {
+    this.parts.push(text);
+    this.used += text.length;
+  }
+
+  /** Writes a placeholder string such as `"[Function f]"` (cut like any string). */
   private note(text: string): void {
-    this.emit(JSON.stringify(text));
+    this.writeString(text, this.options.maxStringChars);
   }
 
   write(value: unknown, depth: number): void {
+    if (this.exhausted) {
+      // Only reached for the value of a key that used the last of the budget.
+      this.emit('null');
+      return;
+    }
     switch (typeof value) {
       case 'string':
         this.writeString(value, this.options.maxStringChars);
@@ -106,15 +126,32 @@ class Walker {
     }
   }
 
+  /**
+   * Writes a string cut to `limit` characters and to what the budget leaves, with its marker. Cut
+   * by the budget (not by the per-string limit), the walk ends here.
+   */
   private writeString(value: string, limit: number): void {
-    let kept = Math.min(value.length, limit, Math.max(0, this.remaining - 2));
-    let text = quote(
-      kept < value.length ? `${value.slice(0, kept)}…[truncated ${value.length - kept} chars]` : value,
-    );
-    // Escapes (\n, \u0000 …) can make the text longer than the kept characters: cut further.
-    while (text.length > this.remaining + RESERVE / 2 && kept > 0) {
-      kept = Math.floor(kept / 2);
-      text = quote(`${value.slice(0, kept)}…[truncated ${value.length - kept} chars]`);
+    const room = this.room() - 2;
+    if (value.length <= limit && value.length <= room) {
+      const text = quote(value);
+      if (text.length - 2 <= room) {
+        this.emit(text);
+        return;
+      }
+    }
+    const markerRoom = marker(value.length).length;
+    let kept = Math.max(0, Math.min(value.length, limit, room - markerRoom));
+    let text = '';
+    for (;;) {
+      // Never split a surrogate pair: the kept prefix stays readable text.
+      if (kept > 0 && kept < value.length && isHighSurrogate(value.charCodeAt(kept - 1))) kept--;
+      const mark = marker(value.length - kept);
+      text = quote(value.slice(0, kept) + mark);
+      if (text.length - 2 <= Math.max(room, markerRoom) || kept === 0) break;
+      // Escapes (\n, \u0000 …) made the kept part longer than its characters: keep fewer, in
+      // proportion (and at least one fewer, so this ends).
+      const escaped = text.length - 2 - mark.length;
+      kept = Math.max(0, Math.min(kept - 1, Math.floor((kept * (room - mark.length)) / escaped)));
     }
     if (kept < value.length && kept < limit) this.exhausted = true;
     this.emit(text);
@@ -167,6 +204,11 @@ class Walker {
     }
   }
 
+  /** How many members can possibly be shown: each costs at least two characters (`0,`). */
+  private memberCap(): number {
+    return Math.max(0, Math.floor(this.room() / 2)) + 1;
+  }
+
   private writeArray(array: readonly unknown[], depth: number): void {
     let length: number;
     try {
@@ -175,63 +217,87 @@ class Walker {
       this.note(`[Unserializable: ${safeMessage(error)}]`);
       return;
     }
+    this.writeItems(
+      length,
+      (i) => {
+        try {
+          return array[i];
+        } catch (error) {
+          return `[Thrown: ${safeMessage(error)}]`;
+        }
+      },
+      depth,
+    );
+  }
+
+  private writeItems(length: number, itemAt: (i: number) => unknown, depth: number): void {
     this.emit('[');
-    for (let i = 0; i < length; i++) {
-      if (i > 0) this.emit(',');
-      if (this.exhausted || this.remaining <= 0) {
-        this.note(`…[${length - i} more items]`);
+    this.open++;
+    for (let i = 0; i < length && !this.exhausted; i++) {
+      if (this.room() <= 0) {
+        this.emit(`${i > 0 ? ',' : ''}${JSON.stringify(`…[${length - i} more items]`)}`);
         this.exhausted = true;
         break;
       }
-      let item: unknown;
-      try {
-        item = array[i];
-      } catch (error) {
-        item = `[Thrown: ${safeMessage(error)}]`;
-      }
-      this.write(item, depth + 1);
+      if (i > 0) this.emit(',');
+      this.write(itemAt(i), depth + 1);
     }
+    this.open--;
     this.emit(']');
   }
 
   private writeSet(set: Set<unknown>, depth: number): void {
+    const size = setSize.call(set) as number;
+    const cap = this.memberCap();
     const items: unknown[] = [];
-    setForEach.call(set, (v) => {
-      if (items.length <= this.remaining) items.push(v);
-    });
-    this.writeArray(items, depth);
+    // An iterator, not forEach: a million-element Set costs what its shown elements cost.
+    for (const v of setValues.call(set) as IterableIterator<unknown>) {
+      if (items.length >= cap) break;
+      items.push(v);
+    }
+    this.writeItems(size, (i) => (i < items.length ? items[i] : undefined), depth);
   }
 
   private writeMap(map: Map<unknown, unknown>, depth: number): void {
-    const entries: [string, unknown][] = [];
-    mapForEach.call(map, (v, k) => {
-      if (entries.length <= this.remaining) entries.push([typeof k === 'string' ? k : safeString(k), v]);
-    });
-    this.writeEntries(entries, depth);
+    const size = mapSize.call(map) as number;
+    const cap = Math.floor(this.memberCap() / 2) + 1;
+    const keys: string[] = [];
+    const values: unknown[] = [];
+    for (const [k, v] of mapEntries.call(map) as IterableIterator<[unknown, unknown]>) {
+      if (keys.length >= cap) break;
+      keys.push(typeof k === 'string' ? k : safeString(k));
+      values.push(v);
+    }
+    this.writeMembers(keys, (i) => values[i], size > keys.length, depth);
   }
 
   private writeError(error: Error, depth: number): void {
-    const entries: [string, unknown][] = [];
+    const keys: string[] = [];
+    const values: unknown[] = [];
     for (const key of ['name', 'message', 'code', 'cause'] as const) {
       try {
         const value = (error as unknown as Record<string, unknown>)[key];
-        if (value !== undefined) entries.push([key, value]);
+        if (value === undefined) continue;
+        keys.push(key);
+        values.push(value);
       } catch (thrown) {
-        entries.push([key, `[Thrown: ${safeMessage(thrown)}]`]);
+        keys.push(key);
+        values.push(`[Thrown: ${safeMessage(thrown)}]`);
       }
     }
-    this.writeEntries(entries, depth);
+    this.writeMembers(keys, (i) => values[i], false, depth);
   }
 
   private writeRecord(obj: Record<string, unknown>, depth: number): void {
     const keys: string[] = [];
+    // Each member costs at least four characters (`"":0`): keys past what the budget can show
+    // are not collected. (V8 still lists an object's keys once when a for...in starts.)
+    const cap = Math.floor(this.memberCap() / 2) + 1;
     let more = false;
     try {
       for (const key in obj) {
         if (!hasOwn.call(obj, key)) continue;
-        // Each member costs several characters: keys beyond the budget are not even collected
-        // (a 1,000,000-key object costs what its shown part costs).
-        if (keys.length >= this.remaining) {
+        if (keys.length >= cap) {
           more = true;
           break;
         }
@@ -244,15 +310,6 @@ class Walker {
     this.writeMembers(keys, (i) => readProperty(obj, keys[i]!), more, depth);
   }
 
-  private writeEntries(entries: readonly [string, unknown][], depth: number): void {
-    this.writeMembers(
-      entries.map((e) => e[0]),
-      (i) => entries[i]![1],
-      false,
-      depth,
-    );
-  }
-
   private writeMembers(
     keys: readonly string[],
     valueAt: (i: number) => unknown,
@@ -260,11 +317,14 @@ class Walker {
     depth: number,
   ): void {
     this.emit('{');
+    this.open++;
     let first = true;
-    for (let i = 0; i < keys.length || more; i++) {
-      if (i >= keys.length || this.exhausted || this.remaining <= 0) {
+    for (let i = 0; (i < keys.length || more) && !this.exhausted; i++) {
+      // A member starts only when its key fits whole (plus `:` and a short value): a cut key
+      // would say less than the marker.
+      if (i >= keys.length || this.room() < Math.min(keys[i]!.length, MAX_KEY_CHARS) + 6) {
         this.emit(first ? '"…":' : ',"…":');
-        this.note(TRUNCATED);
+        this.emit(JSON.stringify(TRUNCATED));
         this.exhausted = true;
         break;
       }
@@ -279,8 +339,17 @@ class Walker {
       this.emit(':');
       this.write(value, depth + 1);
     }
+    this.open--;
     this.emit('}');
   }
+}
+
+function marker(cut: number): string {
+  return `…[truncated ${cut} chars]`;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 function readProperty(obj: Record<string, unknown>, key: string): unknown {

@@ -2,26 +2,19 @@ import {
   type Attributes,
   type Context,
   context,
-  createContextKey,
   type Span,
   SpanKind,
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
 import { captureContent } from '../capture/capture.js';
-import { getTraceContext } from '../context/trace-context.js';
+import { captureError } from '../capture/error.js';
+import { CALL_NODE_KEY, CallNode } from '../context/call-node.js';
 import type { Hook } from '../hooks/hook.js';
 import type { Invocation, ModelParameterValue } from '../invocation.js';
-import { errorMessage } from '../logger.js';
 import * as A from './attributes.js';
+import { lookupFor, releaseLookup } from './call-lookup.js';
 import { getLazytraceTracer } from './tracer.js';
-
-/**
- * Carries the request's trace name down the context, and marks that a lazytrace span is already
- * open above: the first lazytrace span without it is the request's root. Set once per request
- * (by the root); children inherit it with the context.
- */
-const TRACE_NAME_KEY = createContextKey('lazytrace.trace.name');
 
 /** `gen_ai.operation.name` set for a kind from the start of its span. */
 const OPERATION_BY_KIND: Readonly<Record<string, string>> = {
@@ -65,6 +58,7 @@ const DOCUMENT_KINDS = new Set(['retriever', 'reranker']);
 export class TracingHook implements Hook {
   private span: Span | undefined;
   private spanContext: Context | undefined;
+  private node: CallNode | undefined;
 
   constructor(
     private readonly invocation: Invocation,
@@ -73,11 +67,13 @@ export class TracingHook implements Hook {
 
   pre(input: unknown): void {
     const inv = this.invocation;
-    const parent = context.active();
-    const inheritedTraceName = parent.getValue(TRACE_NAME_KEY) as string | undefined;
-    const traceContext = getTraceContext();
-    const isRoot = inheritedTraceName === undefined;
-    const traceName = traceContext.traceName ?? inheritedTraceName ?? inv.name;
+    // The provider's lookup for this call: one trace-context lookup per call.
+    const found = lookupFor(inv);
+    const { active: parent, node: parentNode, scope, context: traceContext } = found;
+    releaseLookup();
+    // The request's root: no lazytrace call above, or only a stand-in for a root switched off.
+    const isRoot = parentNode === undefined || parentNode.rootsBelow;
+    const traceName = traceContext.traceName ?? parentNode?.traceName ?? inv.name;
 
     const attributes: Attributes = {
       [A.ATTR_KIND]: inv.kind,
@@ -99,11 +95,14 @@ export class TracingHook implements Hook {
 
     const span = getLazytraceTracer().startSpan(inv.name, { kind: SpanKind.INTERNAL, attributes }, parent);
     this.span = span;
-    const active = trace.setSpan(parent, span);
-    this.spanContext = isRoot ? active.setValue(TRACE_NAME_KEY, traceName) : active;
+    // The call's trace context, fixed now, travels in the context `around` re-enters: its
+    // children, its stream's pulls and its timers see it wherever they run.
+    const node = new CallNode(scope, traceContext, traceName, parentNode);
+    this.node = node;
+    this.spanContext = trace.setSpan(parent, span).setValue(CALL_NODE_KEY, node);
 
     // Content is serialized only for spans that are recorded (not sampled out, SDK present).
-    if (this.capture && span.isRecording()) {
+    if (this.capture && span.isRecording() && !node.isWithheld(input)) {
       const captured = captureContent(input, inv.name, 'input');
       span.setAttribute(A.ATTR_INPUT, captured);
       if (inv.kind === 'retriever' && typeof input === 'string') queryText(span, captured);
@@ -116,9 +115,18 @@ export class TracingHook implements Hook {
 
   post(output: unknown): void {
     const span = this.span;
-    if (span === undefined || !span.isRecording()) return;
-    if (this.capture)
+    const node = this.node;
+    if (span === undefined || node === undefined) return;
+    if (!this.capture) {
+      // Content off for this call but maybe not for the calls that return its output: they
+      // must not record it either (nor a value derived from it, hence every call above).
+      if (node.context.captureContent) node.withhold(output);
+    } else if (node.withheld || node.isWithheld(output)) {
+      node.withhold(output);
+    } else if (span.isRecording()) {
       span.setAttribute(A.ATTR_OUTPUT, captureContent(output, this.invocation.name, 'output'));
+    }
+    if (!span.isRecording()) return;
     if (DOCUMENT_KINDS.has(this.invocation.kind) && Array.isArray(output)) {
       span.setAttribute(A.ATTR_DOCUMENT_COUNT, output.length);
     }
@@ -127,10 +135,11 @@ export class TracingHook implements Hook {
   onError(error: unknown): void {
     const span = this.span;
     if (span === undefined) return;
-    const message = errorMessage(error);
+    // Message and stack budgeted and masked like any captured content (capture/error.ts).
+    const { message, stack } = captureError(error, this.invocation.name);
     span.setStatus({ code: SpanStatusCode.ERROR, message });
     span.setAttribute(A.ATTR_ERROR_TYPE, errorType(error));
-    span.recordException(error instanceof Error ? error : { name: errorType(error), message });
+    span.recordException({ name: errorType(error), message, stack });
   }
 
   finalize(): void {
