@@ -48,17 +48,20 @@ export class OfflineSource implements DataSource {
 
   /** The report carries one analysis for all its traces: keep what concerns this trace. */
   async getAnalysis(id: string): Promise<Analysis | null> {
-    const d = this.byId.get(id);
+    const d = this.byId.get(id) as (TraceDetail & { analysis?: Analysis }) | undefined;
+    if (d?.analysis) return d.analysis;
     const a = this.data.analysis;
     if (!d || !a) return null;
     const ids = spanIds(d);
     const mine = (spans?: string[]) => (spans ?? []).some((s) => ids.has(s));
     return {
-      bottlenecks: (a.bottlenecks ?? []).filter((b) => b.traceId === id || (b.spanId && ids.has(b.spanId))),
+      bottlenecks: (a.bottlenecks ?? []).filter((b) => (b.traceIds ?? []).includes(id) || mine(b.spanIds)),
       criticalPath: (a.criticalPath ?? []).filter((s) => ids.has(s)),
       errors: (a.errors ?? []).filter((e) => mine(e.spanIds) || (e.traceIds ?? []).includes(id)),
       slowTraces: (a.slowTraces ?? []).filter((s) => s.traceId === id),
-      recommendations: (a.recommendations ?? []).filter((r) => mine(r.spanIds ?? r.evidence)),
+      recommendations: (a.recommendations ?? []).filter(
+        (r) => (r.traceIds ?? []).includes(id) || mine(r.spanIds),
+      ),
     };
   }
 

@@ -48,6 +48,9 @@ export interface SpanNode {
   /** Present when the server sends exact epoch ms (sub-millisecond spans); else parsed from startTime. */
   startMs?: number;
   endMs?: number;
+  /** Where to draw the span when its clock disagreed with its parent's (clock skew corrected). */
+  displayStartMs?: number;
+  displayEndMs?: number;
   durationMs: number;
   selfTimeMs?: number;
   status: Status;
@@ -71,14 +74,16 @@ export interface TraceList {
 }
 
 export interface Bottleneck {
-  spanId?: string;
+  /** Spans are grouped by name and kind. */
   name: string;
   kind?: string;
-  durationMs?: number;
+  count?: number;
+  criticalPathMs?: number;
+  criticalPathShare?: number;
   selfTimeMs?: number;
-  criticalShare?: number;
-  share?: number;
-  traceId?: string;
+  selfTimeShare?: number;
+  spanIds?: string[];
+  traceIds?: string[];
   [key: string]: unknown;
 }
 
@@ -86,15 +91,16 @@ export interface Recommendation {
   rule: string;
   message: string;
   spanIds?: string[];
-  evidence?: string[];
+  traceIds?: string[];
   estimatedSavingMs?: number;
   [key: string]: unknown;
 }
 
 export interface ErrorCluster {
   name?: string;
-  errorType?: string;
+  errorType?: string | null;
   message?: string;
+  example?: string | null;
   count: number;
   spanIds?: string[];
   traceIds?: string[];
@@ -105,7 +111,7 @@ export interface SlowTrace {
   traceId: string;
   name?: string;
   durationMs: number;
-  dominantSpan?: string | { name: string; spanId?: string; durationMs?: number };
+  dominantSpan?: { name: string; spanId?: string; criticalPathMs?: number; share?: number } | null;
   [key: string]: unknown;
 }
 
@@ -157,7 +163,8 @@ export interface TraceFilters {
 
 /** What `renderOfflineReport` embeds: the same shapes as the API. */
 export interface OfflineData {
-  traces: TraceDetail[];
+  /** A trace may carry its own analysis; else the report-wide one is narrowed to it. */
+  traces: (TraceDetail & { analysis?: Analysis })[];
   analysis?: Analysis;
   stats?: unknown;
   title?: string;

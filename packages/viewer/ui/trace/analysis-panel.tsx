@@ -44,11 +44,14 @@ export function AnalysisPanel({ analysis, model, onSelect }: Props) {
                   )}
                 </div>
                 <p>{r.message}</p>
-                {(r.spanIds ?? r.evidence ?? []).length > 0 && (
+                {(r.spanIds ?? []).some((id) => model.byId.has(id)) && (
                   <div class="evidence">
-                    {(r.spanIds ?? r.evidence ?? []).slice(0, 12).map((id) => (
-                      <SpanLink key={id} id={id} model={model} onSelect={onSelect} />
-                    ))}
+                    {(r.spanIds ?? [])
+                      .filter((id) => model.byId.has(id))
+                      .slice(0, 12)
+                      .map((id) => (
+                        <SpanLink key={id} id={id} model={model} onSelect={onSelect} />
+                      ))}
                   </div>
                 )}
               </li>
@@ -67,26 +70,32 @@ export function AnalysisPanel({ analysis, model, onSelect }: Props) {
             <thead>
               <tr>
                 <th scope="col">span</th>
+                <th scope="col">on critical path</th>
                 <th scope="col">self</th>
-                <th scope="col">share</th>
               </tr>
             </thead>
             <tbody>
               {bns.slice(0, 20).map((b, i) => {
-                const share = b.criticalShare ?? b.share;
-                const self = b.selfTimeMs ?? b.durationMs;
+                const first = (b.spanIds ?? []).find((id) => model.byId.has(id));
+                const pct = (share: number | undefined, ms: number | undefined) =>
+                  typeof share === 'number'
+                    ? ` (${(share * 100).toFixed(0)}%)`
+                    : ms !== undefined
+                      ? ` (${((ms / total) * 100).toFixed(0)}%)`
+                      : '';
                 return (
                   <tr key={i}>
                     <td>
-                      {b.spanId ? <SpanLink id={b.spanId} model={model} onSelect={onSelect} /> : b.name}
+                      {first ? <SpanLink id={first} model={model} onSelect={onSelect} /> : b.name}
+                      {(b.count ?? 1) > 1 && <span class="tr-meta"> ×{b.count}</span>}
                     </td>
-                    <td>{formatMs(self)}</td>
                     <td>
-                      {typeof share === 'number'
-                        ? `${(share <= 1 ? share * 100 : share).toFixed(0)}%`
-                        : self !== undefined
-                          ? `${((self / total) * 100).toFixed(0)}%`
-                          : ''}
+                      {formatMs(b.criticalPathMs)}
+                      {pct(b.criticalPathShare, b.criticalPathMs)}
+                    </td>
+                    <td>
+                      {formatMs(b.selfTimeMs)}
+                      {pct(b.selfTimeShare, b.selfTimeMs)}
                     </td>
                   </tr>
                 );
@@ -104,11 +113,14 @@ export function AnalysisPanel({ analysis, model, onSelect }: Props) {
             {errs.map((e, i) => (
               <li key={i}>
                 <strong>{e.name}</strong> {e.errorType && <code>{e.errorType}</code>} × {e.count}
-                {e.message && <p>{e.message}</p>}
+                {(e.example ?? e.message) && <p>{e.example ?? e.message}</p>}
                 <div class="evidence">
-                  {(e.spanIds ?? []).slice(0, 12).map((id) => (
-                    <SpanLink key={id} id={id} model={model} onSelect={onSelect} />
-                  ))}
+                  {(e.spanIds ?? [])
+                    .filter((id) => model.byId.has(id))
+                    .slice(0, 12)
+                    .map((id) => (
+                      <SpanLink key={id} id={id} model={model} onSelect={onSelect} />
+                    ))}
                 </div>
               </li>
             ))}

@@ -67,8 +67,8 @@ export function buildModel(detail: TraceDetail): TraceModel {
       spans[f.exit]!.end = spans.length;
       continue;
     }
-    const startMs = ms(f.n.startMs, f.n.startTime);
-    let endMs = ms(f.n.endMs, f.n.endTime);
+    const startMs = ms(f.n.displayStartMs ?? f.n.startMs, f.n.startTime);
+    let endMs = ms(f.n.displayEndMs ?? f.n.endMs, f.n.endTime);
     if (endMs < startMs) endMs = startMs + Math.max(0, f.n.durationMs ?? 0);
     const idx = spans.length;
     spans.push({

@@ -1,0 +1,167 @@
+import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
+import { makeApp, type RequestPlan } from './support/app.js';
+import { launchBrowser, skipBrowser } from './support/browser.js';
+import { type FakeApi, startFakeApi } from './support/fake-api.js';
+import { drain } from './support/spans.js';
+
+// 12 fast requests, 5 slow ones and one that fails: a distribution with two humps.
+const plans: RequestPlan[] = [
+  ...Array.from({ length: 12 }, (_, i) => ({
+    question: `fast question ${i}`,
+    retrieveMs: 2,
+    llmMs: 3,
+    sessionId: `s-${i % 3}`,
+    userId: `u-${i % 2}`,
+    tags: ['fast'],
+  })),
+  ...Array.from({ length: 5 }, (_, i) => ({
+    question: `slow question ${i}`,
+    retrieveMs: 60,
+    llmMs: 400,
+    tags: ['slow'],
+  })),
+  { question: 'broken question', retrieveMs: 5, llmMs: 5, fail: true, sessionId: 's-0', userId: 'u-0' },
+];
+
+const hashOf = (page: Page) => page.evaluate('window.location.hash') as Promise<string>;
+
+async function rows(page: Page): Promise<{ id: string; duration: number; text: string }[]> {
+  return page.$$eval('.trace-row', (els) =>
+    els.map((e) => ({
+      id: e.getAttribute('data-trace-id') ?? '',
+      duration: Number(e.getAttribute('data-duration')),
+      text: e.textContent ?? '',
+    })),
+  );
+}
+
+describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
+  let browser: Browser;
+  let api: FakeApi;
+  let exporter: InMemorySpanExporter;
+  let run: ReturnType<typeof makeApp>;
+
+  beforeAll(async () => {
+    ({ exporter } = installTestTracing());
+    run = makeApp();
+    await Promise.all(plans.map(run));
+    api = await startFakeApi(drain(exporter));
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    uninstallTestTracing();
+  });
+
+  it("an app's traces arrive and appear live, with the indicator", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(api.url);
+    await page.waitForSelector('.trace-row');
+    await expect.poll(async () => (await rows(page)).length).toBe(plans.length);
+    await expect.poll(() => page.getAttribute('[data-testid=live-indicator]', 'data-status')).toBe('live');
+
+    await Promise.all([
+      run({ question: 'live question A', retrieveMs: 1, llmMs: 1 }),
+      run({ question: 'live question B', retrieveMs: 1, llmMs: 1 }),
+    ]);
+    api.add(drain(exporter));
+
+    await expect.poll(async () => (await rows(page)).length).toBe(plans.length + 2);
+    const list = await rows(page);
+    // Newest first, with the request's input and output previews.
+    expect(
+      list
+        .slice(0, 2)
+        .map((r) => r.text.match(/live question [AB]/)?.[0])
+        .sort(),
+    ).toEqual(['live question A', 'live question B']);
+    expect(list[0]!.text).toContain('see chapter 3');
+    await expect.poll(() => page.textContent('[data-testid=live-indicator]')).toContain('2 new');
+    await page.close();
+  });
+
+  it('brushing the histogram narrows the list to that duration range', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(api.url);
+    await page.waitForSelector('[data-testid=histogram] .u-over');
+    const before = await rows(page);
+    expect(before.some((r) => r.duration >= 400)).toBe(true);
+
+    const box = (await page.locator('[data-testid=histogram] .u-over').boundingBox())!;
+    await page.mouse.move(box.x + 1, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+
+    // The brush became the duration filter (in the URL, so it is shareable) …
+    await expect.poll(() => hashOf(page)).toContain('maxDurationMs');
+    const hash = new URLSearchParams((await hashOf(page)).split('?')[1]);
+    const min = Number(hash.get('minDurationMs'));
+    const max = Number(hash.get('maxDurationMs'));
+    expect(max).toBeLessThan(400);
+    // … and the list holds exactly the traces in that range.
+    const expected = before
+      .filter((r) => r.duration >= min && r.duration <= max)
+      .map((r) => r.id)
+      .sort();
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(before.length);
+    await expect.poll(async () => (await rows(page)).map((r) => r.id).sort()).toEqual(expected);
+    expect(await page.inputValue('input[name=maxDurationMs]')).not.toBe('');
+    await page.close();
+  });
+
+  it('filters map to the API query and narrow the list', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(api.url);
+    await page.waitForSelector('.trace-row');
+    const request = page.waitForRequest(
+      (r) => r.url().includes('/api/traces?') && r.url().includes('status=error'),
+    );
+    await page.selectOption('select[name=status]', 'error');
+    await request;
+    await expect.poll(async () => (await rows(page)).length).toBe(1);
+    expect((await rows(page))[0]!.text).toContain('broken question');
+
+    await page.selectOption('select[name=status]', '');
+    const bySession = page.waitForRequest((r) => r.url().includes('session=s-1'));
+    await page.fill('input[name=session]', 's-1');
+    await bySession;
+    await expect.poll(async () => (await rows(page)).length).toBe(4);
+    for (const r of await rows(page)) expect(r.text).toContain('session s-1');
+    await page.close();
+  });
+
+  it('sessions page groups the traces by session, in order, with the user', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${api.url}#/sessions`);
+    await page.waitForSelector('.session-head');
+    const heads = await page.$$eval('.session-id', (els) => els.map((e) => e.textContent));
+    expect([...heads].sort()).toEqual(['s-0', 's-1', 's-2']);
+    await page.click('.session-head:has-text("s-0")');
+    await page.waitForSelector('.session-trace');
+    const items = await page.$$eval('.session-trace', (els) => els.map((e) => e.textContent ?? ''));
+    // s-0: fast questions 0, 3, 6, 9 and the broken one, oldest first.
+    expect(items).toHaveLength(5);
+    expect(items.filter((t) => t.includes('user u-0')).length).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('keyboard: the list is reachable and Enter opens the active trace', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(api.url);
+    await page.waitForSelector('.trace-row');
+    await page.focus('[data-testid=trace-list]');
+    await page.keyboard.press('ArrowDown');
+    const second = (await rows(page))[1]!.id;
+    await page.keyboard.press('Enter');
+    await expect.poll(() => hashOf(page)).toBe(`#/trace/${second}`);
+    await page.waitForSelector('[data-testid=span-tree]');
+    await page.close();
+  });
+});
