@@ -1,11 +1,31 @@
 // Public API of @lazytrace/traces. Explicit named exports only.
 export { type AnalysisOptions, analyzeTrace, analyzeTraces } from './analysis.js';
 export { buildTrace, groupByTrace, summarizeTrace, traceBreakdown } from './build.js';
+export { clusterErrors, normalizeErrorMessage } from './errors.js';
 export { fromOtlpRequest, parseOtlpJsonLine, type ReadOptions, readOtlpJson } from './read.js';
-export { type ReadFileOptions, readOtlpJsonFile, streamOtlpJsonFile } from './read-file.js';
+export {
+  type ReadFileOptions,
+  type ReadFileResult,
+  readOtlpJsonFile,
+  streamOtlpJsonFile,
+} from './read-file.js';
 export { fromReadableSpan, type ReadableSpanLike } from './readable-span.js';
-export { type RenderOptions, renderTraceTree } from './render.js';
-export { computeStats, percentile, type StatsOptions, summarizeSessions } from './stats.js';
+export type { RecommendationOptions } from './recommendations.js';
+export { formatDuration, type RenderOptions, renderTraceTree } from './render.js';
+export {
+  errorMessageOf,
+  errorTypeOf,
+  inputOf,
+  isStreaming,
+  kindOf,
+  modelOf,
+  outputOf,
+  PREVIEW_CHARS,
+  tagsOf,
+  timeToFirstChunkMs,
+  tokensOf,
+} from './semantics.js';
+export { computeStats, histogram, percentile, type StatsOptions, summarizeSessions } from './stats.js';
 export { criticalPath, selfTimes } from './timing.js';
 export {
   type Analysis,
@@ -33,4 +53,4 @@ export {
   type TraceBreakdown,
   type TraceSummary,
 } from './types.js';
-export { toOtlpJsonLines } from './write.js';
+export { toOtlpJsonLines, toOtlpRequest } from './write.js';

@@ -94,7 +94,8 @@ export function assemble(spans: readonly SpanRecord[]): Tree {
       if (n.end > endMs) endMs = n.end;
     });
   }
-  for (const top of tops) criticalPathOf(top, top.end);
+  // The critical path is the root's: orphans' times would be counted against the same clock twice.
+  if (tops[0] !== undefined) criticalPathOf(tops[0], tops[0].end);
   if (nodes.length === 0) {
     startMs = 0;
     endMs = 0;
