@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withTrace } from '@lazytrace/config';
-import { type CallContext, fn, pipeline } from '@lazytrace/core';
+import { type CallContext, fn, pipeline, runWithTraceContext } from '@lazytrace/core';
 
 /**
  * A small RAG app built from lazytrace modules, as a user writes one: retriever → prompt → llm.
@@ -54,7 +53,7 @@ export function makeApp() {
   /** Runs one request; a failing one resolves to its error (the test app catches it, as a server would). */
   return async (plan: RequestPlan): Promise<unknown> => {
     plans.set(plan.question, plan);
-    return withTrace({ sessionId: plan.sessionId, userId: plan.userId, tags: plan.tags }, () =>
+    return runWithTraceContext({ sessionId: plan.sessionId, userId: plan.userId, tags: plan.tags }, () =>
       app.invoke(plan.question),
     ).catch((e: unknown) => e);
   };

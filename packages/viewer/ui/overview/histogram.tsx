@@ -27,7 +27,10 @@ export function Histogram({ stats, range, onBrush }: Props) {
       if (buckets.length === 0) return null;
       const lo = Math.max(buckets[0]!.startMs, 0.001);
       const hi = Math.max(buckets[buckets.length - 1]!.endMs, lo * 1.01);
-      const log = hi / lo > 10;
+      // Equal-width buckets (the server's) get a linear axis; log-spaced ones (computed here) a log axis.
+      const widths = buckets.map((b) => b.endMs - b.startMs);
+      const equal = Math.max(...widths) - Math.min(...widths) <= Math.max(...widths) * 0.02;
+      const log = !equal && hi / lo > 10;
       const maxCount = Math.max(1, ...buckets.map((b) => b.count));
       const xs = buckets.map((b) => Math.max(b.startMs, lo));
       const ys = buckets.map((b) => b.count);
@@ -79,7 +82,7 @@ export function Histogram({ stats, range, onBrush }: Props) {
           y: { range: [0, maxCount * 1.12] },
         },
         axes: [
-          { ...AXIS, values: (_u, vals) => vals.map((v) => formatMs(v)), size: 28 },
+          { ...AXIS, values: (_u, vals) => vals.map((v) => (v == null ? '' : formatMs(v))), size: 28 },
           {
             ...AXIS,
             size: 40,

@@ -42,7 +42,7 @@ export function TimeChart({ traces, onBrush }: Props) {
         },
         axes: [
           { ...AXIS, size: 28 },
-          { ...AXIS, size: 52, values: (_u, vals) => vals.map((v) => formatMs(v)) },
+          { ...AXIS, size: 52, values: (_u, vals) => vals.map((v) => (v == null ? '' : formatMs(v))) },
         ],
         series: [
           {},

@@ -228,7 +228,8 @@ function TraceView({
           <span class="sr-only">Search in this trace</span>
           <input
             type="search"
-            placeholder="Search spans (name, input, output, attributes) — Enter: next"
+            placeholder="Search spans: name, input, output, attributes"
+            title="Enter: next match, Shift+Enter: previous"
             value={query}
             data-testid="trace-search"
             onInput={(e) => {

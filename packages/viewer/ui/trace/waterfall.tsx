@@ -18,6 +18,13 @@ interface Props {
 const ROW = 26;
 const INDENT = 14;
 
+/** The duration label: inside a wide bar, else after it, or before it near the right edge. */
+function durStyle(left: number, width: number): Record<string, string> {
+  if (width > 30) return { right: `${Math.max(0, 100 - left - width) + 0.6}%` };
+  if (left + width > 80) return { right: `${100 - left + 0.5}%` };
+  return { left: `${left + width + 0.5}%` };
+}
+
 function ticks(total: number): number[] {
   const steps = [0, 0.25, 0.5, 0.75, 1];
   return steps.map((s) => s * total);
@@ -188,14 +195,7 @@ export function Waterfall({
                     style={{ left: `${left}%`, width: `${width}%` }}
                     title={`${n.name}: ${formatMs(s.endMs - s.startMs)}`}
                   />
-                  <span
-                    class="wf-dur"
-                    style={
-                      left + width > 80
-                        ? { right: `${100 - left + 0.5}%` }
-                        : { left: `${left + width + 0.5}%` }
-                    }
-                  >
+                  <span class={`wf-dur${width > 30 ? ' inside' : ''}`} style={durStyle(left, width)}>
                     {formatMs(s.endMs - s.startMs)}
                   </span>
                 </div>
