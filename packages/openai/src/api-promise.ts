@@ -1,0 +1,107 @@
+import type { Generation } from './generation.js';
+
+/** The parts of the SDK's `APIPromise` lazytrace relies on (stable since openai v4). */
+interface ObservableApiPromise {
+  parseResponse: (client: unknown, props: ResponseProps) => unknown;
+  asResponse: () => Promise<Response>;
+  responsePromise: Promise<unknown>;
+}
+
+interface ResponseProps {
+  readonly options?: { readonly stream?: unknown };
+}
+
+function isObservableApiPromise(value: unknown): value is ObservableApiPromise {
+  if (value === null || typeof value !== 'object') return false;
+  const p = value as Partial<ObservableApiPromise>;
+  return (
+    typeof p.parseResponse === 'function' && typeof p.asResponse === 'function' && 'responsePromise' in p
+  );
+}
+
+/**
+ * Follows what a resource method returned, leaving it the object the caller gets.
+ *
+ * For the SDK's `APIPromise` (the usual case), nothing is awaited on the caller's behalf: awaiting
+ * it would parse the body, and a caller who wants the raw `Response` (`.asResponse()`) must still
+ * get an unread body. Instead:
+ * - its `parseResponse` (the function the SDK calls once the caller asks for the result, through
+ *   `then`, `withResponse()` or a helper's `_thenUnwrap`) is replaced on this instance by one that
+ *   calls the original and sees its result: a complete value, or the `Stream` to follow;
+ * - the response promise is observed (through the prototype's `asResponse`, which reads nothing):
+ *   request errors end the call, and a response nobody parses is handled by the idle rule;
+ * - `asResponse` on this instance notes that the caller took the raw response.
+ * Anything else that is a promise is observed with `then`; any other value ends the call.
+ */
+export function observeResult(result: unknown, generation: Generation): void {
+  if (isObservableApiPromise(result)) {
+    observeApiPromise(result, generation);
+    return;
+  }
+  if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
+    const then = (result as PromiseLike<unknown>).then;
+    if (typeof then === 'function') {
+      then.call(
+        result,
+        (value: unknown) => generation.parsed(value, isStreamLike(value)),
+        (error: unknown) => generation.fail(error),
+      );
+      return;
+    }
+  }
+  generation.parsed(result, false);
+}
+
+function observeApiPromise(promise: ObservableApiPromise, generation: Generation): void {
+  const parseResponse = promise.parseResponse;
+  promise.parseResponse = function observedParseResponse(
+    this: unknown,
+    client: unknown,
+    props: ResponseProps,
+  ) {
+    generation.parsing();
+    let parsed: unknown;
+    try {
+      parsed = parseResponse.call(this, client, props);
+    } catch (error) {
+      generation.fail(error);
+      throw error;
+    }
+    const isStream = props?.options?.stream === true;
+    return Promise.resolve(parsed).then(
+      (value) => generation.parsed(value, isStream || isStreamLike(value)),
+      (error: unknown) => {
+        generation.fail(error);
+        throw error;
+      },
+    );
+  };
+
+  const asResponse = promise.asResponse;
+  Object.defineProperty(promise, 'asResponse', {
+    configurable: true,
+    writable: true,
+    enumerable: false,
+    value: function observedAsResponse(this: unknown) {
+      generation.rawRequested = true;
+      return asResponse.call(this);
+    },
+  });
+
+  // The prototype's asResponse: a `then` on the response promise, no body read. The caller's own
+  // parse (if any) was registered on the same promise in the same turn it awaited, so it runs
+  // before `responded` (which is one reaction further down).
+  asResponse.call(promise).then(
+    (response) => generation.responded(response),
+    (error: unknown) => generation.fail(error),
+  );
+}
+
+function isStreamLike(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { iterator?: unknown }).iterator === 'function' &&
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
+  );
+}

@@ -1,0 +1,381 @@
+import { attributes as A, type CallContext, getTracingSettings } from '@lazytrace/core';
+import type { Attributes } from '@opentelemetry/api';
+import {
+  type Adapter,
+  type Body,
+  CONTENT,
+  FailedGeneration,
+  HIDE,
+  type StreamAccumulator,
+} from './adapter.js';
+import * as O from './attributes.js';
+import { errorAttributes } from './errors.js';
+import { reportAttributes } from './report.js';
+
+/** How a call ended without an error. */
+type Ending = 'done' | 'cancelled' | 'abandoned' | 'raw';
+
+/**
+ * One OpenAI request as lazytrace follows it, from the call to the moment it is over for the
+ * caller: the parsed result, an error, the end of its stream (completion, `break`, an abort, an
+ * error mid-stream), the raw `Response` taken instead, or nobody reading for the idle timeout.
+ * It ends exactly once (`ended`), whichever comes first, and reports to `ctx`: its own span's
+ * context, or the context of the lazytrace `llm` module that made the call (then `own` is false
+ * and there is no span of its own to end).
+ */
+export class Generation {
+  private ended = false;
+  private readonly attributes: Attributes = {};
+  private resolve: ((output: unknown) => void) | undefined;
+  private reject: ((error: unknown) => void) | undefined;
+  /** Settles when the call is over: what core's lifecycle waits for to end the span. */
+  readonly completion: Promise<unknown> | undefined;
+  readonly startedAt = performance.now();
+
+  /** Set when the SDK started parsing the body: the caller asked for the result. */
+  parseStarted = false;
+  /** Set when the caller asked for the raw `Response` (`.asResponse()`). */
+  rawRequested = false;
+  /** The `runTools` run this request belongs to, told about a failure (its parent span's error). */
+  run: { error?: unknown } | undefined;
+
+  // Stream state: chunks seen, first content chunk, pulls for the idle rule.
+  private streamed = false;
+  private chunks = 0;
+  private firstTokenAt: number | undefined;
+  private firstChunkAt: number | undefined;
+  private accumulator: StreamAccumulator | undefined;
+  private controller: AbortController | undefined;
+  pulls = 0;
+  pending = 0;
+  private pullsAtLastCheck = -1;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly ctx: CallContext,
+    readonly adapter: Adapter,
+    readonly body: Body,
+    own: boolean,
+    /** lazytrace asked for the usage chunk of a chat stream: the caller must not see it. */
+    readonly hideUsageChunk: boolean,
+  ) {
+    if (own) {
+      this.completion = new Promise<unknown>((resolve, reject) => {
+        this.resolve = resolve;
+        this.reject = reject;
+      });
+    }
+    const attrs = this.attributes;
+    attrs[A.GEN_AI_OPERATION_NAME] = adapter.operation;
+    if (adapter.apiType !== undefined) attrs[O.OPENAI_API_TYPE] = adapter.apiType;
+    try {
+      adapter.request(body, ctx, attrs);
+    } catch {
+      // An unexpected body shape only costs the request details, never the call.
+    }
+  }
+
+  addAttributes(attributes: Attributes): void {
+    Object.assign(this.attributes, attributes);
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** The response headers arrived (the request succeeded at the HTTP level). */
+  responded(response: Response | undefined): void {
+    if (this.ended) return;
+    try {
+      if (response !== undefined) {
+        this.attributes[O.HTTP_RESPONSE_STATUS_CODE] = response.status;
+        const requestId = response.headers?.get?.('x-request-id');
+        if (typeof requestId === 'string' && requestId !== '')
+          this.attributes[O.OPENAI_REQUEST_ID] = requestId;
+      }
+    } catch {
+      // A response-like object of an unusual transport: the status is all it costs.
+    }
+    // The SDK starts parsing in the same turn the response arrives if the caller asked for the
+    // result (see `observeApiPromise`), so by now either parsing started, or the caller took the
+    // raw response, or nobody has asked yet (a promise awaited later, or never).
+    if (this.parseStarted) return;
+    if (this.rawRequested) {
+      this.end('raw', undefined);
+      return;
+    }
+    this.armIdle();
+  }
+
+  /** The SDK parsed the body: a complete result, or a `Stream` to follow. Returns it unchanged. */
+  parsed(value: unknown, isStream: boolean): unknown {
+    if (this.ended) return value;
+    try {
+      if (isStream && observeStream(value, this)) return value;
+      const output = this.adapter.result(value, this.ctx, this.attributes);
+      if (output instanceof FailedGeneration) this.fail(output.error);
+      else this.end('done', output);
+    } catch {
+      this.end('done', undefined);
+    }
+    return value;
+  }
+
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.disarmIdle();
+    try {
+      Object.assign(this.attributes, errorAttributes(error));
+      if (this.streamed) this.streamAttributes();
+      // What arrived before the error is reported (model, partial usage); the output is the error's.
+      this.flushStream();
+    } catch {
+      // Recording details never stands in the way of ending the call.
+    }
+    reportAttributes(this.ctx, this.attributes);
+    if (this.run !== undefined) this.run.error = error;
+    this.reject?.(error);
+  }
+
+  /** @internal Stream start: called by `observeStream` once the iterator is patched. */
+  startStream(accumulator: StreamAccumulator, controller: AbortController | undefined): void {
+    this.streamed = true;
+    this.accumulator = accumulator;
+    this.controller = controller;
+    this.armIdle();
+  }
+
+  /** One chunk pulled by the caller. Returns true when the caller must not see it. */
+  chunk(value: unknown): boolean {
+    if (this.ended) return false;
+    let flags = 0;
+    try {
+      flags = this.accumulator!.add(value);
+    } catch {
+      return false;
+    }
+    if (flags & HIDE) return true;
+    this.chunks++;
+    if (this.firstTokenAt === undefined && (flags & CONTENT || this.chunks === 1)) {
+      // The first chunk stands in until one with content arrives (a role-only chunk comes first).
+      if (flags & CONTENT) this.firstTokenAt = performance.now();
+      else this.firstChunkAt ??= performance.now();
+    }
+    return false;
+  }
+
+  /** The stream ended for the caller: completion (or an abort, which the SDK ends silently). */
+  streamDone(): void {
+    this.end(this.controller?.signal.aborted === true ? 'cancelled' : 'done', undefined);
+  }
+
+  /** The caller stopped early (`break`, `return()`, a cancelled `ReadableStream`). */
+  streamCancelled(): void {
+    this.end('cancelled', undefined);
+  }
+
+  end(ending: Ending, output: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.disarmIdle();
+    let recorded = output;
+    try {
+      const attrs = this.attributes;
+      if (this.streamed) {
+        this.streamAttributes();
+        recorded = this.flushStream();
+        if (recorded instanceof FailedGeneration) {
+          // The stream ended normally for the caller, with a response the API marked failed.
+          this.ended = false;
+          this.accumulator = undefined;
+          this.streamed = false;
+          this.fail(recorded.error);
+          return;
+        }
+      }
+      if (ending === 'cancelled') attrs[A.ATTR_STREAM_CANCELLED] = true;
+      else if (ending === 'abandoned') attrs[A.ATTR_STREAM_ABANDONED] = true;
+      else if (ending === 'raw') attrs[O.OPENAI_RAW_RESPONSE] = true;
+    } catch {
+      // As in fail(): details never stand in the way of ending.
+    }
+    reportAttributes(this.ctx, this.attributes);
+    this.resolve?.(recorded);
+  }
+
+  private streamAttributes(): void {
+    const attrs = this.attributes;
+    attrs[A.ATTR_STREAM] = true;
+    attrs[A.ATTR_STREAM_CHUNKS] = this.chunks;
+    const first = this.firstTokenAt ?? this.firstChunkAt;
+    if (first !== undefined) {
+      const ms = first - this.startedAt;
+      attrs[A.ATTR_STREAM_TIME_TO_FIRST_CHUNK_MS] = ms;
+      attrs[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = ms / 1000;
+    }
+  }
+
+  private flushStream(): unknown {
+    const accumulator = this.accumulator;
+    if (accumulator === undefined) return undefined;
+    this.accumulator = undefined;
+    return accumulator.finish(this.ctx, this.attributes);
+  }
+
+  /**
+   * The idle rule of core's streams, for a result nobody reads: while the response has arrived
+   * but nobody asked for it, or while a stream is not pulled from, a timer checks every
+   * `streamIdleTimeoutMs`; no pull since the last check and none in flight ends the call as
+   * abandoned. One unref'd timer per call, re-armed only when it fires.
+   */
+  private armIdle(): void {
+    if (this.idleTimer !== undefined || this.ended) return;
+    const delay = getTracingSettings().streamIdleTimeoutMs;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      this.checkIdle();
+    }, delay);
+    this.idleTimer.unref?.();
+  }
+
+  private disarmIdle(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  /** Parsing started: a non-streamed call waits for the body without the idle rule. */
+  parsing(): void {
+    this.parseStarted = true;
+    if (!this.streamed) this.disarmIdle();
+  }
+
+  private checkIdle(): void {
+    if (this.ended) return;
+    if (!this.streamed && this.parseStarted) return;
+    if (this.pending > 0 || this.pulls !== this.pullsAtLastCheck) {
+      this.pullsAtLastCheck = this.pulls;
+      this.armIdle();
+      return;
+    }
+    this.end('abandoned', undefined);
+  }
+}
+
+/**
+ * Follows a `Stream` without replacing it: the SDK's `Stream` builds every iteration — `for
+ * await`, `tee()`, `toReadableStream()`, helpers — from its `iterator` factory, so wrapping that
+ * one property (as the SDK's own `__betaTransformIterator` does) sees every chunk while the
+ * caller keeps the very same object, with `controller`, `tee()` and everything else intact.
+ * Returns false when the value is not such a stream (then the call is recorded as complete).
+ */
+function observeStream(value: unknown, generation: Generation): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const stream = value as { iterator?: unknown; controller?: AbortController };
+  const factory = stream.iterator;
+  if (typeof factory !== 'function') return false;
+  let first = true;
+  stream.iterator = function observedIterator(this: unknown, ...args: unknown[]) {
+    const iterator = (factory as (...a: unknown[]) => AsyncIterator<unknown>).apply(this, args);
+    // Only the first iteration reads the response; a second one is the SDK's "already consumed"
+    // error, passed through untouched.
+    if (!first) return iterator;
+    first = false;
+    return new ObservedIterator(iterator, generation);
+  };
+  generation.startStream(generation.adapter.stream(generation.hideUsageChunk), stream.controller);
+  return true;
+}
+
+/**
+ * The iterator the caller's iteration pulls from: each pull goes to the SDK's iterator and its
+ * result comes back unchanged (one `then` per chunk), except the usage chunk lazytrace asked for,
+ * which is consumed here and replaced by the next pull.
+ */
+class ObservedIterator implements AsyncIterator<unknown> {
+  constructor(
+    private readonly inner: AsyncIterator<unknown>,
+    private readonly generation: Generation,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(...args: [] | [unknown]): Promise<IteratorResult<unknown>> {
+    const generation = this.generation;
+    generation.pulls++;
+    generation.pending++;
+    let step: Promise<IteratorResult<unknown>>;
+    try {
+      step = this.inner.next(...args);
+    } catch (error) {
+      generation.pending--;
+      generation.fail(error);
+      throw error;
+    }
+    return step.then(this.onResult, this.onError);
+  }
+
+  private readonly onResult = (
+    result: IteratorResult<unknown>,
+  ): IteratorResult<unknown> | Promise<IteratorResult<unknown>> => {
+    const generation = this.generation;
+    generation.pending--;
+    if (result.done) {
+      generation.streamDone();
+      return result;
+    }
+    if (generation.chunk(result.value)) return this.next();
+    return result;
+  };
+
+  private readonly onError = (error: unknown): never => {
+    this.generation.pending--;
+    this.generation.fail(error);
+    throw error;
+  };
+
+  return(value?: unknown): Promise<IteratorResult<unknown>> {
+    const inner = this.inner;
+    if (typeof inner.return !== 'function') {
+      this.generation.streamCancelled();
+      return Promise.resolve({ done: true, value });
+    }
+    let step: Promise<IteratorResult<unknown>>;
+    try {
+      step = inner.return(value);
+    } catch (error) {
+      this.generation.fail(error);
+      throw error;
+    }
+    return Promise.resolve(step).then(
+      (result) => {
+        this.generation.streamCancelled();
+        return result;
+      },
+      (error: unknown) => {
+        this.generation.fail(error);
+        throw error;
+      },
+    );
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<unknown>> {
+    const inner = this.inner;
+    if (typeof inner.throw !== 'function') {
+      this.generation.fail(error);
+      return Promise.reject(error);
+    }
+    return Promise.resolve(inner.throw(error)).then(
+      (result) => {
+        if (result.done) this.generation.streamDone();
+        return result;
+      },
+      (thrown: unknown) => {
+        this.generation.fail(thrown);
+        throw thrown;
+      },
+    );
+  }
+}

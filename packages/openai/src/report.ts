@@ -1,0 +1,101 @@
+import { type CallContext, logWarning, type ModelParameterValue, type Usage } from '@lazytrace/core';
+import type { Attributes } from '@opentelemetry/api';
+
+/**
+ * Every report to a call context goes through here: core validates what it is given and a
+ * telemetry call must never fail the application's call, so a rejected value is dropped (and
+ * warned about once per kind of report).
+ */
+const warned = new Set<string>();
+
+function guarded(what: string, report: () => void): void {
+  try {
+    report();
+  } catch (error) {
+    if (warned.has(what)) return;
+    warned.add(what);
+    logWarning(`@lazytrace/openai: could not record ${what}: ${(error as Error)?.message ?? String(error)}`);
+  }
+}
+
+export function reportModel(
+  ctx: CallContext,
+  model: { request?: string; response?: string; provider?: string },
+): void {
+  const clean: { request?: string; response?: string; provider?: string } = {};
+  if (typeof model.request === 'string' && model.request !== '') clean.request = model.request;
+  if (typeof model.response === 'string' && model.response !== '') clean.response = model.response;
+  if (typeof model.provider === 'string') clean.provider = model.provider;
+  if (clean.request === undefined && clean.response === undefined && clean.provider === undefined) return;
+  guarded('the model', () => ctx.setModel(clean));
+}
+
+export function reportUsage(ctx: CallContext, usage: Usage | undefined): void {
+  if (usage === undefined) return;
+  guarded('the usage', () => ctx.setUsage(usage));
+}
+
+export function reportParameters(ctx: CallContext, parameters: Record<string, ModelParameterValue>): void {
+  for (const _ in parameters) {
+    guarded('the model parameters', () => ctx.setModelParameters(parameters));
+    return;
+  }
+}
+
+export function reportAttributes(ctx: CallContext, attributes: Attributes): void {
+  for (const _ in attributes) {
+    guarded('attributes', () => ctx.setAttributes(attributes));
+    return;
+  }
+}
+
+/** A token count as OpenAI reports it, or undefined when it is not a usable count. */
+export function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * OpenAI's usage shapes (chat and completions: prompt/completion tokens; responses: input/output
+ * tokens; both with details) in core's shape. Cached input tokens and reasoning tokens become the
+ * details core maps to `gen_ai.usage.cache_read.input_tokens` / `gen_ai.usage.reasoning.output_tokens`.
+ */
+export function toUsage(raw: unknown): Usage | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const u = raw as Record<string, unknown>;
+  const inputTokens = count(u.prompt_tokens) ?? count(u.input_tokens);
+  const outputTokens = count(u.completion_tokens) ?? count(u.output_tokens);
+  const totalTokens = count(u.total_tokens);
+  const details: Record<string, number> = {};
+  const inputDetails = (u.prompt_tokens_details ?? u.input_tokens_details) as Record<string, unknown> | null;
+  const outputDetails = (u.completion_tokens_details ?? u.output_tokens_details) as Record<
+    string,
+    unknown
+  > | null;
+  if (inputDetails !== null && typeof inputDetails === 'object') {
+    addDetail(details, 'cacheReadInputTokens', inputDetails.cached_tokens, true);
+    addDetail(details, 'audioInputTokens', inputDetails.audio_tokens);
+  }
+  if (outputDetails !== null && typeof outputDetails === 'object') {
+    addDetail(details, 'reasoningOutputTokens', outputDetails.reasoning_tokens, true);
+    addDetail(details, 'audioOutputTokens', outputDetails.audio_tokens);
+    addDetail(details, 'acceptedPredictionTokens', outputDetails.accepted_prediction_tokens);
+    addDetail(details, 'rejectedPredictionTokens', outputDetails.rejected_prediction_tokens);
+  }
+  if (inputTokens === undefined && outputTokens === undefined && totalTokens === undefined) return undefined;
+  const usage: { -readonly [K in keyof Usage]: Usage[K] } = {};
+  if (inputTokens !== undefined) usage.inputTokens = inputTokens;
+  if (outputTokens !== undefined) usage.outputTokens = outputTokens;
+  if (totalTokens !== undefined) usage.totalTokens = totalTokens;
+  for (const _ in details) {
+    usage.details = details;
+    break;
+  }
+  return usage;
+}
+
+function addDetail(details: Record<string, number>, key: string, value: unknown, keepZero = false): void {
+  const n = count(value);
+  // Cached and reasoning tokens are kept even at zero (a cache miss is a fact worth seeing); the
+  // rarer counts only when present, or every span would carry four zeros.
+  if (n !== undefined && (keepZero || n > 0)) details[key] = n;
+}
