@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+
+/** The database file is held by another process (DuckDB allows one writer process per file). */
+export class StoreLockedError extends Error {
+  readonly path: string;
+  constructor(path: string, cause: Error) {
+    const pid = /PID (\d+)/.exec(cause.message)?.[1];
+    super(
+      `the trace database ${path} is in use by another process${pid === undefined ? '' : ` (PID ${pid})`}` +
+        ' — probably another `lazytrace serve`. Stop it, or pass a different --db (or --db :memory:).',
+      { cause },
+    );
+    this.name = 'StoreLockedError';
+    this.path = path;
+  }
+}
+
+export type Row = unknown[];
+
+const READ_CONNECTIONS = 3;
+
+/**
+ * One DuckDB instance with a connection for writes (used by one writer at a time, see the store's
+ * write chain) and a few for reads, handed out round-robin: DuckDB runs queries on its own threads,
+ * so readers never block the event loop nor wait behind an ingest.
+ */
+export class Database {
+  readonly path: string;
+  private readonly instance: DuckDBInstance;
+  readonly writer: DuckDBConnection;
+  private readonly readers: DuckDBConnection[];
+  private next = 0;
+  private closed = false;
+
+  private constructor(
+    path: string,
+    instance: DuckDBInstance,
+    writer: DuckDBConnection,
+    readers: DuckDBConnection[],
+  ) {
+    this.path = path;
+    this.instance = instance;
+    this.writer = writer;
+    this.readers = readers;
+  }
+
+  static async open(path: string, readOnly = false): Promise<Database> {
+    const memory = path === ':memory:';
+    const file = memory ? path : resolve(path);
+    if (!memory && !readOnly) mkdirSync(dirname(file), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(file, readOnly && !memory ? { access_mode: 'READ_ONLY' } : {});
+    } catch (error) {
+      const err = error as Error;
+      if (/lock/i.test(err.message)) throw new StoreLockedError(file, err);
+      throw new Error(`cannot open the trace database ${file}: ${err.message}`, { cause: err });
+    }
+    const writer = await instance.connect();
+    const readers: DuckDBConnection[] = [];
+    for (let i = 0; i < READ_CONNECTIONS; i++) readers.push(await instance.connect());
+    return new Database(file, instance, writer, readers);
+  }
+
+  private reader(): DuckDBConnection {
+    if (this.closed) throw new Error('the trace store is closed');
+    const connection = this.readers[this.next];
+    this.next = (this.next + 1) % this.readers.length;
+    return connection as DuckDBConnection;
+  }
+
+  /** Rows as arrays (column order of the SELECT), from a read connection. */
+  async rows(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
+    const reader = await this.reader().runAndReadAll(sql, params);
+    return reader.getRows() as Row[];
+  }
+
+  /** Rows as objects with JSON-friendly values (bigints as numbers when safe). */
+  async objects(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
+    const reader = await this.reader().runAndReadAll(sql, params);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  async write(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
+    const reader = await this.writer.runAndReadAll(sql, params);
+    return reader.getRows() as Row[];
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const connection of [this.writer, ...this.readers]) connection.closeSync();
+    this.instance.closeSync();
+  }
+}

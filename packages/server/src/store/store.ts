@@ -1,0 +1,369 @@
+import { LIST, listValue, VARCHAR } from '@duckdb/node-api';
+import { type SpanRecord, summarizeTrace, type TraceSummary } from '@lazytrace/traces';
+import { Database, type Row } from './database.js';
+import { appendSpanRow, RECORD_COLUMNS, recordFromRow } from './rows.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+
+export interface StoredSpan {
+  /** Ingest order; the SSE event id. */
+  seq: number;
+  span: SpanRecord;
+}
+
+export interface CommittedTrace {
+  /** The seq of the root span whose arrival ended the trace. */
+  seq: number;
+  summary: TraceSummary;
+}
+
+/** What one committed ingest batch added: new spans in seq order, traces whose root arrived. */
+export interface Committed {
+  spans: StoredSpan[];
+  traces: CommittedTrace[];
+}
+
+export interface StoreOptions {
+  /** A file path or ':memory:'. */
+  db: string;
+  /** Open without writing (DuckDB's READ_ONLY access mode): for `lazytrace sql`. */
+  readOnly?: boolean;
+  /** Whole traces, oldest first, are dropped beyond this many spans. Default 1,000,000. */
+  maxSpans?: number;
+  /** Traces that started longer ago than this (ms) are dropped. Default: kept. */
+  retentionMs?: number;
+}
+
+export const DEFAULT_MAX_SPANS = 1_000_000;
+
+/** A root: no parent, or lazytrace's own root mark (a lazytrace root under a foreign parent). */
+export function isRootSpan(span: SpanRecord): boolean {
+  return (
+    span.parentSpanId === undefined || span.parentSpanId === '' || span.attributes['lazytrace.root'] === true
+  );
+}
+
+const idsParam = (ids: Iterable<string>) => listValue([...ids]);
+
+/**
+ * The trace store over DuckDB. Every write (ingest batches, deletes, cleanup, limits) goes
+ * through one promise chain on the write connection, so writes never interleave; reads use their
+ * own connections and see committed data only.
+ */
+export class TraceStore {
+  readonly db: Database;
+  readonly maxSpans: number;
+  readonly retentionMs: number | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private nextSeq = 1;
+  private spanTotal = 0;
+  private traceTotal = 0;
+  private listeners = new Set<(committed: Committed) => void>();
+  private closed = false;
+
+  private constructor(db: Database, options: StoreOptions) {
+    this.db = db;
+    this.maxSpans = options.maxSpans ?? DEFAULT_MAX_SPANS;
+    this.retentionMs = options.retentionMs;
+  }
+
+  static async open(options: StoreOptions): Promise<TraceStore> {
+    if (options.maxSpans !== undefined && !(Number.isInteger(options.maxSpans) && options.maxSpans > 0)) {
+      throw new TypeError(`maxSpans must be a positive integer, got ${String(options.maxSpans)}`);
+    }
+    const db = await Database.open(options.db, options.readOnly);
+    const store = new TraceStore(db, options);
+    try {
+      if (!options.readOnly) {
+        await db.writer.run(SCHEMA_SQL);
+        await db.writer.run(`INSERT OR IGNORE INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
+      }
+      await store.loadCounters();
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return store;
+  }
+
+  private async loadCounters(): Promise<void> {
+    const [row] = await this.db.rows(
+      `SELECT (SELECT count(*) FROM spans)::INTEGER, (SELECT count(*) FROM traces)::INTEGER,
+              (SELECT coalesce(max(seq), 0) FROM spans)::BIGINT,
+              (SELECT max(CAST(value AS BIGINT)) FROM meta WHERE key = 'next_seq')`,
+    );
+    this.spanTotal = Number(row?.[0] ?? 0);
+    this.traceTotal = Number(row?.[1] ?? 0);
+    const maxSeq = Number(row?.[2] ?? 0);
+    const saved = row?.[3] === null || row?.[3] === undefined ? 0 : Number(row[3]);
+    // Never reuse an id a client may hold as Last-Event-ID, even after its span was deleted.
+    this.nextSeq = Math.max(maxSeq + 1, saved);
+  }
+
+  get counts(): { spans: number; traces: number } {
+    return { spans: this.spanTotal, traces: this.traceTotal };
+  }
+
+  /** The id the next stored span gets; SSE clients resume from ids below it. */
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  onCommitted(listener: (committed: Committed) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(() => {
+      if (this.closed) throw new Error('the trace store is closed');
+      return work();
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Stores a batch: spans already stored (same trace and span id) are skipped, so re-reading a
+   * file or a retried OTLP request stores nothing twice. Resolves once committed, with the number
+   * of spans newly stored.
+   */
+  ingest(spans: readonly SpanRecord[]): Promise<number> {
+    return this.serialize(async () => {
+      const committed = await this.commitBatch(spans);
+      if (committed === undefined) return 0;
+      if (this.spanTotal > this.maxSpans) await this.enforceMaxSpans();
+      for (const listener of this.listeners) {
+        try {
+          listener(committed);
+        } catch {
+          // A listener's failure (a closed SSE socket) is not the ingest's.
+        }
+      }
+      return committed.spans.length;
+    });
+  }
+
+  private async commitBatch(input: readonly SpanRecord[]): Promise<Committed | undefined> {
+    const unique = new Map<string, SpanRecord>();
+    for (const span of input) {
+      const key = `${span.traceId}:${span.spanId}`;
+      if (!unique.has(key)) unique.set(key, span);
+    }
+    if (unique.size === 0) return undefined;
+    const traceIds = new Set<string>();
+    for (const span of unique.values()) traceIds.add(span.traceId);
+
+    // Traces that already have spans: read them back (their summary is recomputed from all
+    // spans) and drop what is already stored.
+    const existing = new Map<string, SpanRecord[]>();
+    const known = await this.db.write('SELECT trace_id FROM traces WHERE trace_id IN (SELECT unnest($1))', [
+      idsParam(traceIds),
+    ]);
+    if (known.length > 0) {
+      const rows = await this.db.write(
+        `SELECT ${RECORD_COLUMNS} FROM spans WHERE trace_id IN (SELECT unnest($1)) ORDER BY seq`,
+        [idsParam(known.map((r) => r[0] as string))],
+      );
+      for (const row of rows) {
+        const { span } = recordFromRow(row);
+        unique.delete(`${span.traceId}:${span.spanId}`);
+        const list = existing.get(span.traceId);
+        if (list === undefined) existing.set(span.traceId, [span]);
+        else list.push(span);
+      }
+    }
+    if (unique.size === 0) return undefined;
+
+    const added: StoredSpan[] = [];
+    const byTrace = new Map<string, StoredSpan[]>();
+    let seq = this.nextSeq;
+    for (const span of unique.values()) {
+      const stored = { seq: seq++, span };
+      added.push(stored);
+      const list = byTrace.get(span.traceId);
+      if (list === undefined) byTrace.set(span.traceId, [stored]);
+      else list.push(stored);
+    }
+
+    const summaries: { summary: TraceSummary; rootEnded: boolean; lastSeq: number; rootSeq?: number }[] = [];
+    for (const [traceId, fresh] of byTrace) {
+      const before = existing.get(traceId) ?? [];
+      const all = before.length === 0 ? fresh.map((s) => s.span) : [...before, ...fresh.map((s) => s.span)];
+      const summary = summarizeTrace(all);
+      const root = fresh.find((s) => isRootSpan(s.span));
+      const rootEnded = root !== undefined || before.some(isRootSpan);
+      summaries.push({ summary, rootEnded, lastSeq: (fresh.at(-1) as StoredSpan).seq, rootSeq: root?.seq });
+    }
+
+    const w = this.db.writer;
+    await w.run('BEGIN TRANSACTION');
+    try {
+      const spanAppender = await w.createAppender('spans');
+      for (const { seq: s, span } of added) appendSpanRow(spanAppender, BigInt(s), span);
+      spanAppender.flushSync();
+      spanAppender.closeSync();
+      if (existing.size > 0) {
+        await w.run('DELETE FROM traces WHERE trace_id IN (SELECT unnest($1))', [idsParam(existing.keys())]);
+      }
+      const traceAppender = await w.createAppender('traces');
+      for (const { summary: t, rootEnded, lastSeq } of summaries) {
+        traceAppender.appendVarchar(t.traceId);
+        traceAppender.appendVarchar(t.name);
+        traceAppender.appendVarchar(t.status);
+        traceAppender.appendDouble(t.startMs);
+        traceAppender.appendDouble(t.startMs + t.durationMs);
+        traceAppender.appendDouble(t.durationMs);
+        traceAppender.appendInteger(t.spanCount);
+        traceAppender.appendInteger(t.errorCount);
+        nullable(traceAppender, t.sessionId);
+        nullable(traceAppender, t.userId);
+        traceAppender.appendList(t.tags, LIST(VARCHAR));
+        nullable(traceAppender, t.model);
+        traceAppender.appendBigInt(BigInt(Math.round(t.tokens.input)));
+        traceAppender.appendBigInt(BigInt(Math.round(t.tokens.output)));
+        traceAppender.appendBigInt(BigInt(Math.round(t.tokens.total)));
+        nullable(traceAppender, t.serviceName);
+        nullable(traceAppender, t.rootSpanId);
+        traceAppender.appendBoolean(rootEnded);
+        traceAppender.appendBigInt(BigInt(lastSeq));
+        traceAppender.appendVarchar(JSON.stringify(t));
+        traceAppender.endRow();
+      }
+      traceAppender.flushSync();
+      traceAppender.closeSync();
+      await w.run(`INSERT OR REPLACE INTO meta VALUES ('next_seq', '${seq}')`);
+      await w.run('COMMIT');
+    } catch (error) {
+      await w.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    this.nextSeq = seq;
+    this.spanTotal += added.length;
+    this.traceTotal += byTrace.size - [...byTrace.keys()].filter((id) => existing.has(id)).length;
+    const traces: CommittedTrace[] = [];
+    for (const s of summaries)
+      if (s.rootSeq !== undefined) traces.push({ seq: s.rootSeq, summary: s.summary });
+    return { spans: added, traces };
+  }
+
+  /** Drops whole traces, oldest first, until at most maxSpans spans remain. */
+  private async enforceMaxSpans(): Promise<void> {
+    await this.deleteWhere(
+      `SELECT trace_id FROM (
+         SELECT trace_id, sum(span_count) OVER (ORDER BY start_ms DESC, trace_id DESC
+                                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS kept
+         FROM traces) WHERE kept > $1`,
+      [this.maxSpans],
+    );
+  }
+
+  /** Deletes the traces (with their spans) whose ids the query selects. Returns how many. */
+  private async deleteWhere(selectIds: string, params: (string | number)[]): Promise<number> {
+    const w = this.db.writer;
+    await w.run('BEGIN TRANSACTION');
+    try {
+      await w.run(`CREATE OR REPLACE TEMP TABLE doomed AS ${selectIds}`, params);
+      const counted = await w.runAndReadAll(
+        'SELECT count(*)::INTEGER, coalesce(sum(span_count), 0)::INTEGER FROM traces WHERE trace_id IN (SELECT trace_id FROM doomed)',
+      );
+      const [traceCount, spanCount] = (counted.getRows()[0] ?? [0, 0]) as number[];
+      if (traceCount === 0) {
+        await w.run('DROP TABLE doomed');
+        await w.run('COMMIT');
+        return 0;
+      }
+      await w.run('DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM doomed)');
+      await w.run('DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM doomed)');
+      await w.run('DROP TABLE doomed');
+      await w.run('COMMIT');
+      this.traceTotal -= traceCount as number;
+      this.spanTotal -= spanCount as number;
+      return traceCount as number;
+    } catch (error) {
+      await w.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  deleteTrace(traceId: string): Promise<boolean> {
+    return this.serialize(
+      async () => (await this.deleteWhere('SELECT trace_id FROM traces WHERE trace_id = $1', [traceId])) > 0,
+    );
+  }
+
+  /**
+   * Deletes traces that started more than `olderThanMs` ago, and/or all but the newest
+   * `keepLast`; with both, a trace goes when it is old and not among the newest `keepLast`.
+   */
+  cleanup(options: { olderThanMs?: number; keepLast?: number; now?: number }): Promise<number> {
+    const { olderThanMs, keepLast } = options;
+    if (olderThanMs === undefined && keepLast === undefined) return Promise.resolve(0);
+    const cutoff =
+      olderThanMs === undefined ? Number.POSITIVE_INFINITY : (options.now ?? Date.now()) - olderThanMs;
+    return this.serialize(() =>
+      this.deleteWhere(
+        `SELECT trace_id FROM (
+           SELECT trace_id, start_ms, row_number() OVER (ORDER BY start_ms DESC, trace_id DESC) AS rank FROM traces)
+         WHERE start_ms < $1 AND rank > $2`,
+        [Number.isFinite(cutoff) ? cutoff : 8.64e15, keepLast ?? 0],
+      ),
+    );
+  }
+
+  /** Applies the retention window now (the service calls this on a timer). */
+  applyRetention(now = Date.now()): Promise<number> {
+    if (this.retentionMs === undefined) return Promise.resolve(0);
+    return this.cleanup({ olderThanMs: this.retentionMs, now });
+  }
+
+  /** Waits for every write queued so far. */
+  async idle(): Promise<void> {
+    await this.chain;
+  }
+
+  /** One trace's spans in start order, or an empty array. */
+  async traceSpans(traceId: string): Promise<SpanRecord[]> {
+    const rows = await this.db.rows(
+      `SELECT ${RECORD_COLUMNS} FROM spans WHERE trace_id = $1 ORDER BY start_unix_nano, seq`,
+      [traceId],
+    );
+    return rows.map((row) => recordFromRow(row).span);
+  }
+
+  /** Stored spans with seq above `afterSeq`, in seq order (SSE resume). */
+  async spansAfter(afterSeq: number, limit: number, traceId?: string): Promise<StoredSpan[]> {
+    const rows = await this.db.rows(
+      `SELECT ${RECORD_COLUMNS} FROM spans WHERE seq > $1 ${traceId === undefined ? '' : 'AND trace_id = $3'}
+       ORDER BY seq LIMIT $2`,
+      traceId === undefined ? [afterSeq, limit] : [afterSeq, limit, traceId],
+    );
+    return rows.map(recordFromRow);
+  }
+
+  /** The stored summary of one trace, or undefined. */
+  async traceSummary(traceId: string): Promise<{ summary: TraceSummary; rootEnded: boolean } | undefined> {
+    const [row] = await this.db.rows(
+      'SELECT CAST(summary AS VARCHAR), root_ended FROM traces WHERE trace_id = $1',
+      [traceId],
+    );
+    if (row === undefined) return undefined;
+    return { summary: JSON.parse(row[0] as string), rootEnded: row[1] as boolean };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.chain;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+function nullable(
+  appender: { appendNull(): void; appendVarchar(v: string): void },
+  value: string | null,
+): void {
+  if (value === null) appender.appendNull();
+  else appender.appendVarchar(value);
+}
+
+export type { Row };

@@ -1,0 +1,245 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { parseOtlpJsonLine, type ReadProblem, type SpanRecord } from '@lazytrace/traces';
+
+export interface TailOptions {
+  /** Stat interval, the fallback when fs.watch misses an event (network drives, some editors). Default 250 ms. */
+  pollMs?: number;
+  /** Spans handed to the sink at once. Default 5,000. */
+  batchSize?: number;
+  onProblem?: (path: string, problem: ReadProblem) => void;
+}
+
+export interface TailStatus {
+  path: string;
+  /** Whether the file exists now. */
+  present: boolean;
+  /** Bytes of the current file read so far. */
+  offset: number;
+  spans: number;
+  problems: number;
+}
+
+const CHUNK = 4 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * Imports an OTLP-JSON lines file and follows it as it grows, like `tail -F`:
+ * - appends are read as they land (fs.watch on the directory, plus a short stat poll);
+ * - a line without its newline yet is held back until it is complete (a writer mid-append);
+ * - truncation (size below what was read) starts over from the beginning;
+ * - rotation (a new file at the path) finishes reading the old file through the open handle, then
+ *   reads the new one from its start; deletion waits for the file to come back.
+ * Spans read twice (after a truncation that rewrote the same lines) are dropped by the store.
+ */
+export class FileTailer {
+  readonly path: string;
+  private readonly sink: (spans: SpanRecord[]) => Promise<unknown>;
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private readonly onProblem?: (path: string, problem: ReadProblem) => void;
+  private handle: FileHandle | undefined;
+  private ino: number | undefined;
+  private offset = 0;
+  private lineNumber = 0;
+  private partial: Buffer = Buffer.alloc(0);
+  private present = false;
+  private spanCount = 0;
+  private problemCount = 0;
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(path: string, sink: (spans: SpanRecord[]) => Promise<unknown>, options: TailOptions = {}) {
+    this.path = resolve(path);
+    this.sink = sink;
+    this.pollMs = options.pollMs ?? 250;
+    this.batchSize = options.batchSize ?? 5_000;
+    this.onProblem = options.onProblem;
+  }
+
+  /** Reads what the file holds now (resolves when it is stored), then keeps following it. */
+  async start(): Promise<void> {
+    await this.check();
+    if (this.stopped) return;
+    this.watch();
+    this.timer = setInterval(() => void this.check(), this.pollMs);
+    this.timer.unref();
+  }
+
+  get status(): TailStatus {
+    return {
+      path: this.path,
+      present: this.present,
+      offset: this.offset,
+      spans: this.spanCount,
+      problems: this.problemCount,
+    };
+  }
+
+  private watch(): void {
+    if (this.watcher !== undefined || this.stopped) return;
+    try {
+      const name = basename(this.path);
+      this.watcher = watch(dirname(this.path), { persistent: false }, (_event, filename) => {
+        if (filename === null || filename === name) void this.check();
+      });
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = undefined;
+      });
+    } catch {
+      // The directory does not exist yet: the poll notices the file, and watch() is retried then.
+      this.watcher = undefined;
+    }
+  }
+
+  /** One pass; concurrent triggers coalesce into at most one more pass. */
+  check(): Promise<void> {
+    if (this.running !== undefined) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.pass();
+        } while (this.again && !this.stopped);
+      } catch {
+        // A read error (the file vanished mid-read): the next pass starts from what stat says.
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    if (this.stopped) return;
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      info = await stat(this.path);
+    } catch {
+      // Deleted (or never created): read what the old file still had, then wait for a new one.
+      this.present = false;
+      await this.finishOld();
+      return;
+    }
+    this.present = true;
+    if (this.watcher === undefined) this.watch();
+    if (this.handle !== undefined && info.ino !== this.ino) {
+      // Rotated: a new file took the path. The old handle still reads the old file to its end.
+      await this.finishOld();
+    }
+    if (this.handle === undefined) {
+      this.handle = await open(this.path, 'r');
+      const opened = await this.handle.stat();
+      this.ino = opened.ino;
+      this.offset = 0;
+      this.lineNumber = 0;
+      this.partial = Buffer.alloc(0);
+    }
+    const size = (await this.handle.stat()).size;
+    if (size < this.offset) {
+      // Truncated (or copy-truncate rotation): start over; the store drops what it already has.
+      this.offset = 0;
+      this.lineNumber = 0;
+      this.partial = Buffer.alloc(0);
+    }
+    await this.readToEnd();
+  }
+
+  private async finishOld(): Promise<void> {
+    if (this.handle === undefined) return;
+    try {
+      await this.readToEnd();
+      // The last line of a file that is gone will never get its newline: read it as it is.
+      if (this.partial.length > 0) await this.emitLines([this.partial]);
+    } finally {
+      this.partial = Buffer.alloc(0);
+      await this.handle.close().catch(() => undefined);
+      this.handle = undefined;
+      this.ino = undefined;
+      this.offset = 0;
+    }
+  }
+
+  private async readToEnd(): Promise<void> {
+    const handle = this.handle;
+    if (handle === undefined) return;
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    while (!this.stopped) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, this.offset);
+      if (bytesRead === 0) return;
+      this.offset += bytesRead;
+      const data =
+        this.partial.length > 0
+          ? Buffer.concat([this.partial, buffer.subarray(0, bytesRead)])
+          : buffer.subarray(0, bytesRead);
+      const lastNewline = data.lastIndexOf(NEWLINE);
+      if (lastNewline === -1) {
+        this.partial = Buffer.from(data);
+        continue;
+      }
+      const complete = data.subarray(0, lastNewline);
+      this.partial = Buffer.from(data.subarray(lastNewline + 1));
+      await this.emitLines(splitLines(complete));
+    }
+  }
+
+  private async emitLines(lines: Buffer[]): Promise<void> {
+    let batch: SpanRecord[] = [];
+    let inFlight: Promise<unknown> | undefined;
+    for (const line of lines) {
+      this.lineNumber++;
+      const text = line.toString('utf8').trim();
+      if (text === '') continue;
+      const { spans, problem } = parseOtlpJsonLine(text, this.lineNumber);
+      if (problem !== undefined) {
+        this.problemCount++;
+        this.onProblem?.(this.path, problem);
+      }
+      for (const span of spans) batch.push(span);
+      if (batch.length >= this.batchSize) {
+        // One batch is stored while the next is parsed.
+        await inFlight;
+        inFlight = this.sink(batch);
+        this.spanCount += batch.length;
+        batch = [];
+      }
+    }
+    await inFlight;
+    if (batch.length > 0) {
+      await this.sink(batch);
+      this.spanCount += batch.length;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.watcher?.close();
+    this.watcher = undefined;
+    await this.running;
+    await this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+  }
+}
+
+function splitLines(data: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (;;) {
+    const end = data.indexOf(NEWLINE, start);
+    if (end === -1) {
+      lines.push(data.subarray(start));
+      return lines;
+    }
+    lines.push(data.subarray(start, end));
+    start = end + 1;
+  }
+}
