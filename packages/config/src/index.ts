@@ -10,7 +10,11 @@ export {
 } from './backends/backend.js';
 export { DEFAULT_TRACE_FILE } from './backends/builtin.js';
 export { type ConsoleBackendOptions, ConsoleTreeExporter } from './backends/console-exporter.js';
-export { FileSpanExporter } from './backends/file-exporter.js';
+export {
+  DEFAULT_FILE_FLUSH_INTERVAL_MS,
+  type FileBackendOptions,
+  FileSpanExporter,
+} from './backends/file-exporter.js';
 export type { OtlpBackendOptions, OtlpProtocol } from './backends/otlp.js';
 export { ConfigError } from './env.js';
 export {

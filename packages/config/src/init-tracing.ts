@@ -1,149 +1,66 @@
 import {
   configureTracing,
+  getTraceDefaults,
+  getTracingSettings,
   logWarning,
-  type MaskFunction,
   setTraceDefaults,
   type TraceContext,
+  type TracingSettings,
   validateTraceContext,
 } from '@lazytrace/core';
-import {
-  context,
-  createContextKey,
-  ProxyTracerProvider,
-  ROOT_CONTEXT,
-  type TracerProvider,
-  trace,
-} from '@opentelemetry/api';
+import { context, type TracerProvider, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { describeBackend, type TracingDescription } from './describe.js';
+import { ENV, envBoolean, envInteger, envRate, envString } from './env.js';
+import { type GuardedExporter, watchExportRequests } from './export-guard.js';
+import { checkOptions, type InitTracingOptions, sameOptions } from './options.js';
 import {
-  defaultResource,
-  detectResources,
-  envDetector,
-  resourceFromAttributes,
-} from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { type Backend, backendFactory, backendNames } from './backends/backend.js';
-import type { ConsoleBackendOptions } from './backends/console-exporter.js';
-import type { OtlpBackendOptions } from './backends/otlp.js';
-import { ConfigError, ENV, type Env, envBoolean, envInteger, envList, envRate, envString } from './env.js';
-import { LazytraceSampler } from './sampler.js';
-import {
-  BoundedProcessor,
-  CountingExporter,
-  CountingProcessor,
-  StatsRecorder,
-  type TracingStats,
-} from './stats.js';
+  buildProvider,
+  hasGlobalTracerProvider,
+  hasWorkingContextManager,
+  resolveBackends,
+} from './provider.js';
+import { StatsRecorder, type TracingStats } from './stats.js';
 
-/** Spans one backend may hold (queued or being sent) before new ones are dropped and counted. */
-const MAX_PENDING_SPANS = 2048;
-const MAX_EXPORT_BATCH = 512;
-
-export interface InitTracingOptions {
-  /** Master switch. Default `LAZYTRACE_ENABLED`, else on. */
-  readonly enabled?: boolean;
-  /**
-   * Backend names (`langfuse`, `otlp`, `file`, `console`, `none`) or backend objects. Default
-   * `LAZYTRACE_BACKENDS`, else langfuse when its keys are set, otlp when an OTLP endpoint is set,
-   * else file.
-   */
-  readonly backends?: readonly (string | Backend)[];
-  /** `service.name` of the resource. Default `OTEL_SERVICE_NAME`. */
-  readonly serviceName?: string;
-  /** Share of traces kept, 0..1, whole traces. Default `LAZYTRACE_SAMPLE_RATE`, else 1. */
-  readonly sampleRate?: number;
-  /** `batched` (default) or `immediate`: every span exported as it ends (serverless). */
-  readonly exportMode?: 'batched' | 'immediate';
-  /** Record inputs and outputs. Default `LAZYTRACE_CAPTURE_CONTENT`, else on. */
-  readonly captureContent?: boolean;
-  /** Capture budget per value. Default `LAZYTRACE_MAX_CONTENT_CHARS`, else 4096. */
-  readonly maxContentChars?: number;
-  readonly mask?: MaskFunction;
-  readonly redactKeys?: readonly (string | RegExp)[];
-  readonly streamIdleTimeoutMs?: number;
-  /** Process-wide trace defaults under every `setTrace` (tags, metadata, a user id …). */
-  readonly defaults?: TraceContext;
-  readonly otlp?: OtlpBackendOptions;
-  readonly file?: { readonly path?: string };
-  readonly console?: ConsoleBackendOptions;
-  /** Options of the `langfuse` backend (see `@lazytrace/langfuse`). */
-  readonly langfuse?: Readonly<Record<string, unknown>>;
-  /** Longest a flush at exit or shutdown may take. Default `LAZYTRACE_FLUSH_TIMEOUT_MS`, else 5000. */
-  readonly flushTimeoutMs?: number;
-  /** Flush when the process exits naturally (`beforeExit`). Default true. */
-  readonly flushOnExit?: boolean;
-  /** Flush and shut down on SIGINT/SIGTERM, then let the signal do what it would have done. Default false. */
-  readonly handleSignals?: boolean;
-  /** Variables to read instead of `process.env` (tests, embedding). */
-  readonly env?: Env;
-}
-
-export interface TracingDescription {
-  readonly enabled: boolean;
-  readonly provider: 'global' | 'isolated' | 'none';
-  readonly serviceName: string | undefined;
-  readonly sampleRate: number;
-  readonly exportMode: 'batched' | 'immediate';
-  readonly captureContent: boolean;
-  readonly maxContentChars: number;
-  readonly flushTimeoutMs: number;
-  readonly backends: readonly Readonly<Record<string, unknown>>[];
-}
+export type { TracingDescription } from './describe.js';
+export type { InitTracingOptions } from './options.js';
+export { defaultBackendNames } from './provider.js';
 
 export interface TracingHandle {
   /** lazytrace's tracer provider (undefined when tracing is disabled). */
   readonly provider: TracerProvider | undefined;
   /** Exports everything that has ended, within the flush timeout. Never rejects. */
   forceFlush(): Promise<void>;
-  /** Flushes, stops the backends and unregisters what `initTracing` registered. Never rejects. */
+  /**
+   * Flushes, stops the backends and unregisters what `initTracing` registered, within one total
+   * deadline (`flushTimeoutMs`). Never rejects.
+   */
   shutdown(): Promise<void>;
   describe(): TracingDescription;
   stats(): TracingStats;
 }
 
-const KNOWN_OPTIONS = new Set([
-  'enabled',
-  'backends',
-  'serviceName',
-  'sampleRate',
-  'exportMode',
-  'captureContent',
-  'maxContentChars',
-  'mask',
-  'redactKeys',
-  'streamIdleTimeoutMs',
-  'defaults',
-  'otlp',
-  'file',
-  'console',
-  'langfuse',
-  'flushTimeoutMs',
-  'flushOnExit',
-  'handleSignals',
-  'env',
-]);
-
 let current: ActiveTracing | undefined;
+/** The last set-up, also once shut down: its final counts stay readable. */
+let last: ActiveTracing | undefined;
 
 /**
  * Sets lazytrace up: a tracer provider with the chosen backends, sampling, a context manager
- * when none is active, flush at exit. Idempotent: a second call returns the running handle.
- * When the application already registered a global tracer provider, lazytrace does not replace
- * it: it runs on its own isolated provider (its spans still nest under the application's active
- * spans) and says so once. A misconfiguration throws a `LazytraceConfigError` naming the
- * option or variable, and leaves everything as it was.
+ * when none is active, flush at exit. Idempotent: a second call returns the running handle (and
+ * warns once when its options differ). When the application already registered a global tracer
+ * provider, lazytrace does not replace it: it runs on its own isolated provider (its spans still
+ * nest under the application's active spans) and says so once. A misconfiguration throws a
+ * `LazytraceConfigError` naming the option or variable, and leaves everything as it was.
  */
 export function initTracing(options: InitTracingOptions = {}): TracingHandle {
-  if (current !== undefined) return current.handle;
+  if (current !== undefined) {
+    current.calledAgain(options);
+    return current.handle;
+  }
   const active = new ActiveTracing(options);
   current = active;
+  last = active;
   return active.handle;
 }
 
@@ -157,28 +74,48 @@ export function describeTracing(): TracingDescription | undefined {
   return current?.handle.describe();
 }
 
-/** Spans ended, exported and dropped since `initTracing`. */
+/**
+ * Spans ended, exported and dropped since `initTracing`. After `shutdownTracing()` the final
+ * counts stay readable until the next `initTracing()` starts from zero.
+ */
 export function getTracingStats(): TracingStats {
-  return current?.handle.stats() ?? { ended: 0, exported: 0, dropped: 0, failedExports: 0 };
+  return (current ?? last)?.handle.stats() ?? { ended: 0, exported: 0, dropped: 0, failedExports: 0 };
+}
+
+/** The settings `initTracing` changes, as they were before it: `shutdownTracing()` puts them back. */
+interface Previous {
+  readonly settings: Pick<TracingSettings, 'maxContentChars' | 'mask' | 'redactKeys' | 'streamIdleTimeoutMs'>;
+  readonly defaults: TraceContext;
+}
+
+/** The deadline that marks the abandonment of an export (already reported once, as a whole). */
+class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+  readonly reported = true;
 }
 
 class ActiveTracing {
   readonly handle: TracingHandle;
   private readonly stats = new StatsRecorder();
   private readonly provider: BasicTracerProvider | undefined;
-  private readonly exporters: readonly SpanExporter[];
+  private readonly guards: readonly GuardedExporter[];
   private readonly description: TracingDescription;
   private readonly flushTimeoutMs: number;
+  private readonly previous: Previous;
   private registeredGlobal = false;
   private installedContextManager = false;
+  private unwatchRequests: (() => void) | undefined;
   private flushedAt = 0;
   private flushing: Promise<void> | undefined;
   private stopped: Promise<void> | undefined;
+  /** The one total deadline of the exit flush and shutdown, while one of them runs. */
+  private final: { passed: Promise<void>; timer: NodeJS.Timeout } | undefined;
+  private warnedAgain = false;
   private readonly onBeforeExit = () => this.flushAtExit();
   private readonly onSignal = (signal: NodeJS.Signals) => this.shutdownOnSignal(signal);
   private listening = { exit: false, signals: false };
 
-  constructor(options: InitTracingOptions) {
+  constructor(private readonly options: InitTracingOptions) {
     checkOptions(options);
     const env = options.env ?? process.env;
     // Everything is resolved and built before anything global changes: a bad setting throws
@@ -196,28 +133,25 @@ class ActiveTracing {
     );
 
     const backends = enabled ? resolveBackends(options, env, serviceName, this.flushTimeoutMs) : [];
-    let provider: BasicTracerProvider | undefined;
-    if (enabled) {
-      const processors: SpanProcessor[] = [new CountingProcessor(this.stats)];
-      for (const backend of backends) {
-        const exporter = new CountingExporter(backend.name, backend.exporter, this.stats);
-        const processor =
-          backend.processing === 'simple' || exportMode === 'immediate'
-            ? new SimpleSpanProcessor(exporter)
-            : new BatchSpanProcessor(exporter, {
-                maxQueueSize: MAX_PENDING_SPANS + MAX_EXPORT_BATCH,
-                maxExportBatchSize: MAX_EXPORT_BATCH,
-              });
-        processors.push(new BoundedProcessor(processor, exporter, this.stats, MAX_PENDING_SPANS));
-      }
-      provider = new BasicTracerProvider({
-        resource: buildResource(serviceName),
-        sampler: new LazytraceSampler(sampleRate),
-        spanProcessors: processors,
-      });
-    }
+    const built = enabled
+      ? buildProvider(
+          { backends, exportMode, sampleRate, serviceName, exportTimeoutMs: this.flushTimeoutMs },
+          this.stats,
+        )
+      : undefined;
+    const provider = built?.provider;
 
     // From here on, only registration that cannot fail on bad input.
+    const settings = getTracingSettings();
+    this.previous = {
+      settings: {
+        maxContentChars: settings.maxContentChars,
+        mask: settings.mask,
+        redactKeys: settings.redactKeys,
+        streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
+      },
+      defaults: getTraceDefaults() as TraceContext,
+    };
     configureTracing({
       maxContentChars,
       mask: options.mask,
@@ -241,6 +175,7 @@ class ActiveTracing {
         mode = this.registeredGlobal ? 'global' : 'isolated';
       }
       configureTracing({ tracerProvider: provider });
+      this.unwatchRequests = watchExportRequests();
       if (options.flushOnExit !== false) {
         process.on('beforeExit', this.onBeforeExit);
         this.listening.exit = true;
@@ -252,7 +187,7 @@ class ActiveTracing {
       }
     }
     this.provider = provider;
-    this.exporters = backends.map((b) => b.exporter);
+    this.guards = built?.guards ?? [];
     this.description = Object.freeze({
       enabled,
       provider: mode,
@@ -262,7 +197,7 @@ class ActiveTracing {
       captureContent,
       maxContentChars,
       flushTimeoutMs: this.flushTimeoutMs,
-      backends: backends.map((b) => Object.freeze({ name: b.name, ...b.description })),
+      backends: Object.freeze(backends.map(describeBackend)),
     });
     this.handle = Object.freeze({
       provider,
@@ -273,11 +208,34 @@ class ActiveTracing {
     });
   }
 
+  /** A second `initTracing()`: same options are the same request; different ones are not applied. */
+  calledAgain(options: InitTracingOptions): void {
+    if (this.warnedAgain || sameOptions(this.options, options)) return;
+    this.warnedAgain = true;
+    logWarning(
+      'initTracing() was called again with different options while tracing is running: the first set-up is kept and the new options are ignored. Call shutdownTracing() first to change them.',
+    );
+  }
+
+  /** Exports what has ended, within the flush timeout; what is still being sent then goes on in the background. */
   forceFlush(): Promise<void> {
     const provider = this.provider;
-    if (provider === undefined) return Promise.resolve();
+    if (provider === undefined || this.stopped !== undefined) return Promise.resolve();
     this.flushedAt = this.stats.ended;
-    return this.withDeadline(provider.forceFlush(), 'flush');
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.stats.reportOnce(
+          'flush:timeout',
+          `forceFlush() did not finish within ${this.flushTimeoutMs} ms; the exports still running are given up at the export timeout and counted (see getTracingStats()).`,
+        );
+        resolve();
+      }, this.flushTimeoutMs);
+      timer.unref();
+      void this.flushEverything(provider).then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   shutdown(): Promise<void> {
@@ -286,26 +244,97 @@ class ActiveTracing {
     if (current === this) current = undefined;
     const provider = this.provider;
     this.stopped = (async () => {
-      if (provider !== undefined) await this.withDeadline(provider.shutdown(), 'shutdown');
-      // Past the deadline a batch may still be retrying against a failing backend: stop the
-      // exporters themselves, so no retry outlives shutdown and keeps the process alive.
-      for (const exporter of this.exporters)
-        void Promise.resolve()
-          .then(() => exporter.shutdown())
-          .catch(() => undefined);
-      configureTracing({ tracerProvider: null });
+      if (provider !== undefined) {
+        const deadline = this.startFinalDeadline('shutdown');
+        await Promise.race([
+          provider
+            .shutdown()
+            .catch(() => undefined)
+            .then(() => this.allIdle()),
+          deadline,
+        ]);
+        // Whatever is left (nothing, when the backends kept up) is given up and counted.
+        this.stopBackends('shutdown');
+        this.endFinalDeadline();
+      }
+      configureTracing({
+        tracerProvider: null,
+        ...this.previous.settings,
+        mask: this.previous.settings.mask ?? null,
+      });
+      setTraceDefaults(this.previous.defaults);
       if (this.registeredGlobal) trace.disable();
       if (this.installedContextManager) context.disable();
+      // An abandoned exporter may still retry from a timer: its requests must still be found.
+      if (!this.guards.some((g) => g.abandonedAny)) this.unwatchRequests?.();
     })();
     return this.stopped;
   }
 
-  /** `beforeExit` fires again after each flush; flushing only when something ended since avoids a loop. */
+  /**
+   * `beforeExit` fires again after each flush; flushing only when something ended since avoids a
+   * loop. The flush shares the one total deadline with a shutdown that may follow: past it, the
+   * backends are stopped (sockets destroyed, the rest counted as dropped), so a hanging backend
+   * cannot keep the process for longer than `flushTimeoutMs` — not one timeout per batch.
+   */
   private flushAtExit(): void {
+    const provider = this.provider;
+    if (provider === undefined || this.stopped !== undefined) return;
     if (this.flushing !== undefined || this.stats.ended === this.flushedAt) return;
-    this.flushing = this.forceFlush().finally(() => {
+    this.flushedAt = this.stats.ended;
+    const deadline = this.startFinalDeadline('the flush at exit');
+    this.flushing = Promise.race([this.flushEverything(provider), deadline]).then(() => {
       this.flushing = undefined;
+      this.endFinalDeadline();
     });
+  }
+
+  /** The processors' queues, and the batches they were already sending. */
+  private async flushEverything(provider: BasicTracerProvider): Promise<void> {
+    await provider.forceFlush().catch(() => undefined);
+    await this.allIdle();
+  }
+
+  private allIdle(): Promise<void> {
+    return Promise.all(this.guards.map((g) => g.idle())).then(() => undefined);
+  }
+
+  /** Starts the total deadline, or joins the one already running (shutdown during the exit flush). */
+  private startFinalDeadline(what: string): Promise<void> {
+    if (this.final === undefined) {
+      let pass!: () => void;
+      const passed = new Promise<void>((resolve) => {
+        pass = resolve;
+      });
+      // Not ref'd: the deadline must never be what keeps the process alive.
+      const timer = setTimeout(() => {
+        this.stopBackends(what);
+        pass();
+      }, this.flushTimeoutMs);
+      timer.unref();
+      this.final = { passed, timer };
+    }
+    return this.final.passed;
+  }
+
+  private endFinalDeadline(): void {
+    if (this.final === undefined) return;
+    clearTimeout(this.final.timer);
+    this.final = undefined;
+  }
+
+  /** Gives up on everything not exported yet: sockets destroyed, spans counted as dropped, once. */
+  private stopBackends(what: string): void {
+    const before = this.stats.dropped;
+    const reason = new DeadlineError(`${what} did not finish within ${this.flushTimeoutMs} ms`);
+    for (const guard of this.guards) guard.stop(reason);
+    const lost = this.stats.dropped - before;
+    if (lost > 0) {
+      this.stats.reportOnce(
+        'deadline',
+        `${what} did not finish within ${this.flushTimeoutMs} ms (flushTimeoutMs): ${lost} span(s) not exported were dropped and their connections closed.`,
+      );
+    }
   }
 
   private shutdownOnSignal(signal: NodeJS.Signals): void {
@@ -323,186 +352,4 @@ class ActiveTracing {
     }
     this.listening = { exit: false, signals: false };
   }
-
-  /** Resolves when `work` settles or the flush timeout passes, whichever is first. Never rejects. */
-  private withDeadline(work: Promise<void>, what: string): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        logWarning(
-          `${what} did not finish within ${this.flushTimeoutMs} ms; spans not yet exported may be lost.`,
-        );
-        resolve();
-      }, this.flushTimeoutMs);
-      timer.unref();
-      work.then(
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          logWarning(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-          resolve();
-        },
-      );
-    });
-  }
-}
-
-function checkOptions(options: InitTracingOptions): void {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(
-      `initTracing: expected an options object, got ${options === null ? 'null' : typeof options}`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new TypeError(`initTracing: unknown option "${key}" (known: ${[...KNOWN_OPTIONS].join(', ')})`);
-    }
-  }
-  const o = options as Record<string, unknown>;
-  for (const key of ['enabled', 'captureContent', 'flushOnExit', 'handleSignals']) {
-    if (o[key] !== undefined && typeof o[key] !== 'boolean') {
-      throw new TypeError(`initTracing: "${key}" must be a boolean, got ${typeof o[key]}`);
-    }
-  }
-  if (o.serviceName !== undefined && (typeof o.serviceName !== 'string' || o.serviceName === '')) {
-    throw new TypeError('initTracing: "serviceName" must be a non-empty string');
-  }
-  if (
-    o.sampleRate !== undefined &&
-    !(typeof o.sampleRate === 'number' && o.sampleRate >= 0 && o.sampleRate <= 1)
-  ) {
-    throw new TypeError(
-      `initTracing: "sampleRate" must be a number from 0 to 1, got ${String(o.sampleRate)}`,
-    );
-  }
-  if (o.exportMode !== undefined && o.exportMode !== 'batched' && o.exportMode !== 'immediate') {
-    throw new TypeError(
-      `initTracing: "exportMode" must be 'batched' or 'immediate', got ${String(o.exportMode)}`,
-    );
-  }
-  for (const key of ['maxContentChars', 'flushTimeoutMs']) {
-    const v = o[key];
-    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) {
-      throw new TypeError(`initTracing: "${key}" must be a positive integer, got ${String(v)}`);
-    }
-  }
-  if (o.backends !== undefined && !Array.isArray(o.backends)) {
-    throw new TypeError('initTracing: "backends" must be an array of backend names or backend objects');
-  }
-}
-
-function resolveBackends(
-  options: InitTracingOptions,
-  env: Env,
-  serviceName: string | undefined,
-  flushTimeoutMs: number,
-): Backend[] {
-  const requested = options.backends ?? envList(env, ENV.backends) ?? defaultBackendNames(env);
-  const source = options.backends !== undefined ? 'initTracing: "backends"' : ENV.backends;
-  const seen = new Set<string>();
-  const backends: Backend[] = [];
-  for (const entry of requested) {
-    if (typeof entry !== 'string') {
-      if (entry === null || typeof entry !== 'object' || typeof entry.exporter?.export !== 'function') {
-        throw new TypeError(`${source}: a backend object needs a name and an exporter with export()`);
-      }
-      backends.push(entry);
-      continue;
-    }
-    const name = entry.trim().toLowerCase();
-    if (name === 'none') continue;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const factory = backendFactory(name);
-    if (factory === undefined) {
-      const hint = name === 'langfuse' ? ' (install @lazytrace/langfuse)' : '';
-      throw new ConfigError(
-        `${source}: unknown backend "${entry}"${hint}; known: ${[...backendNames(), 'none'].join(', ')}`,
-      );
-    }
-    const backendOptions = backendOptionsFor(name, options, env, flushTimeoutMs);
-    try {
-      backends.push(factory({ env, options: backendOptions, serviceName }));
-    } catch (error) {
-      if (error instanceof ConfigError || error instanceof TypeError) throw error;
-      throw new ConfigError(
-        `backend "${name}" could not be set up: ${(error as Error)?.message ?? String(error)}`,
-      );
-    }
-  }
-  return backends;
-}
-
-function backendOptionsFor(
-  name: string,
-  options: InitTracingOptions,
-  env: Env,
-  flushTimeoutMs: number,
-): unknown {
-  switch (name) {
-    case 'otlp': {
-      const timeoutSet =
-        env.OTEL_EXPORTER_OTLP_TIMEOUT !== undefined || env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT !== undefined;
-      // A hanging backend must not hold the process at exit much longer than the flush timeout.
-      return { timeoutMillis: timeoutSet ? undefined : flushTimeoutMs, ...options.otlp };
-    }
-    case 'file':
-      return { path: options.file?.path ?? envString(env, ENV.file) };
-    case 'console':
-      return options.console;
-    case 'langfuse':
-      return { timeoutMillis: flushTimeoutMs, ...options.langfuse };
-    default:
-      return (options as Record<string, unknown>)[name];
-  }
-}
-
-/**
- * The backends used when none are named: langfuse when its keys are set, otlp when an OTLP
- * endpoint is set, else file.
- */
-export function defaultBackendNames(env: Env = process.env): string[] {
-  const names: string[] = [];
-  if (
-    envString(env, ENV.langfusePublicKey) !== undefined &&
-    envString(env, ENV.langfuseSecretKey) !== undefined
-  ) {
-    names.push('langfuse');
-  }
-  if (
-    envString(env, ENV.otlpEndpoint) !== undefined ||
-    envString(env, ENV.otlpTracesEndpoint) !== undefined
-  ) {
-    names.push('otlp');
-  }
-  if (names.length === 0) names.push('file');
-  return names;
-}
-
-function buildResource(serviceName: string | undefined) {
-  let resource = defaultResource().merge(detectResources({ detectors: [envDetector] }));
-  if (serviceName !== undefined)
-    resource = resource.merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }));
-  return resource;
-}
-
-const PROBE_KEY = createContextKey('lazytrace.context-manager-probe');
-
-/** With no context manager registered, `context.with` does not make its context active. */
-function hasWorkingContextManager(): boolean {
-  const probe = ROOT_CONTEXT.setValue(PROBE_KEY, true);
-  return context.with(probe, () => context.active().getValue(PROBE_KEY) === true);
-}
-
-/**
- * Whether the application already registered a global tracer provider, asked without calling
- * `setGlobalTracerProvider` (which would log a "duplicate registration" error when it has).
- */
-function hasGlobalTracerProvider(): boolean {
-  const registered = trace.getTracerProvider();
-  if (!(registered instanceof ProxyTracerProvider)) return true;
-  const noop = new ProxyTracerProvider().getDelegate();
-  return registered.getDelegate() !== noop;
 }

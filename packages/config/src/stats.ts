@@ -1,16 +1,20 @@
 import { logWarning } from '@lazytrace/core';
 import type { Context } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { GuardedExporter } from './export-guard.js';
 
-/** Counters of what happened to lazytrace's spans since `initTracing`. */
+/**
+ * Counters of what happened to lazytrace's spans since `initTracing`. After `shutdownTracing()`
+ * they keep their final values (until the next `initTracing`).
+ */
 export interface TracingStats {
   /** Spans that ended (recorded spans only). */
   readonly ended: number;
   /** Spans a backend accepted (counted per backend: two backends count a span twice). */
   readonly exported: number;
   /**
-   * Spans that never reached a backend: its export failed (after the exporter's own retries) or
+   * Spans that never reached a backend: its export failed (after the exporter's own retries),
+   * took longer than the export timeout, was still waiting at the shutdown / exit deadline, or
    * its queue was full because the backend could not keep up (counted per backend).
    */
   readonly dropped: number;
@@ -34,29 +38,67 @@ export class StatsRecorder {
     };
   }
 
+  /** Logs `message` the first time `key` is seen: one report per backend and kind of trouble. */
+  reportOnce(key: string, message: string): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    logWarning(message);
+  }
+
   /** A backend's queue was full: the span is dropped rather than held (bounded memory). */
   queueFull(backend: string): void {
     this.dropped++;
-    const key = `${backend}:queue`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    logWarning(
+    this.reportOnce(
+      `${backend}:queue`,
       `backend "${backend}" is not keeping up (its export queue is full): spans are dropped, not queued. Further drops are counted, not logged: see getTracingStats().`,
     );
   }
 
-  /** Reported once per backend: a backend that is down must not flood the application's log. */
+  /** A span ended after its backend was stopped at the final deadline. */
+  afterStop(backend: string): void {
+    this.dropped++;
+    this.reportOnce(
+      `${backend}:stopped`,
+      `backend "${backend}" was stopped at the flush deadline: spans ending now are dropped and counted (see getTracingStats()).`,
+    );
+  }
+
+  /**
+   * Reported once per backend and kind of failure (refused connection, timeout, HTTP status …):
+   * a backend that is down must not flood the application's log, whatever the number of flushes.
+   */
   failed(backend: string, spans: number, error: unknown): void {
     this.failedExports++;
     this.dropped += spans;
     // An exporter that already told the user (the Langfuse exporter on bad credentials) marks its error.
     if ((error as { reported?: unknown } | undefined)?.reported === true) return;
-    if (this.reported.has(backend)) return;
-    this.reported.add(backend);
-    const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
-    logWarning(
-      `backend "${backend}" failed to export ${spans} span(s): ${reason}. Further failures are counted, not logged: see getTracingStats().`,
+    const kind = failureKind(error);
+    this.reportOnce(
+      `${backend}:${kind}`,
+      `backend "${backend}" failed to export ${spans} span(s): ${reasonOf(error)}. Further failures of this kind are counted, not logged: see getTracingStats().`,
     );
+  }
+}
+
+/** What kind of failure an export error is, for reporting each kind once. */
+export function failureKind(error: unknown): string {
+  try {
+    if (error === null || typeof error !== 'object') return 'unknown';
+    const { code, name } = error as { code?: unknown; name?: unknown };
+    if (typeof code === 'number') return `status ${code}`;
+    if (typeof code === 'string' && code !== '') return code;
+    return typeof name === 'string' && name !== '' ? name : 'error';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function reasonOf(error: unknown): string {
+  try {
+    const text = error instanceof Error ? error.message || error.name : String(error ?? 'unknown error');
+    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  } catch {
+    return 'unknown error';
   }
 }
 
@@ -75,43 +117,6 @@ export class CountingProcessor implements SpanProcessor {
   }
 }
 
-/** Wraps a backend's exporter to count accepted and failed spans. Never throws into the processor. */
-export class CountingExporter implements SpanExporter {
-  /** Spans handed to this backend's processor and not yet through its exporter. */
-  pending = 0;
-
-  constructor(
-    readonly backend: string,
-    private readonly inner: SpanExporter,
-    private readonly stats: StatsRecorder,
-  ) {}
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    let settled = false;
-    const done = (result: ExportResult) => {
-      if (settled) return;
-      settled = true;
-      this.pending = Math.max(0, this.pending - spans.length);
-      if (result.code === ExportResultCode.SUCCESS) this.stats.exported += spans.length;
-      else this.stats.failed(this.backend, spans.length, result.error);
-      resultCallback(result);
-    };
-    try {
-      this.inner.export(spans, done);
-    } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error as Error });
-    }
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-}
-
 /**
  * Puts a bound on what one backend may hold: at most `limit` spans between ending and leaving
  * through the exporter (queued or being sent). Past that a span is dropped and counted, so a
@@ -121,7 +126,7 @@ export class CountingExporter implements SpanExporter {
 export class BoundedProcessor implements SpanProcessor {
   constructor(
     private readonly inner: SpanProcessor,
-    private readonly exporter: CountingExporter,
+    private readonly exporter: GuardedExporter,
     private readonly stats: StatsRecorder,
     private readonly limit: number,
   ) {}
@@ -131,6 +136,10 @@ export class BoundedProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
+    if (this.exporter.stopped) {
+      this.stats.afterStop(this.exporter.backend);
+      return;
+    }
     if (this.exporter.pending >= this.limit) {
       this.stats.queueFull(this.exporter.backend);
       return;

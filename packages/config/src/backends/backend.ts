@@ -10,7 +10,15 @@ export interface Backend {
    * done). `batch`: batched, unless `exportMode: 'immediate'`. Default `batch`.
    */
   readonly processing?: 'simple' | 'batch';
-  /** What `describeTracing()` shows about this backend. Never secrets. */
+  /**
+   * Longest a batch waits before it is sent (batch processing). Default OTel's 5000 ms
+   * (`OTEL_BSP_SCHEDULE_DELAY`); the file backend uses 200 ms, so a trace shows up while you look.
+   */
+  readonly scheduledDelayMillis?: number;
+  /**
+   * What `describeTracing()` shows about this backend. Never secrets; still, URLs are shown without
+   * credentials and values under secret-looking keys as `REDACTED`.
+   */
   readonly description?: Readonly<Record<string, unknown>>;
 }
 

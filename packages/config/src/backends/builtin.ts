@@ -2,7 +2,11 @@ import { LangfuseExporter, type LangfuseOptions } from '@lazytrace/langfuse';
 import { ENV } from '../env.js';
 import { registerBackend } from './backend.js';
 import { type ConsoleBackendOptions, ConsoleTreeExporter } from './console-exporter.js';
-import { FileSpanExporter } from './file-exporter.js';
+import {
+  DEFAULT_FILE_FLUSH_INTERVAL_MS,
+  type FileBackendOptions,
+  FileSpanExporter,
+} from './file-exporter.js';
 import { createOtlpBackend } from './otlp.js';
 
 export const DEFAULT_TRACE_FILE = '.lazytrace/traces.jsonl';
@@ -10,9 +14,20 @@ export const DEFAULT_TRACE_FILE = '.lazytrace/traces.jsonl';
 registerBackend('otlp', createOtlpBackend);
 
 registerBackend('file', ({ options }) => {
-  const path = (options as { path?: string } | undefined)?.path ?? DEFAULT_TRACE_FILE;
-  const exporter = new FileSpanExporter(path);
-  return { name: 'file', exporter, description: { path: exporter.path, variable: ENV.file } };
+  const opts = (options ?? {}) as FileBackendOptions;
+  const flushIntervalMs = opts.flushIntervalMs ?? DEFAULT_FILE_FLUSH_INTERVAL_MS;
+  if (!(typeof flushIntervalMs === 'number' && Number.isInteger(flushIntervalMs) && flushIntervalMs > 0)) {
+    throw new TypeError(
+      `initTracing: "file.flushIntervalMs" must be a positive integer, got ${String(flushIntervalMs)}`,
+    );
+  }
+  const exporter = new FileSpanExporter(opts.path ?? DEFAULT_TRACE_FILE);
+  return {
+    name: 'file',
+    exporter,
+    scheduledDelayMillis: flushIntervalMs,
+    description: { path: exporter.path, variable: ENV.file, flushIntervalMs },
+  };
 });
 
 registerBackend('console', ({ options }) => ({

@@ -1,29 +1,79 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { close as closeFd, constants, fstat, ftruncate, mkdir, mkdirSync, open, writev } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { logWarning } from '@lazytrace/core';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { ConfigError } from '../env.js';
 
-const decoder = new TextDecoder();
+export interface FileBackendOptions {
+  /** Where the lines go. Default `LAZYTRACE_FILE`, else `.lazytrace/traces.jsonl`. */
+  readonly path?: string;
+  /**
+   * Longest a finished span waits before it is written, in ms. Default 200: the file backend is
+   * the development default and `lazytrace serve` tails the file live.
+   */
+  readonly flushIntervalMs?: number;
+}
+
+export const DEFAULT_FILE_FLUSH_INTERVAL_MS = 200;
+
+const pOpen = promisify(open);
+const pMkdir = promisify(mkdir);
+const pFstat = promisify(fstat);
+const pFtruncate = promisify(ftruncate);
+const pClose = promisify(closeFd);
+const pWritev = (fd: number, buffers: Uint8Array[]): Promise<number> =>
+  new Promise((resolve, reject) =>
+    writev(fd, buffers, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten))),
+  );
+
+const NEWLINE = new Uint8Array([0x0a]);
+/**
+ * `O_NONBLOCK`: opening a FIFO nobody reads fails at once (ENXIO) instead of blocking a thread
+ * of the pool forever (and the process with it); it changes nothing for a regular file.
+ */
+const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK;
+/** A pipe whose reader is slow: retried for this long, then the export fails. */
+const BUSY_RETRY_MS = 2_000;
+/** How often a kept descriptor is checked for its file having been removed (rotation, `rm`). */
+const RECHECK_MS = 1_000;
+
+/** An error already reported to the user: the stats count it without logging it again. */
+function reported(message: string, cause?: unknown): Error {
+  return Object.assign(new Error(message, { cause }), { reported: true });
+}
 
 /**
  * Appends one OTLP/JSON `ExportTraceServiceRequest` per line to a local file: the same bytes an
- * OTLP/HTTP JSON exporter would send, so any OTLP tool can read the file back. Written
- * synchronously per batch, so what was flushed is on disk even if `process.exit()` follows.
+ * OTLP/HTTP JSON exporter would send, so any OTLP tool can read the file back.
+ * - The file stays open across batches (one `writev` per batch, nothing re-opened or re-encoded).
+ * - Writes are asynchronous and in order; nothing blocks the event loop (a FIFO with no reader
+ *   fails the export instead of freezing the process).
+ * - Lines are whole: a write that fails half-way (a full disk) is cut back to where the line
+ *   began, or, when that is impossible, the next line starts on a line of its own. The failed
+ *   export is counted as such.
+ * - `forceFlush()` and `shutdown()` wait for the writes, so `await shutdownTracing()` before
+ *   `process.exit()` leaves every line on disk.
  */
 export class FileSpanExporter implements SpanExporter {
   readonly path: string;
+  private fd: number | undefined;
+  private checkedAt = 0;
+  private queue: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** A partial line could not be removed: the next line must start on a line of its own. */
+  private needsNewline = false;
+  private warned = new Set<string>();
 
   constructor(path: string) {
     this.path = resolve(path);
     try {
       mkdirSync(dirname(this.path), { recursive: true });
     } catch (error) {
-      throw new ConfigError(
-        `file backend: cannot create the directory of ${this.path}: ${(error as Error).message}`,
-      );
+      // Not fatal for the application: reported now, clearly, and each export fails (counted)
+      // until the directory can be made.
+      this.warnOnce('dir', this.directoryMessage(error));
     }
   }
 
@@ -32,21 +82,138 @@ export class FileSpanExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('file exporter is shut down') });
       return;
     }
+    let bytes: Uint8Array | undefined;
     try {
-      const bytes = JsonTraceSerializer.serializeRequest(spans);
-      if (bytes !== undefined) appendFileSync(this.path, `${decoder.decode(bytes)}\n`);
-      resultCallback({ code: ExportResultCode.SUCCESS });
+      bytes = JsonTraceSerializer.serializeRequest(spans);
     } catch (error) {
       resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
+      return;
     }
+    if (bytes === undefined) {
+      resultCallback({ code: ExportResultCode.SUCCESS });
+      return;
+    }
+    const line = bytes;
+    this.queue = this.queue
+      .then(() => this.writeLine(line))
+      .then(
+        () => resultCallback({ code: ExportResultCode.SUCCESS }),
+        (error: unknown) => resultCallback({ code: ExportResultCode.FAILED, error: error as Error }),
+      );
   }
 
   forceFlush(): Promise<void> {
-    return Promise.resolve();
+    return this.queue;
   }
 
-  shutdown(): Promise<void> {
+  async shutdown(): Promise<void> {
     this.stopped = true;
-    return Promise.resolve();
+    await this.queue;
+    await this.closeFd();
   }
+
+  private async writeLine(bytes: Uint8Array): Promise<void> {
+    const fd = await this.openFd();
+    const parts = this.needsNewline ? [NEWLINE, bytes, NEWLINE] : [bytes, NEWLINE];
+    const total = parts.reduce((n, p) => n + p.byteLength, 0);
+    let written = 0;
+    const busySince = Date.now();
+    while (written < total) {
+      try {
+        written += await pWritev(fd, remaining(parts, written));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN' && Date.now() - busySince < BUSY_RETRY_MS) {
+          await new Promise((r) => setTimeout(r, 10));
+          continue;
+        }
+        await this.undoPartial(fd, written);
+        // The code (ENOSPC, EFBIG …) names the kind of failure: reported once per kind.
+        throw Object.assign(
+          new Error(`file backend: writing ${this.path} failed: ${(error as Error).message}`, {
+            cause: error,
+          }),
+          { code },
+        );
+      }
+    }
+    this.needsNewline = false;
+  }
+
+  /** Cuts a half-written line back off the end of the file, or marks that the next must start anew. */
+  private async undoPartial(fd: number, written: number): Promise<void> {
+    if (written === 0) return;
+    try {
+      const stat = await pFstat(fd);
+      if (!stat.isFile()) throw new Error('not a regular file');
+      await pFtruncate(fd, Math.max(0, stat.size - written));
+    } catch {
+      this.needsNewline = true;
+    }
+  }
+
+  private async openFd(): Promise<number> {
+    if (this.fd !== undefined) {
+      if (Date.now() - this.checkedAt < RECHECK_MS) return this.fd;
+      this.checkedAt = Date.now();
+      // Removed or renamed away (log rotation, `rm`): open the path again, so lines are not
+      // written into a file nobody can see.
+      const stat = await pFstat(this.fd).catch(() => undefined);
+      if (stat !== undefined && stat.nlink > 0) return this.fd;
+      await this.closeFd();
+    }
+    try {
+      await pMkdir(dirname(this.path), { recursive: true });
+    } catch (error) {
+      this.warnOnce('dir', this.directoryMessage(error));
+      throw reported(this.directoryMessage(error), error);
+    }
+    try {
+      this.fd = await pOpen(this.path, OPEN_FLAGS, 0o644);
+      this.checkedAt = Date.now();
+      this.warned.delete('open');
+      return this.fd;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const message =
+        code === 'ENXIO'
+          ? `file backend: ${this.path} is a FIFO that nobody reads: spans are dropped (and counted) until a reader opens it.`
+          : `file backend: cannot open ${this.path} for writing (${code ?? (error as Error).message}): spans are dropped and counted. Set LAZYTRACE_FILE to a writable path or choose another backend (LAZYTRACE_BACKENDS).`;
+      this.warnOnce('open', message);
+      throw reported(message, error);
+    }
+  }
+
+  private async closeFd(): Promise<void> {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) await pClose(fd).catch(() => undefined);
+  }
+
+  private directoryMessage(error: unknown): string {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    return `file backend: cannot create the directory ${dirname(this.path)} for the trace file ${this.path} (${code ?? (error as Error)?.message}): the directory is not writable. Set LAZYTRACE_FILE (or initTracing({ file: { path } })) to a writable path, or choose another backend with LAZYTRACE_BACKENDS. Spans are dropped and counted meanwhile.`;
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    logWarning(message);
+  }
+}
+
+/** The bytes of `parts` after the first `offset` bytes. */
+function remaining(parts: readonly Uint8Array[], offset: number): Uint8Array[] {
+  if (offset === 0) return parts as Uint8Array[];
+  const out: Uint8Array[] = [];
+  let skip = offset;
+  for (const part of parts) {
+    if (skip >= part.byteLength) {
+      skip -= part.byteLength;
+      continue;
+    }
+    out.push(skip > 0 ? part.subarray(skip) : part);
+    skip = 0;
+  }
+  return out;
 }

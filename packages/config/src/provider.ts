@@ -1,0 +1,183 @@
+import { context, createContextKey, ProxyTracerProvider, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { type Backend, backendFactory, backendNames } from './backends/backend.js';
+import { CaptureSpanProcessor } from './capture-trace.js';
+import { ConfigError, ENV, type Env, envList, envString } from './env.js';
+import { GuardedExporter } from './export-guard.js';
+import type { InitTracingOptions } from './options.js';
+import { LazytraceSampler } from './sampler.js';
+import { BoundedProcessor, CountingProcessor, type StatsRecorder } from './stats.js';
+
+/** Spans one backend may hold (queued or being sent) before new ones are dropped and counted. */
+const MAX_PENDING_SPANS = 2048;
+const MAX_EXPORT_BATCH = 512;
+
+export interface ProviderSettings {
+  readonly backends: readonly Backend[];
+  readonly exportMode: 'batched' | 'immediate';
+  readonly sampleRate: number;
+  readonly serviceName: string | undefined;
+  /** Longest one export may take before it is given up (and its spans counted as dropped). */
+  readonly exportTimeoutMs: number;
+}
+
+/**
+ * The tracer provider: a counting processor first, then per backend a bounded processor around
+ * a batch (or simple) processor around the guarded exporter.
+ */
+export function buildProvider(
+  settings: ProviderSettings,
+  stats: StatsRecorder,
+): { provider: BasicTracerProvider; guards: GuardedExporter[] } {
+  // CaptureSpanProcessor: hands captureTrace its request's spans (idle unless a capture is open).
+  const processors: SpanProcessor[] = [new CountingProcessor(stats), new CaptureSpanProcessor()];
+  const guards: GuardedExporter[] = [];
+  for (const backend of settings.backends) {
+    const guard = new GuardedExporter(backend.name, backend.exporter, stats, settings.exportTimeoutMs);
+    guards.push(guard);
+    const processor =
+      backend.processing === 'simple' || settings.exportMode === 'immediate'
+        ? new SimpleSpanProcessor(guard)
+        : new BatchSpanProcessor(guard, {
+            maxQueueSize: MAX_PENDING_SPANS + MAX_EXPORT_BATCH,
+            maxExportBatchSize: MAX_EXPORT_BATCH,
+            scheduledDelayMillis: backend.scheduledDelayMillis,
+            // The guard gives up first (and counts); this only stops the processor from
+            // holding a timer of its own for 30 s.
+            exportTimeoutMillis: settings.exportTimeoutMs + 1_000,
+          });
+    processors.push(new BoundedProcessor(processor, guard, stats, MAX_PENDING_SPANS));
+  }
+  const provider = new BasicTracerProvider({
+    resource: buildResource(settings.serviceName),
+    sampler: new LazytraceSampler(settings.sampleRate),
+    spanProcessors: processors,
+  });
+  return { provider, guards };
+}
+
+export function resolveBackends(
+  options: InitTracingOptions,
+  env: Env,
+  serviceName: string | undefined,
+  flushTimeoutMs: number,
+): Backend[] {
+  const requested = options.backends ?? envList(env, ENV.backends) ?? defaultBackendNames(env);
+  const source = options.backends !== undefined ? 'initTracing: "backends"' : ENV.backends;
+  const seen = new Set<string>();
+  const backends: Backend[] = [];
+  for (const entry of requested) {
+    if (typeof entry !== 'string') {
+      if (entry === null || typeof entry !== 'object' || typeof entry.exporter?.export !== 'function') {
+        throw new TypeError(`${source}: a backend object needs a name and an exporter with export()`);
+      }
+      backends.push(entry);
+      continue;
+    }
+    const name = entry.trim().toLowerCase();
+    if (name === 'none') continue;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const factory = backendFactory(name);
+    if (factory === undefined) {
+      const hint = name === 'langfuse' ? ' (install @lazytrace/langfuse)' : '';
+      throw new ConfigError(
+        `${source}: unknown backend "${entry}"${hint}; known: ${[...backendNames(), 'none'].join(', ')}`,
+      );
+    }
+    const backendOptions = backendOptionsFor(name, options, env, flushTimeoutMs);
+    try {
+      backends.push(factory({ env, options: backendOptions, serviceName }));
+    } catch (error) {
+      if (error instanceof ConfigError || error instanceof TypeError) throw error;
+      throw new ConfigError(
+        `backend "${name}" could not be set up: ${(error as Error)?.message ?? String(error)}`,
+      );
+    }
+  }
+  return backends;
+}
+
+function backendOptionsFor(
+  name: string,
+  options: InitTracingOptions,
+  env: Env,
+  flushTimeoutMs: number,
+): unknown {
+  switch (name) {
+    case 'otlp': {
+      const timeoutSet =
+        env.OTEL_EXPORTER_OTLP_TIMEOUT !== undefined || env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT !== undefined;
+      // A hanging backend must not hold the process at exit much longer than the flush timeout.
+      return { timeoutMillis: timeoutSet ? undefined : flushTimeoutMs, ...options.otlp };
+    }
+    case 'file':
+      return { ...options.file, path: options.file?.path ?? envString(env, ENV.file) };
+    case 'console':
+      return options.console;
+    case 'langfuse':
+      return { timeoutMillis: flushTimeoutMs, ...options.langfuse };
+    default:
+      return (options as Record<string, unknown>)[name];
+  }
+}
+
+/**
+ * The backends used when none are named: langfuse when its keys are set, otlp when an OTLP
+ * endpoint is set, else file.
+ */
+export function defaultBackendNames(env: Env = process.env): string[] {
+  const names: string[] = [];
+  if (
+    envString(env, ENV.langfusePublicKey) !== undefined &&
+    envString(env, ENV.langfuseSecretKey) !== undefined
+  ) {
+    names.push('langfuse');
+  }
+  if (
+    envString(env, ENV.otlpEndpoint) !== undefined ||
+    envString(env, ENV.otlpTracesEndpoint) !== undefined
+  ) {
+    names.push('otlp');
+  }
+  if (names.length === 0) names.push('file');
+  return names;
+}
+
+function buildResource(serviceName: string | undefined) {
+  let resource = defaultResource().merge(detectResources({ detectors: [envDetector] }));
+  if (serviceName !== undefined)
+    resource = resource.merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }));
+  return resource;
+}
+
+const PROBE_KEY = createContextKey('lazytrace.context-manager-probe');
+
+/** With no context manager registered, `context.with` does not make its context active. */
+export function hasWorkingContextManager(): boolean {
+  const probe = ROOT_CONTEXT.setValue(PROBE_KEY, true);
+  return context.with(probe, () => context.active().getValue(PROBE_KEY) === true);
+}
+
+/**
+ * Whether the application already registered a global tracer provider, asked without calling
+ * `setGlobalTracerProvider` (which would log a "duplicate registration" error when it has).
+ */
+export function hasGlobalTracerProvider(): boolean {
+  const registered = trace.getTracerProvider();
+  if (!(registered instanceof ProxyTracerProvider)) return true;
+  const noop = new ProxyTracerProvider().getDelegate();
+  return registered.getDelegate() !== noop;
+}
