@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CliError, UsageError } from '../errors.js';
+import { Output } from '../io.js';
+import type { RegisterCommand } from './context.js';
+
+interface SqlOptions {
+  db: string;
+  json?: boolean;
+  maxWidth: number;
+}
+
+export const registerSql: RegisterCommand = (program, ctx) => {
+  program
+    .command('sql')
+    .summary("read-only SQL over the trace store's spans table")
+    .description(
+      "Run one read-only SQL statement against the trace service's DuckDB store (what `lazytrace " +
+        'serve` wrote). The store is opened READ_ONLY: INSERT, UPDATE, DELETE and DDL fail. The ' +
+        '`spans` table is described in the @lazytrace/cli README. DuckDB lets one process write a ' +
+        'file: stop `lazytrace serve` first, or query its API.',
+    )
+    .argument('<query>', 'the SQL statement, e.g. "SELECT name, count(*) FROM spans GROUP BY 1"')
+    .option('--db <path>', 'DuckDB file', '.lazytrace/lazytrace.duckdb')
+    .option('--json', 'print { columns, rows }')
+    .option('--max-width <n>', 'cut table cells to this many characters', (v) => Number(v), 60)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  lazytrace sql "SELECT name, count(*) AS n, avg(duration_ms) FROM spans GROUP BY name ORDER BY n DESC"\n' +
+        '  lazytrace sql "SELECT trace_id, duration_ms FROM spans WHERE parent_span_id IS NULL ORDER BY duration_ms DESC LIMIT 5" --json',
+    )
+    .action(async (query: string, options: SqlOptions) => {
+      const out = new Output(ctx.io, options.json);
+      if (query.trim() === '') throw new UsageError('the query is empty');
+      const db = resolve(ctx.io.cwd, options.db);
+      if (!existsSync(db)) {
+        throw new CliError(`no trace store at ${db}: run \`lazytrace serve\` first (or pass --db)`);
+      }
+      const { openStore, StoreLockedError } = await import('@lazytrace/server');
+      let store: Awaited<ReturnType<typeof openStore>>;
+      try {
+        store = await openStore({ db, readOnly: true });
+      } catch (error) {
+        if (error instanceof StoreLockedError) throw new CliError(error.message);
+        throw new CliError(`cannot open the trace store ${db}: ${(error as Error).message}`);
+      }
+      try {
+        let result: Awaited<ReturnType<typeof store.query>>;
+        try {
+          result = await store.query(query);
+        } catch (error) {
+          const message = (error as Error).message;
+          const readOnly = /read-only|read only/i.test(message);
+          throw new CliError(readOnly ? `the store is opened read-only: ${message}` : message);
+        }
+        if (options.json) {
+          out.printJson(result);
+          return;
+        }
+        printTable(
+          out,
+          result.columns.map((c) => c.name),
+          result.rows,
+          options.maxWidth,
+        );
+      } finally {
+        store.close();
+      }
+    });
+};
+
+function printTable(out: Output, columns: string[], rows: Record<string, unknown>[], maxWidth: number): void {
+  const cell = (value: unknown) => {
+    const text =
+      value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+    const flat = text.replace(/\s+/g, ' ');
+    return flat.length > maxWidth ? `${flat.slice(0, Math.max(1, maxWidth - 1))}…` : flat;
+  };
+  const body = rows.map((row) => columns.map((column) => cell(row[column])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  out.line(out.color.bold(line(columns)));
+  out.line(out.color.dim(widths.map((w) => '─'.repeat(w)).join('  ')));
+  for (const r of body) out.line(line(r));
+  out.note(out.errColor.dim(`(${rows.length} row${rows.length === 1 ? '' : 's'})`));
+}

@@ -1,0 +1,2 @@
+/** Kept in step with package.json by hand (a test checks it). */
+export const VERSION = '0.1.0';
