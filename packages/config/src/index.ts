@@ -16,6 +16,12 @@ export {
   FileSpanExporter,
 } from './backends/file-exporter.js';
 export type { OtlpBackendOptions, OtlpProtocol } from './backends/otlp.js';
+export {
+  type CapturedTrace,
+  CaptureSpanProcessor,
+  type CaptureTraceOptions,
+  captureTrace,
+} from './capture-trace.js';
 export { ConfigError } from './env.js';
 export {
   defaultBackendNames,
