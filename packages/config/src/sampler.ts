@@ -1,4 +1,4 @@
-import { attributes } from '@lazytrace/core';
+import { attributes, isStandInParent } from '@lazytrace/core';
 import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import {
   ParentBasedSampler,
@@ -14,9 +14,11 @@ import {
  */
 export class LazytraceSampler implements Sampler {
   private readonly delegate: Sampler;
+  private readonly root: Sampler;
 
   constructor(readonly rate: number) {
-    this.delegate = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(rate) });
+    this.root = new TraceIdRatioBasedSampler(rate);
+    this.delegate = new ParentBasedSampler({ root: this.root });
   }
 
   shouldSample(
@@ -29,6 +31,10 @@ export class LazytraceSampler implements Sampler {
   ): SamplingResult {
     if (spanAttributes[attributes.ATTR_SAMPLED] === true)
       return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    // Under the stand-in for a request root switched off (no span of its own), decide as for a
+    // root: by the trace id, which every span of the request shares, so it is kept or dropped whole.
+    if (isStandInParent(context))
+      return this.root.shouldSample(context, traceId, spanName, spanKind, spanAttributes, links);
     return this.delegate.shouldSample(context, traceId, spanName, spanKind, spanAttributes, links);
   }
 

@@ -3,20 +3,21 @@ import './tracing/provider.js';
 
 export { captureContent, MASK_FAILED } from './capture/capture.js';
 export { REDACTED, type SerializeOptions, serializeValue } from './capture/serialize.js';
-export type {
-  ModuleSwitch,
-  ModuleSwitches,
-  ResolvedTraceContext,
-  TraceContext,
-} from './context/trace-context.js';
 export {
   enterTraceContext,
   getTraceContext,
   getTraceDefaults,
   runWithTraceContext,
   setTraceDefaults,
-  validateTraceContext,
 } from './context/trace-context.js';
+export { getTraceId } from './context/trace-id.js';
+export type {
+  ModuleSwitch,
+  ModuleSwitches,
+  ResolvedTraceContext,
+  TraceContext,
+} from './context/types.js';
+export { validateTraceContext } from './context/validate.js';
 export type { Condition } from './flows/condition.js';
 export { Diverter, diverter } from './flows/diverter.js';
 export type { Child, Children, FlowChild, FlowOptions } from './flows/flow.js';
@@ -55,5 +56,6 @@ export {
   type TracingSettings,
 } from './settings.js';
 export * as attributes from './tracing/attributes.js';
+export { isStandInParent } from './tracing/context-carrier.js';
 export { TRACER_NAME } from './tracing/tracer.js';
 export { VERSION } from './version.js';

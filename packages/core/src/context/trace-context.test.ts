@@ -65,22 +65,30 @@ describe('trace context', () => {
     expect(getTraceContext().sessionId).toBeUndefined();
   });
 
-  it('rejects wrong types and unknown keys with a TypeError naming the field', () => {
-    expect(() => validateTraceContext({ userId: 42 })).toThrow(
-      new TypeError('setTrace: "userId" must be a string, got number'),
+  it('start-up configuration: converts what is unambiguous, throws a TypeError naming the field for the rest', () => {
+    // Amended contract (DESIGN, "Telemetry calls never fail the business call"): numbers become
+    // strings where a string is expected; only start-up configuration throws.
+    expect(validateTraceContext({ userId: 42, tags: ['ok', 3], metadata: { a: 1 } })).toEqual({
+      userId: '42',
+      tags: ['ok', '3'],
+      metadata: { a: '1' },
+    });
+    expect(() => validateTraceContext({ userId: {} })).toThrow(
+      new TypeError('setTrace: "userId" must be a string, got object'),
     );
-    expect(() => validateTraceContext({ tags: ['ok', 3] })).toThrow(
-      /"tags\[1\]" must be a string, got number/,
+    expect(() => validateTraceContext({ tags: ['ok', {}] })).toThrow(
+      /"tags\[1\]" must be a string, got object/,
     );
     expect(() => validateTraceContext({ sesionId: 'x' })).toThrow(/unknown key "sesionId"/);
-    expect(() => validateTraceContext({ metadata: { a: 1 } })).toThrow(/"metadata\.a" must be a string/);
+    expect(() => validateTraceContext({ metadata: { a: [] } })).toThrow(/"metadata\.a" must be a string/);
     expect(() => validateTraceContext({ enabled: 'yes' })).toThrow(/"enabled" must be a boolean, got string/);
     expect(() => validateTraceContext({ modules: { byName: { llm: 'off' } } })).toThrow(
       /"modules\.byName\.llm" must be a boolean/,
     );
     expect(() => validateTraceContext({ modules: { byType: {} } })).toThrow(/unknown key "modules\.byType"/);
     expect(() => validateTraceContext(null)).toThrow(/expected an object, got null/);
-    expect(() => runWithTraceContext({ userId: 1 } as never, () => 0)).toThrow(/withTrace: "userId"/);
+    // On the request path nothing throws: withTrace converts and runs.
+    expect(runWithTraceContext({ userId: 1 } as never, () => getTraceContext().userId)).toBe('1');
   });
 });
 

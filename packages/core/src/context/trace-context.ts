@@ -1,64 +1,11 @@
-import { AsyncLocalStorage, executionAsyncId } from 'node:async_hooks';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Context, context as otelContext } from '@opentelemetry/api';
 import { sharedSingleton } from '../global-state.js';
 import { typeName } from '../invocation.js';
-
-/** On/off switches for one module name, class or kind. `false` is short for `{ enabled: false }`. */
-export type ModuleSwitch = boolean | { readonly enabled?: boolean; readonly captureContent?: boolean };
-
-/** Per-module switches (LazyLLM's `module_trace`). A name match beats a class match beats a kind match. */
-export interface ModuleSwitches {
-  readonly byName?: Readonly<Record<string, ModuleSwitch>>;
-  readonly byClass?: Readonly<Record<string, ModuleSwitch>>;
-  readonly byKind?: Readonly<Record<string, ModuleSwitch>>;
-}
-
-/** The trace configuration of a request: what `setTrace` / `withTrace` set. */
-export interface TraceContext {
-  /** Tracing on/off for calls in this context. */
-  readonly enabled?: boolean;
-  readonly sessionId?: string;
-  readonly userId?: string;
-  /** Tags are added to those of outer scopes (deduplicated), never replace them. */
-  readonly tags?: readonly string[];
-  /** Record inputs and outputs. */
-  readonly captureContent?: boolean;
-  /** Name of the trace; defaults to the name of the request's root runnable. */
-  readonly traceName?: string;
-  /** String metadata, merged key by key over outer scopes. */
-  readonly metadata?: Readonly<Record<string, string>>;
-  /**
-   * `false`: this request is sampled out (no spans). `true`: keep it even under a sample rate
-   * (honoured by lazytrace's sampler in `@lazytrace/config`).
-   */
-  readonly sampled?: boolean;
-  /** Per-module switches, merged over outer scopes. */
-  readonly modules?: ModuleSwitches;
-}
-
-/** The effective trace configuration: every field resolved. */
-export interface ResolvedTraceContext {
-  readonly enabled: boolean;
-  readonly sessionId: string | undefined;
-  readonly userId: string | undefined;
-  readonly tags: readonly string[];
-  readonly captureContent: boolean;
-  readonly traceName: string | undefined;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly sampled: boolean | undefined;
-  readonly modules: ModuleSwitches;
-}
-
-const TRACE_CONTEXT_KEYS: readonly (keyof TraceContext)[] = [
-  'enabled',
-  'sessionId',
-  'userId',
-  'tags',
-  'captureContent',
-  'traceName',
-  'metadata',
-  'sampled',
-  'modules',
-];
+import { type CallNode, callNodeOf } from './call-node.js';
+import { installRequestBoundary } from './request-boundary.js';
+import type { ModuleSwitch, ResolvedTraceContext, TraceContext, TraceContextPatch } from './types.js';
+import { readTraceContext, validateTraceContext } from './validate.js';
 
 const BASE: ResolvedTraceContext = Object.freeze({
   enabled: true,
@@ -72,14 +19,17 @@ const BASE: ResolvedTraceContext = Object.freeze({
   modules: Object.freeze({}),
 });
 
-/** One `setTrace`/`withTrace` layer. What the async storage holds. */
-interface Scope {
+/** One `setTrace`/`withTrace` layer: what lazytrace's async storage holds. */
+export interface Scope {
+  /** The scope in force where this one was entered (its settings lie under this one's). */
   readonly parent: Scope | undefined;
-  readonly patch: TraceContext;
-  /** The async resource whose callback called `setTrace` (0 for `withTrace`). */
-  readonly owner: number;
-  /** Set once that callback has returned: later callbacks of the same resource must not see this scope. */
-  sealed: boolean;
+  readonly patch: TraceContextPatch;
+  /**
+   * The call inside which the scope was entered (undefined: outside any call). Inside another
+   * call's context — a stream pulled by a consumer elsewhere, a callback bound to a call's OTel
+   * context — that call's own trace context applies, not this scope.
+   */
+  readonly anchor: CallNode | undefined;
   /** The patch merged over its parents and the defaults of `version`. */
   resolved: ResolvedTraceContext;
   version: number;
@@ -98,119 +48,14 @@ interface StoreState {
   version: number;
 }
 
-const state = sharedSingleton<StoreState>('trace-context', () => ({
-  storage: new AsyncLocalStorage(),
-  scopeEnabled: false,
-  defaults: BASE,
-  version: 0,
-}));
+const state = sharedSingleton<StoreState>('trace-context/v2', () => {
+  const storage = new AsyncLocalStorage<Scope>();
+  installRequestBoundary(storage);
+  return { storage, scopeEnabled: false, defaults: BASE, version: 0 };
+});
 
-/**
- * Checks a trace configuration and returns a frozen copy. Throws a `TypeError` naming the field
- * for a wrong type or an unknown key (`fnName` says who is asking).
- */
-export function validateTraceContext(config: unknown, fnName = 'setTrace'): TraceContext {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new TypeError(`${fnName}: expected an object, got ${typeName(config)}`);
-  }
-  const input = config as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(input)) {
-    if (!(TRACE_CONTEXT_KEYS as readonly string[]).includes(key)) {
-      throw new TypeError(`${fnName}: unknown key "${key}" (known keys: ${TRACE_CONTEXT_KEYS.join(', ')})`);
-    }
-    const value = input[key];
-    if (value === undefined) continue;
-    switch (key as keyof TraceContext) {
-      case 'enabled':
-      case 'captureContent':
-      case 'sampled':
-        if (typeof value !== 'boolean') throw fieldError(fnName, key, 'a boolean', value);
-        out[key] = value;
-        break;
-      case 'sessionId':
-      case 'userId':
-      case 'traceName':
-        if (typeof value !== 'string') throw fieldError(fnName, key, 'a string', value);
-        out[key] = value;
-        break;
-      case 'tags':
-        if (!Array.isArray(value)) throw fieldError(fnName, key, 'an array of strings', value);
-        value.forEach((tag, i) => {
-          if (typeof tag !== 'string') throw fieldError(fnName, `tags[${i}]`, 'a string', tag);
-        });
-        out[key] = Object.freeze([...new Set(value as string[])]);
-        break;
-      case 'metadata':
-        out[key] = Object.freeze(
-          validateRecord(fnName, key, value, (v, path) => {
-            if (typeof v !== 'string') throw fieldError(fnName, path, 'a string', v);
-            return v;
-          }),
-        );
-        break;
-      case 'modules':
-        out[key] = validateModules(fnName, value);
-        break;
-    }
-  }
-  return Object.freeze(out) as TraceContext;
-}
-
-function validateModules(fnName: string, value: unknown): ModuleSwitches {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw fieldError(fnName, 'modules', 'an object { byName?, byClass?, byKind? }', value);
-  }
-  const out: Record<string, unknown> = {};
-  for (const [group, switches] of Object.entries(value)) {
-    if (group !== 'byName' && group !== 'byClass' && group !== 'byKind') {
-      throw new TypeError(`${fnName}: unknown key "modules.${group}" (known keys: byName, byClass, byKind)`);
-    }
-    if (switches === undefined) continue;
-    out[group] = Object.freeze(
-      validateRecord(fnName, `modules.${group}`, switches, (v, path) => validateSwitch(fnName, path, v)),
-    );
-  }
-  return Object.freeze(out) as ModuleSwitches;
-}
-
-function validateSwitch(fnName: string, path: string, value: unknown): ModuleSwitch {
-  if (typeof value === 'boolean') return value;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw fieldError(fnName, path, 'a boolean or { enabled?, captureContent? }', value);
-  }
-  const out: { enabled?: boolean; captureContent?: boolean } = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (key !== 'enabled' && key !== 'captureContent') {
-      throw new TypeError(`${fnName}: unknown key "${path}.${key}" (known keys: enabled, captureContent)`);
-    }
-    if (v === undefined) continue;
-    if (typeof v !== 'boolean') throw fieldError(fnName, `${path}.${key}`, 'a boolean', v);
-    out[key] = v;
-  }
-  return Object.freeze(out);
-}
-
-function validateRecord<T>(
-  fnName: string,
-  path: string,
-  value: unknown,
-  check: (v: unknown, path: string) => T,
-): Record<string, T> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw fieldError(fnName, path, 'an object', value);
-  }
-  const out: Record<string, T> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = check(v, `${path}.${key}`);
-  return out;
-}
-
-function fieldError(fnName: string, field: string, expected: string, got: unknown): TypeError {
-  return new TypeError(`${fnName}: "${field}" must be ${expected}, got ${typeName(got)}`);
-}
-
-/** Applies a (validated) patch over a resolved context: scalars replace, tags add up, records merge. */
-function merge(base: ResolvedTraceContext, patch: TraceContext): ResolvedTraceContext {
+/** Applies a (read) patch over a resolved context: scalars replace, tags add up, records merge. */
+function merge(base: ResolvedTraceContext, patch: TraceContextPatch): ResolvedTraceContext {
   const modules = patch.modules;
   return Object.freeze({
     enabled: patch.enabled ?? base.enabled,
@@ -245,18 +90,6 @@ function mergeSwitches(
   return Object.freeze({ ...base, ...patch });
 }
 
-/**
- * The scope in force here. A scope that `setTrace` entered in an earlier callback of the current
- * async resource is skipped: Node runs every request of a keep-alive connection in callbacks of
- * the same parser resource, and without this the second request on a connection would start
- * with the first request's session and user.
- */
-function currentScope(): Scope | undefined {
-  let scope = state.storage.getStore();
-  while (scope?.sealed === true && scope.owner === executionAsyncId()) scope = scope.parent;
-  return scope;
-}
-
 function resolve(scope: Scope): ResolvedTraceContext {
   if (scope.version !== state.version) {
     scope.resolved = merge(scope.parent ? resolve(scope.parent) : state.defaults, scope.patch);
@@ -265,23 +98,42 @@ function resolve(scope: Scope): ResolvedTraceContext {
   return scope.resolved;
 }
 
-function deriveScope(patch: TraceContext, owner: number): Scope {
+/**
+ * The scope in force where the active call is `node`: the scope `setTrace`/`withTrace` entered
+ * inside that very call (or outside any call when there is none), else the call's own scope,
+ * fixed when it started. So a stream pulled by a consumer elsewhere, or a callback bound to the
+ * call's OTel context, sees the request it belongs to, while a `withTrace` inside the call still
+ * applies to what it runs.
+ */
+export function scopeFor(node: CallNode | undefined): Scope | undefined {
+  const scope = state.storage.getStore();
+  if (node === undefined || (scope !== undefined && scope.anchor === node)) return scope;
+  return node.scope;
+}
+
+/** The effective configuration of `scope` as found by `scopeFor(node)`. */
+export function resolvedFor(scope: Scope | undefined, node: CallNode | undefined): ResolvedTraceContext {
+  if (node !== undefined && scope === node.scope) return node.context;
+  return scope === undefined ? state.defaults : resolve(scope);
+}
+
+function deriveScope(patch: TraceContextPatch, active: Context): Scope {
   if (patch.enabled === true) state.scopeEnabled = true;
-  const parent = currentScope();
+  const node = callNodeOf(active);
+  const parent = scopeFor(node);
   return {
     parent,
     patch,
-    owner,
-    sealed: false,
-    resolved: merge(parent ? resolve(parent) : state.defaults, patch),
+    anchor: node,
+    resolved: merge(resolvedFor(parent, node), patch),
     version: state.version,
   };
 }
 
 /** The effective trace configuration here: defaults ← outer scopes ← inner scopes. */
 export function getTraceContext(): ResolvedTraceContext {
-  const scope = currentScope();
-  return scope === undefined ? state.defaults : resolve(scope);
+  const node = callNodeOf(otelContext.active());
+  return resolvedFor(scopeFor(node), node);
 }
 
 /**
@@ -294,32 +146,26 @@ export function tracingOffEverywhere(): boolean {
 
 /**
  * Sets the trace configuration for the current async context and everything that continues
- * from it (`AsyncLocalStorage.enterWith`). Copy-on-write: never mutates what another context sees.
+ * from it (`AsyncLocalStorage.enterWith`). Copy-on-write: never mutates what another context
+ * sees. Never throws for a value: what is wrong is dropped with one warning per field.
  */
 export function enterTraceContext(config: TraceContext): void {
-  const owner = executionAsyncId();
-  const scope = deriveScope(validateTraceContext(config, 'setTrace'), owner);
-  state.storage.enterWith(scope);
-  // Microtasks run once the current callback has returned: from then on, what continues from
-  // this callback already carries the scope, and later callbacks of the same resource must not.
-  // (Ids 0 and 1 are the program's top level, whose setTrace is meant for everything after it.)
-  if (owner > 1) {
-    queueMicrotask(() => {
-      scope.sealed = true;
-    });
-  }
+  const patch = readTraceContext(config, 'setTrace', 'drop');
+  state.storage.enterWith(deriveScope(patch, otelContext.active()));
 }
 
 /** Runs `fn` in a child scope with `config` applied over the current configuration. */
 export function runWithTraceContext<R>(config: TraceContext, fn: () => R): R {
   if (typeof fn !== 'function')
     throw new TypeError(`withTrace: "fn" must be a function, got ${typeName(fn)}`);
-  return state.storage.run(deriveScope(validateTraceContext(config, 'withTrace'), 0), fn);
+  const patch = readTraceContext(config, 'withTrace', 'drop');
+  return state.storage.run(deriveScope(patch, otelContext.active()), fn);
 }
 
 /**
  * Replaces the process-wide defaults (the layer under every scope), e.g. from the environment.
- * Scopes keep their own settings on top of the new defaults.
+ * Start-up configuration: a wrong value throws. Scopes keep their own settings on top of the new
+ * defaults; a call already running keeps the configuration it started with.
  */
 export function setTraceDefaults(config: TraceContext): void {
   state.defaults = merge(BASE, validateTraceContext(config, 'setTraceDefaults'));

@@ -1,7 +1,11 @@
-import type { ModuleSwitch, ModuleSwitches, ResolvedTraceContext } from '../context/trace-context.js';
+import type { ModuleSwitch, ModuleSwitches, ResolvedTraceContext } from '../context/types.js';
 
-/** `off`: no span; `trace`: a span without inputs/outputs; `content`: a span with them. */
-export type Decision = 'off' | 'trace' | 'content';
+/**
+ * `off`: the request records nothing (`enabled: false`, `sampled: false`); `module-off`: this
+ * call has no span, its children may (a `modules` switch); `trace`: a span without
+ * inputs/outputs; `content`: a span with them.
+ */
+export type Decision = 'off' | 'module-off' | 'trace' | 'content';
 
 interface Target {
   readonly name: string;
@@ -33,7 +37,7 @@ export function decide(context: ResolvedTraceContext, target: Target): Decision 
       }
     }
   }
-  if (!enabled) return 'off';
+  if (!enabled) return 'module-off';
   return capture ? 'content' : 'trace';
 }
 

@@ -1,9 +1,11 @@
-import { getTraceContext, tracingOffEverywhere } from '../context/trace-context.js';
+import { tracingOffEverywhere } from '../context/trace-context.js';
 import { sharedSingleton } from '../global-state.js';
 import type { HookFactory, HookRegistration } from '../hooks/hook.js';
 import { registerHookProvider } from '../hooks/registry.js';
 import type { Invocation } from '../invocation.js';
 import type { Runnable } from '../runnables/runnable.js';
+import { lookUpCall } from './call-lookup.js';
+import { ContextCarrier } from './context-carrier.js';
 import { decide } from './decision.js';
 import { TracingHook } from './tracing-hook.js';
 
@@ -23,24 +25,46 @@ const withoutContent: HookFactory = {
   create: (invocation) => new TracingHook(invocation, false),
 };
 
+const carrier: HookFactory = {
+  ...withContent,
+  create: (invocation) => new ContextCarrier(invocation, false),
+};
+
+const standInRoot: HookFactory = {
+  ...withContent,
+  create: (invocation) => new ContextCarrier(invocation, true),
+};
+
 // Frozen, so the registry can keep their normalized form instead of redoing it per call.
 const WITH_CONTENT: readonly HookRegistration[] = Object.freeze([withContent]);
 const WITHOUT_CONTENT: readonly HookRegistration[] = Object.freeze([withoutContent]);
+const CARRIER: readonly HookRegistration[] = Object.freeze([carrier]);
+const STAND_IN_ROOT: readonly HookRegistration[] = Object.freeze([standInRoot]);
 const NONE: readonly HookRegistration[] = Object.freeze([]);
 
-/** Consulted on every invocation, so switching tracing off after a pipeline was built works. */
+/**
+ * Consulted on every invocation, so switching tracing off after a pipeline was built works. Looks
+ * the call's trace context up once (the hook it creates reuses the lookup).
+ */
 export function tracingHookProvider(
   _target: Runnable<any, any>,
   invocation: Invocation,
 ): readonly HookRegistration[] {
   if (tracingOffEverywhere()) return NONE;
-  switch (decide(getTraceContext(), invocation)) {
-    case 'off':
-      return NONE;
-    case 'trace':
-      return WITHOUT_CONTENT;
+  const found = lookUpCall(invocation);
+  switch (decide(found.context, invocation)) {
     case 'content':
       return WITH_CONTENT;
+    case 'trace':
+      return WITHOUT_CONTENT;
+    case 'module-off':
+      // A request root switched off: a stand-in keeps its children in one trace.
+      if (found.node === undefined || found.node.rootsBelow) return STAND_IN_ROOT;
+      return found.node.scope === found.scope ? NONE : CARRIER;
+    case 'off':
+      // Nothing is recorded, but what runs inside must keep seeing "off" wherever it runs (a
+      // stream pulled elsewhere): carried unless the surroundings already carry this scope.
+      return found.node !== undefined && found.node.scope === found.scope ? NONE : CARRIER;
   }
 }
 

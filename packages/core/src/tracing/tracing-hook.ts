@@ -10,6 +10,7 @@ import {
 import { captureContent } from '../capture/capture.js';
 import { captureError } from '../capture/error.js';
 import { CALL_NODE_KEY, CallNode } from '../context/call-node.js';
+import type { ModuleSwitch, ResolvedTraceContext } from '../context/types.js';
 import type { Hook } from '../hooks/hook.js';
 import type { Invocation, ModelParameterValue } from '../invocation.js';
 import * as A from './attributes.js';
@@ -59,6 +60,8 @@ export class TracingHook implements Hook {
   private span: Span | undefined;
   private spanContext: Context | undefined;
   private node: CallNode | undefined;
+  /** The input is content withheld from this request's spans: so is what the call makes of it. */
+  private inputWithheld = false;
 
   constructor(
     private readonly invocation: Invocation,
@@ -102,7 +105,8 @@ export class TracingHook implements Hook {
     this.spanContext = trace.setSpan(parent, span).setValue(CALL_NODE_KEY, node);
 
     // Content is serialized only for spans that are recorded (not sampled out, SDK present).
-    if (this.capture && span.isRecording() && !node.isWithheld(input)) {
+    if (node.isWithheld(input)) this.inputWithheld = true;
+    else if (this.capture && span.isRecording()) {
       const captured = captureContent(input, inv.name, 'input');
       span.setAttribute(A.ATTR_INPUT, captured);
       if (inv.kind === 'retriever' && typeof input === 'string') queryText(span, captured);
@@ -120,8 +124,8 @@ export class TracingHook implements Hook {
     if (!this.capture) {
       // Content off for this call but maybe not for the calls that return its output: they
       // must not record it either (nor a value derived from it, hence every call above).
-      if (node.context.captureContent) node.withhold(output);
-    } else if (node.withheld || node.isWithheld(output)) {
+      if (mayCaptureAnywhere(node.context)) node.withhold(output);
+    } else if (node.withheld || this.inputWithheld || node.isWithheld(output)) {
       node.withhold(output);
     } else if (span.isRecording()) {
       span.setAttribute(A.ATTR_OUTPUT, captureContent(output, this.invocation.name, 'output'));
@@ -203,6 +207,22 @@ export class TracingHook implements Hook {
     const stop = parameters.stop;
     if (typeof stop === 'string') span.setAttribute(A.GEN_AI_REQUEST_STOP_SEQUENCES, [stop]);
   }
+}
+
+/** Whether any call under this configuration records content (else nothing needs withholding). */
+function mayCaptureAnywhere(traceContext: ResolvedTraceContext): boolean {
+  if (traceContext.captureContent) return true;
+  const { byName, byClass, byKind } = traceContext.modules;
+  return captureOnIn(byName) || captureOnIn(byClass) || captureOnIn(byKind);
+}
+
+function captureOnIn(table: Readonly<Record<string, ModuleSwitch>> | undefined): boolean {
+  if (table === undefined) return false;
+  for (const key in table) {
+    const sw = table[key];
+    if (typeof sw === 'object' && sw.captureContent === true) return true;
+  }
+  return false;
 }
 
 function errorType(error: unknown): string {

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type Context,
+  context,
+  isSpanContextValid,
+  type SpanContext,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+import { CALL_NODE_KEY, CallNode } from '../context/call-node.js';
+import { sharedSingleton } from '../global-state.js';
+import type { Hook } from '../hooks/hook.js';
+import type { Invocation } from '../invocation.js';
+import { lookupFor, releaseLookup } from './call-lookup.js';
+
+/** Span contexts standing in for a request root that was switched off (no span is ever exported for them). */
+const standIns = sharedSingleton('stand-in-roots', () => new WeakSet<SpanContext>());
+
+/**
+ * Whether the parent span in `ctx` stands in for a request root switched off with `modules`.
+ * Samplers should then decide as for a root (lazytrace's sampler does: its rate applies to the
+ * trace id, which every span of the request shares, so the request is kept or dropped whole).
+ */
+export function isStandInParent(ctx: Context): boolean {
+  const parent = trace.getSpanContext(ctx);
+  return parent !== undefined && standIns.has(parent);
+}
+
+function standInSpanContext(): SpanContext {
+  const ids = randomBytes(24).toString('hex');
+  const spanContext: SpanContext = {
+    traceId: ids.slice(0, 32),
+    spanId: ids.slice(32),
+    traceFlags: TraceFlags.SAMPLED,
+  };
+  standIns.add(spanContext);
+  return spanContext;
+}
+
+/**
+ * The hook of a call that records nothing but must still carry its trace context: a call under
+ * `enabled: false` / `sampled: false` whose scope is not the one its surroundings carry (so its
+ * children, its stream's pulls and its timers stay off wherever they run), or a request root
+ * switched off with `modules` (its children stay in one trace: they nest under a stand-in span
+ * context that is never exported, and each is marked as a request root).
+ */
+export class ContextCarrier implements Hook {
+  private carried: Context | undefined;
+
+  constructor(
+    private readonly invocation: Invocation,
+    private readonly standIn: boolean,
+  ) {}
+
+  pre(): void {
+    const found = lookupFor(this.invocation);
+    const { node, scope, context: traceContext } = found;
+    let active = found.active;
+    releaseLookup();
+    if (this.standIn) {
+      const parent = trace.getSpanContext(active);
+      if (parent === undefined || !isSpanContextValid(parent)) {
+        active = trace.setSpan(active, trace.wrapSpanContext(standInSpanContext()));
+      }
+    }
+    const traceName = traceContext.traceName ?? node?.traceName ?? this.invocation.name;
+    this.carried = active.setValue(
+      CALL_NODE_KEY,
+      new CallNode(scope, traceContext, traceName, node, this.standIn),
+    );
+  }
+
+  around<R>(next: () => R): R {
+    return this.carried === undefined ? next() : context.with(this.carried, next);
+  }
+}
