@@ -60,9 +60,10 @@ export class HttpSource implements DataSource {
   }
 
   async getTrace(id: string): Promise<TraceDetail | null> {
+    // `debug`, not `detailed`: only it carries span events, where exceptions and their stacks are.
     const body = (await getJson(
       `api/traces/${encodeURIComponent(id)}`,
-      new URLSearchParams({ level: 'detailed' }),
+      new URLSearchParams({ level: 'debug' }),
     )) as TraceDetail | null;
     if (!body) return null;
     return { trace: body.trace, root: body.root ?? null, orphans: body.orphans ?? [] };

@@ -59,6 +59,8 @@ export interface SpanNode {
   output?: unknown;
   attributes?: Record<string, unknown>;
   events?: SpanEvent[];
+  /** Only at level=debug. */
+  resource?: Record<string, unknown>;
   children: SpanNode[];
 }
 

@@ -112,6 +112,12 @@ export function SpanDetail({
           </ol>
         </section>
       )}
+      {n.resource && Object.keys(n.resource).length > 0 && (
+        <details class="detail-section">
+          <summary>Resource</summary>
+          <JsonText text={pretty(n.resource)} />
+        </details>
+      )}
       {input == null && output == null && attrs.length === 0 && (
         <p class="note">No content recorded for this span (capture off, or a lower detail level).</p>
       )}
