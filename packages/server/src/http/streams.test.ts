@@ -1,0 +1,150 @@
+import type { TraceSummary } from '@lazytrace/traces';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../server.js';
+import { postJson, readSse, testServer } from '../testing/harness.js';
+import { otlpRequest, ragTrace } from '../testing/otlp-fixtures.js';
+import type { FlatSpan } from './streams.js';
+
+const spanEvents = (events: { event: string }[]) => events.filter((e) => e.event === 'span');
+const traceEvents = (events: { event: string }[]) => events.filter((e) => e.event === 'trace');
+
+describe('SSE', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await testServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('GET /api/stream sends each stored span, then a trace event when the root arrives', async () => {
+    const stream = readSse(`${server.url}/api/stream`);
+    try {
+      // Connected before anything is posted (the first bytes are the retry hint).
+      await new Promise((r) => setTimeout(r, 100));
+      const t = ragTrace(Date.now() - 1000);
+      const request = otlpRequest([t]) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+      const spans = request.resourceSpans[0]?.scopeSpans[0]?.spans as unknown[];
+      // Children first (as an SDK exports them: they end first), then the root.
+      const [root, ...children] = spans;
+      const scope = (list: unknown[]) => ({
+        resourceSpans: [
+          {
+            ...request.resourceSpans[0],
+            scopeSpans: [{ ...request.resourceSpans[0]?.scopeSpans[0], spans: list }],
+          },
+        ],
+      });
+      expect((await postJson(server, scope(children))).status).toBe(200);
+      await stream.waitFor((e) => spanEvents(e).length === 2);
+      expect(traceEvents(stream.events)).toEqual([]);
+      expect((await postJson(server, scope([root]))).status).toBe(200);
+      const events = await stream.waitFor((e) => traceEvents(e).length === 1);
+      expect(events.map((e) => e.event)).toEqual(['span', 'span', 'span', 'trace']);
+      const first = JSON.parse(events[0]?.data as string) as FlatSpan;
+      expect(first).toMatchObject({ traceId: t.traceId, name: 'retriever', kind: 'retriever' });
+      expect(first).not.toHaveProperty('children');
+      const summary = JSON.parse(events[3]?.data as string) as TraceSummary;
+      expect(summary).toMatchObject({ traceId: t.traceId, name: 'rag', spanCount: 3 });
+      // Ids increase; the trace event is marked as such.
+      const ids = events.map((e) => e.id as string);
+      expect(Number(ids[1])).toBeGreaterThan(Number(ids[0]));
+      expect(ids[3]).toBe(`${ids[2]}-trace`);
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('resumes from Last-Event-ID with exactly the events missed', async () => {
+    const first = readSse(`${server.url}/api/stream`);
+    await new Promise((r) => setTimeout(r, 100));
+    const a = ragTrace(Date.now() - 900);
+    await postJson(server, otlpRequest([a]));
+    const seen = await first.waitFor((e) => traceEvents(e).length === 1);
+    const lastId = seen.at(-1)?.id as string;
+    await first.close();
+    // While disconnected: two more traces.
+    const b = ragTrace(Date.now() - 800);
+    const c = ragTrace(Date.now() - 700);
+    await postJson(server, otlpRequest([b]));
+    await postJson(server, otlpRequest([c]));
+    const resumed = readSse(`${server.url}/api/stream`, { 'last-event-id': lastId });
+    try {
+      const events = await resumed.waitFor((e) => traceEvents(e).length === 2);
+      const traceIds = new Set(spanEvents(events).map((e) => (JSON.parse(e.data) as FlatSpan).traceId));
+      expect(traceIds).toEqual(new Set([b.traceId, c.traceId]));
+      expect(spanEvents(events).length).toBe(6);
+      // And live events go on after the replay, without repeats.
+      const d = ragTrace(Date.now() - 600);
+      await postJson(server, otlpRequest([d]));
+      const after = await resumed.waitFor((e) => traceEvents(e).length === 3);
+      expect(spanEvents(after).length).toBe(9);
+      const ids = after.map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      await resumed.close();
+    }
+  });
+
+  it('resuming from a root span id replays its trace event first', async () => {
+    const live = readSse(`${server.url}/api/stream`);
+    await new Promise((r) => setTimeout(r, 100));
+    const t = ragTrace(Date.now() - 500);
+    await postJson(server, otlpRequest([t]));
+    const events = await live.waitFor((e) => traceEvents(e).length === 1);
+    await live.close();
+    const rootSpanEvent = events[events.findIndex((e) => e.event === 'trace') - 1];
+    expect(rootSpanEvent?.event).toBe('span');
+    const resumed = readSse(`${server.url}/api/stream`, { 'last-event-id': rootSpanEvent?.id as string });
+    try {
+      const replay = await resumed.waitFor((e) => e.length >= 1);
+      expect(replay[0]?.event).toBe('trace');
+      expect(JSON.parse(replay[0]?.data as string).traceId).toBe(t.traceId);
+    } finally {
+      await resumed.close();
+    }
+  });
+
+  it('GET /api/traces/:id/stream replays the stored spans, follows the live ones and ends with the root', async () => {
+    const t = ragTrace(Date.now() - 400);
+    const request = otlpRequest([t]) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+    const spans = request.resourceSpans[0]?.scopeSpans[0]?.spans as unknown[];
+    const [root, retriever, llm] = spans;
+    const scope = (list: unknown[]) => ({
+      resourceSpans: [
+        {
+          ...request.resourceSpans[0],
+          scopeSpans: [{ ...request.resourceSpans[0]?.scopeSpans[0], spans: list }],
+        },
+      ],
+    });
+    await postJson(server, scope([retriever]));
+    // Another trace's spans must not show up on this stream.
+    await postJson(server, otlpRequest([ragTrace(Date.now() - 300)]));
+    const stream = readSse(`${server.url}/api/traces/${t.traceId}/stream`);
+    await stream.waitFor((e) => spanEvents(e).length === 1);
+    await postJson(server, scope([llm]));
+    await stream.waitFor((e) => spanEvents(e).length === 2);
+    await postJson(server, scope([root]));
+    await stream.done;
+    expect(stream.events.map((e) => e.event)).toEqual(['span', 'span', 'span', 'trace']);
+    expect(spanEvents(stream.events).map((e) => (JSON.parse(e.data) as FlatSpan).name)).toEqual([
+      'retriever',
+      'llm',
+      'rag',
+    ]);
+    // A finished trace: everything at once, then the stream ends.
+    const again = readSse(`${server.url}/api/traces/${t.traceId}/stream`);
+    await again.done;
+    expect(again.events.map((e) => e.event)).toEqual(['span', 'span', 'span', 'trace']);
+  });
+
+  it('closes streams when the service stops', async () => {
+    const own = await testServer();
+    const stream = readSse(`${own.url}/api/stream`);
+    await new Promise((r) => setTimeout(r, 100));
+    await own.close();
+    await stream.done;
+    expect(stream.ended).toBe(true);
+  });
+});
