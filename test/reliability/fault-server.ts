@@ -1,11 +1,11 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Fault = 'down' | 'slow' | 'hang' | '401' | '429' | '500' | 'malformed';
+export type Fault = 'down' | 'slow' | 'hang' | 'drip' | '401' | '429' | '500' | 'malformed';
 
 /**
  * A generic OTLP/HTTP endpoint that misbehaves on purpose, on 127.0.0.1. `down` is a port that
- * was just closed (connection refused). Every request loop is bounded by the client's timeouts.
+ * was just closed (connection refused); `drip` answers 200 and then sends a byte every 200 ms. Every request loop is bounded by the client's timeouts.
  */
 export async function startFaultServer(
   fault: Fault,
@@ -29,6 +29,19 @@ export async function startFaultServer(
         }
         case 'hang':
           return;
+        case 'drip': {
+          // 200 at once, then one byte every 200 ms: the response never ends, the socket is
+          // never idle. Bounded: it stops by itself after 60 s.
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write(' ');
+          const drip = setInterval(() => res.write(' '), 200);
+          const stop = setTimeout(() => res.end('{}'), 60_000);
+          res.on('close', () => {
+            clearInterval(drip);
+            clearTimeout(stop);
+          });
+          return;
+        }
         case '401':
           res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"unauthorized"}');
           return;

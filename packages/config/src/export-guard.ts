@@ -35,6 +35,10 @@ function onRequestStart(message: unknown): void {
   }
   call.requests.add(request);
   request.once('close', () => call.requests.delete(request));
+  // An exporter's socket never keeps the process alive by itself (the agent refs a socket each
+  // time it hands it to a request, so this runs per request). A process about to end gets its
+  // 'beforeExit', and the exit flush holds it — within the one deadline — for what is in flight.
+  request.on('socket', (socket) => socket.unref());
 }
 
 /** Starts finding exporters' HTTP requests (once per running `initTracing`). */
@@ -90,11 +94,14 @@ export class GuardedExporter implements SpanExporter {
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    if (this.stopped) {
-      // These spans were counted as dropped when the backend was stopped.
-      resultCallback({ code: ExportResultCode.FAILED, error: new Error('backend stopped') });
-      return;
-    }
+    // The processor is answered at once; the guard follows the export itself. A batch processor
+    // arms a ref'd timer per batch and sends one batch after another: waiting for a hanging
+    // backend, it would hold a process that is ending for one timeout per batch. Every span is
+    // still counted (exported or dropped) when its export really ends, and flushes wait for it
+    // through `idle()`.
+    resultCallback({ code: ExportResultCode.SUCCESS });
+    // Spans arriving after stop() were counted as dropped when the backend was stopped.
+    if (this.stopped) return;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     const call: ExportCall = {
@@ -109,7 +116,6 @@ export class GuardedExporter implements SpanExporter {
         this.pending = Math.max(0, this.pending - spans.length);
         if (result.code === ExportResultCode.SUCCESS) this.stats.exported += spans.length;
         else this.stats.failed(this.backend, spans.length, result.error);
-        resultCallback(result);
       },
     };
     this.calls.add(call);
@@ -139,6 +145,11 @@ export class GuardedExporter implements SpanExporter {
     void Promise.resolve()
       .then(() => this.inner.shutdown())
       .catch(() => undefined);
+  }
+
+  /** Whether anything of this backend still waits or is being sent. */
+  busy(): boolean {
+    return !this.stopped && (this.calls.size > 0 || this.pending > 0);
   }
 
   /**

@@ -230,7 +230,7 @@ class ActiveTracing {
         );
         resolve();
       }, this.flushTimeoutMs);
-      timer.unref();
+      // Ref'd (exporters' sockets are not): `await forceFlush()` as a script's last line completes.
       void this.flushEverything(provider).then(() => {
         clearTimeout(timer);
         resolve();
@@ -280,7 +280,10 @@ class ActiveTracing {
   private flushAtExit(): void {
     const provider = this.provider;
     if (provider === undefined || this.stopped !== undefined) return;
-    if (this.flushing !== undefined || this.stats.ended === this.flushedAt) return;
+    if (this.flushing !== undefined) return;
+    // Also when nothing ended since the last flush, a batch may still be on its way: its socket
+    // does not keep the process, the exit flush does.
+    if (this.stats.ended === this.flushedAt && !this.guards.some((g) => g.busy())) return;
     this.flushedAt = this.stats.ended;
     const deadline = this.startFinalDeadline('the flush at exit');
     this.flushing = Promise.race([this.flushEverything(provider), deadline]).then(() => {
@@ -306,12 +309,12 @@ class ActiveTracing {
       const passed = new Promise<void>((resolve) => {
         pass = resolve;
       });
-      // Not ref'd: the deadline must never be what keeps the process alive.
+      // Ref'd: exporters' sockets are not, so this is what holds a process that is ending for the
+      // exit flush or the shutdown it awaits — never longer than flushTimeoutMs.
       const timer = setTimeout(() => {
         this.stopBackends(what);
         pass();
       }, this.flushTimeoutMs);
-      timer.unref();
       this.final = { passed, timer };
     }
     return this.final.passed;

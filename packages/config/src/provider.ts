@@ -54,9 +54,6 @@ export function buildProvider(
             maxQueueSize: MAX_PENDING_SPANS + MAX_EXPORT_BATCH,
             maxExportBatchSize: MAX_EXPORT_BATCH,
             scheduledDelayMillis: backend.scheduledDelayMillis,
-            // The guard gives up first (and counts); this only stops the processor from
-            // holding a timer of its own for 30 s.
-            exportTimeoutMillis: settings.exportTimeoutMs + 1_000,
           });
     processors.push(new BoundedProcessor(processor, guard, stats, MAX_PENDING_SPANS));
   }
