@@ -2,12 +2,12 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
 import { launchBrowser, skipBrowser } from './support/browser.js';
-import { type FakeApi, startFakeApi } from './support/fake-api.js';
+import { type Service, startService } from './support/service.js';
 import { bigTrace, drain } from './support/spans.js';
 
 describe.skipIf(skipBrowser)('a 10,000-span trace, in Chromium', () => {
   let browser: Browser;
-  let api: FakeApi;
+  let api: Service;
   let traceId: string;
   let lastInTreeOrder: string;
 
@@ -25,7 +25,7 @@ describe.skipIf(skipBrowser)('a 10,000-span trace, in Chromium', () => {
       node = kids[kids.length - 1]!;
     }
     lastInTreeOrder = node.name;
-    api = await startFakeApi(spans);
+    api = await startService(spans);
     browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
 import { makeApp, type RequestPlan } from './support/app.js';
 import { launchBrowser, skipBrowser } from './support/browser.js';
-import { type FakeApi, startFakeApi } from './support/fake-api.js';
+import { type Service, startService } from './support/service.js';
 import { drain } from './support/spans.js';
 
 // 12 fast requests, 5 slow ones and one that fails: a distribution with two humps.
@@ -40,7 +40,7 @@ async function rows(page: Page): Promise<{ id: string; duration: number; text: s
 
 describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
   let browser: Browser;
-  let api: FakeApi;
+  let api: Service;
   let exporter: InMemorySpanExporter;
   let run: ReturnType<typeof makeApp>;
 
@@ -48,40 +48,13 @@ describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
     ({ exporter } = installTestTracing());
     run = makeApp();
     await Promise.all(plans.map(run));
-    api = await startFakeApi(drain(exporter));
+    api = await startService(drain(exporter));
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
     await api?.close();
     uninstallTestTracing();
-  });
-
-  it("an app's traces arrive and appear live, with the indicator", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(api.url);
-    await page.waitForSelector('.trace-row');
-    await expect.poll(async () => (await rows(page)).length).toBe(plans.length);
-    await expect.poll(() => page.getAttribute('[data-testid=live-indicator]', 'data-status')).toBe('live');
-
-    await Promise.all([
-      run({ question: 'live question A', retrieveMs: 1, llmMs: 1 }),
-      run({ question: 'live question B', retrieveMs: 1, llmMs: 1 }),
-    ]);
-    api.add(drain(exporter));
-
-    await expect.poll(async () => (await rows(page)).length).toBe(plans.length + 2);
-    const list = await rows(page);
-    // Newest first, with the request's input and output previews.
-    expect(
-      list
-        .slice(0, 2)
-        .map((r) => r.text.match(/live question [AB]/)?.[0])
-        .sort(),
-    ).toEqual(['live question A', 'live question B']);
-    expect(list[0]!.text).toContain('see chapter 3');
-    await expect.poll(() => page.textContent('[data-testid=live-indicator]')).toContain('2 new');
-    await page.close();
   });
 
   it('brushing the histogram narrows the list to that duration range', async () => {

@@ -1,6 +1,6 @@
 /**
  * Takes docs/viewer-overview.png and docs/viewer-trace.png: a RAG app's traces, recorded by the real
- * OTel SDK, served by the fixture API, in headless Chromium at 1280×800.
+ * OTel SDK, sent over OTLP to @lazytrace/server (in-memory DuckDB), in headless Chromium at 1280×800.
  * Run: `pnpm --filter @lazytrace/viewer build && npx tsx test/viewer/screenshots.ts`
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type CallContext, fn, parallel, pipeline, runWithTraceContext } from '@lazytrace/core';
 import { installTestTracing } from '../support/otel.js';
 import { launchBrowser } from './support/browser.js';
-import { startFakeApi } from './support/fake-api.js';
+import { startService } from './support/service.js';
 import { drain } from './support/spans.js';
 
 const out = (name: string) => fileURLToPath(new URL(`../../docs/${name}`, import.meta.url));
@@ -103,7 +103,7 @@ async function request(i: number) {
 for (let wave = 0; wave < 8; wave++) {
   await Promise.all(Array.from({ length: 10 }, (_, k) => sleep(k * 90).then(() => request(wave * 10 + k))));
 }
-const api = await startFakeApi(drain(exporter));
+const api = await startService(drain(exporter));
 const browser = await launchBrowser();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
 import { makeApp } from './support/app.js';
 import { launchBrowser, skipBrowser } from './support/browser.js';
-import { type FakeApi, startFakeApi } from './support/fake-api.js';
+import { type Service, startService } from './support/service.js';
 import { drain } from './support/spans.js';
 
 interface Row {
@@ -46,7 +46,7 @@ function expectedTree(spans: SpanRecord[]): { name: string; level: number }[] {
 
 describe.skipIf(skipBrowser)('viewer trace page, in Chromium', () => {
   let browser: Browser;
-  let api: FakeApi;
+  let api: Service;
   let exporter: InMemorySpanExporter;
   let ok: SpanRecord[];
   let failed: SpanRecord[];
@@ -64,7 +64,7 @@ describe.skipIf(skipBrowser)('viewer trace page, in Chromium', () => {
     ok = drain(exporter);
     await run({ question: 'Which index is down?', retrieveMs: 5, llmMs: 5, fail: true });
     failed = drain(exporter);
-    api = await startFakeApi([...ok, ...failed]);
+    api = await startService([...ok, ...failed]);
     browser = await launchBrowser();
   });
   afterAll(async () => {
