@@ -8,6 +8,8 @@ export default defineConfig({
     // Tests run against the sources; test/dist/ checks the built packages separately.
     alias: {
       '@lazytrace/core': src('core'),
+      // Before '@lazytrace/config', which would otherwise match the subpath as a prefix.
+      '@lazytrace/config/http': fileURLToPath(new URL('./packages/config/src/http.ts', import.meta.url)),
       '@lazytrace/config': src('config'),
       '@lazytrace/langfuse': src('langfuse'),
       '@lazytrace/traces': src('traces'),

@@ -34,5 +34,5 @@ export {
   type TracingHandle,
 } from './init-tracing.js';
 export { LazytraceSampler } from './sampler.js';
-export { getTrace, setTrace, withTrace } from './set-trace.js';
+export { getTrace, getTraceId, setTrace, withTrace } from './set-trace.js';
 export type { TracingStats } from './stats.js';

@@ -8,6 +8,9 @@ export interface ModuleSwitches {
   readonly byKind?: Readonly<Record<string, ModuleSwitch>>;
 }
 
+/** Where a string is expected, a number or bigint is taken as its decimal text. */
+export type StringLike = string | number | bigint;
+
 /**
  * The trace configuration of a request: what `setTrace` / `withTrace` set. On the request path
  * numbers and bigints are accepted where a string is expected, `null` means "not set", and any
@@ -16,14 +19,15 @@ export interface ModuleSwitches {
 export interface TraceContext {
   /** Tracing on/off for calls in this context. */
   readonly enabled?: boolean | null;
-  readonly sessionId?: string | number | bigint | null;
-  readonly userId?: string | number | bigint | null;
+  /** A one-element array (a header read with `headersDistinct`) is its element; several are ambiguous. */
+  readonly sessionId?: StringLike | readonly StringLike[] | null;
+  readonly userId?: StringLike | readonly StringLike[] | null;
   /** Tags are added to those of outer scopes (deduplicated), never replace them. */
   readonly tags?: readonly (string | number)[] | string | null;
   /** Record inputs and outputs. */
   readonly captureContent?: boolean | null;
   /** Name of the trace; defaults to the name of the request's root runnable. */
-  readonly traceName?: string | null;
+  readonly traceName?: StringLike | null;
   /** String metadata (numbers and booleans become strings), merged key by key over outer scopes. */
   readonly metadata?: Readonly<Record<string, string | number | bigint | boolean | null | undefined>> | null;
   /**
