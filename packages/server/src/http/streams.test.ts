@@ -5,8 +5,8 @@ import { postJson, readSse, testServer } from '../testing/harness.js';
 import { otlpRequest, ragTrace } from '../testing/otlp-fixtures.js';
 import type { FlatSpan } from './streams.js';
 
-const spanEvents = (events: { event: string }[]) => events.filter((e) => e.event === 'span');
-const traceEvents = (events: { event: string }[]) => events.filter((e) => e.event === 'trace');
+const spanEvents = <E extends { event: string }>(events: E[]) => events.filter((e) => e.event === 'span');
+const traceEvents = <E extends { event: string }>(events: E[]) => events.filter((e) => e.event === 'trace');
 
 describe('SSE', () => {
   let server: RunningServer;

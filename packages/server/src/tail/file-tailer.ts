@@ -22,6 +22,8 @@ export interface TailStatus {
 }
 
 const CHUNK = 4 * 1024 * 1024;
+/** Bytes before the read position remembered to notice a file rewritten in place to a similar size. */
+const FINGERPRINT = 4096;
 const NEWLINE = 0x0a;
 
 /**
@@ -44,6 +46,8 @@ export class FileTailer {
   private offset = 0;
   private lineNumber = 0;
   private partial: Buffer = Buffer.alloc(0);
+  /** The last bytes read (up to FINGERPRINT), to tell a rewritten file from a grown one. */
+  private fingerprint: Buffer = Buffer.alloc(0);
   private present = false;
   private spanCount = 0;
   private problemCount = 0;
@@ -144,13 +148,25 @@ export class FileTailer {
       this.partial = Buffer.alloc(0);
     }
     const size = (await this.handle.stat()).size;
-    if (size < this.offset) {
-      // Truncated (or copy-truncate rotation): start over; the store drops what it already has.
+    if (size < this.offset || !(await this.unchangedBeforeOffset())) {
+      // Truncated (or copy-truncate rotation, or rewritten in place): start over; the store
+      // drops the spans it already has.
       this.offset = 0;
       this.lineNumber = 0;
       this.partial = Buffer.alloc(0);
+      this.fingerprint = Buffer.alloc(0);
     }
     await this.readToEnd();
+  }
+
+  /** Whether the bytes just before the read position are still those we read there. */
+  private async unchangedBeforeOffset(): Promise<boolean> {
+    const handle = this.handle;
+    const length = this.fingerprint.length;
+    if (handle === undefined || length === 0) return true;
+    const now = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(now, 0, length, this.offset - length);
+    return bytesRead === length && now.equals(this.fingerprint);
   }
 
   private async finishOld(): Promise<void> {
@@ -165,6 +181,7 @@ export class FileTailer {
       this.handle = undefined;
       this.ino = undefined;
       this.offset = 0;
+      this.fingerprint = Buffer.alloc(0);
     }
   }
 
@@ -176,6 +193,7 @@ export class FileTailer {
       const { bytesRead } = await handle.read(buffer, 0, CHUNK, this.offset);
       if (bytesRead === 0) return;
       this.offset += bytesRead;
+      this.remember(buffer.subarray(0, bytesRead));
       const data =
         this.partial.length > 0
           ? Buffer.concat([this.partial, buffer.subarray(0, bytesRead)])
@@ -189,6 +207,13 @@ export class FileTailer {
       this.partial = Buffer.from(data.subarray(lastNewline + 1));
       await this.emitLines(splitLines(complete));
     }
+  }
+
+  private remember(read: Buffer): void {
+    this.fingerprint =
+      read.length >= FINGERPRINT
+        ? Buffer.from(read.subarray(read.length - FINGERPRINT))
+        : Buffer.concat([this.fingerprint, read]).subarray(-FINGERPRINT);
   }
 
   private async emitLines(lines: Buffer[]): Promise<void> {
