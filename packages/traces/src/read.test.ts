@@ -171,6 +171,13 @@ describe('readOtlpJson', () => {
     expect(read.spans[0]!.resource).toEqual({});
   });
 
+  it('reports a cut-short pretty-printed document once, not line by line', () => {
+    const pretty = JSON.stringify(request([{ id: 'a', name: 'a', start: 0, end: 1 }]), null, 2);
+    const { spans, problems } = readOtlpJson(pretty.slice(0, pretty.length / 2));
+    expect(spans).toEqual([]);
+    expect(problems).toEqual([expect.objectContaining({ kind: 'torn-line', line: 1 })]);
+  });
+
   it('never throws, whatever the input', () => {
     for (const text of [
       '',

@@ -70,6 +70,17 @@ export function readOtlpJson(text: string, opts: ReadOptions = {}): ReadResult {
       collect(whole, spans, log, undefined);
       return { spans, problems: log.finish() };
     }
+    // A pretty-printed document starts with a line holding only its opening bracket: it is one
+    // document that does not parse (cut short, most likely), not a hundred bad lines.
+    const eol = text.indexOf('\n', first);
+    if (eol !== -1 && text.slice(first + 1, eol).trim().length === 0) {
+      log.add({
+        line: 1,
+        kind: text.trimEnd().endsWith(c === 0x7b ? '}' : ']') ? 'invalid-json' : 'torn-line',
+        message: 'the text is one JSON document that does not parse (incomplete?): nothing read',
+      });
+      return { spans, problems: log.finish() };
+    }
   }
   readLines(text, spans, log);
   return { spans, problems: log.finish() };
