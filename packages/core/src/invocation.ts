@@ -1,6 +1,8 @@
-import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { getTraceId } from './context/trace-id.js';
+import { attributesFrom, modelFrom, parametersFrom, usageFrom } from './report-values.js';
 import type { Runnable } from './runnables/runnable.js';
+import { GEN_AI_REQUEST_STOP_SEQUENCES } from './tracing/attributes.js';
 
 /** Token usage of one LLM or embedding call. */
 export interface Usage {
@@ -22,7 +24,44 @@ export interface ModelInfo {
   readonly provider?: string;
 }
 
-export type ModelParameterValue = string | number | boolean;
+/**
+ * Token usage as providers report it, accepted by `ctx.setUsage` as it comes: OpenAI chat
+ * (`prompt_tokens`, `completion_tokens`, `total_tokens`, `prompt_tokens_details.cached_tokens`,
+ * `completion_tokens_details.reasoning_tokens` …), OpenAI responses (`input_tokens`,
+ * `output_tokens`, `*_tokens_details`) and Anthropic (`cache_read_input_tokens` …).
+ */
+export interface ProviderUsage {
+  readonly prompt_tokens?: number | null;
+  readonly completion_tokens?: number | null;
+  readonly input_tokens?: number | null;
+  readonly output_tokens?: number | null;
+  readonly total_tokens?: number | null;
+  readonly cache_read_input_tokens?: number | null;
+  readonly cache_creation_input_tokens?: number | null;
+  readonly prompt_tokens_details?: ProviderTokenDetails | null;
+  readonly input_tokens_details?: ProviderTokenDetails | null;
+  readonly completion_tokens_details?: ProviderTokenDetails | null;
+  readonly output_tokens_details?: ProviderTokenDetails | null;
+}
+
+export interface ProviderTokenDetails {
+  readonly cached_tokens?: number | null;
+  readonly audio_tokens?: number | null;
+  readonly reasoning_tokens?: number | null;
+  readonly accepted_prediction_tokens?: number | null;
+  readonly rejected_prediction_tokens?: number | null;
+}
+
+/** A request parameter as recorded: `stop: ['\n']` stays a list. */
+export type ModelParameterValue = string | number | boolean | string[] | number[] | boolean[];
+
+/** What `ctx.setModelParameters` accepts per key (`null`/`undefined`: not set). */
+export type ModelParameterInput =
+  | ModelParameterValue
+  | readonly (string | number | boolean)[]
+  | bigint
+  | null
+  | undefined;
 
 /** What business code (a module's `forward`, a pipeline step) receives as its second argument. */
 export interface CallContext<FlowInput = unknown> {
@@ -36,14 +75,25 @@ export interface CallContext<FlowInput = unknown> {
    * is traced: for an `x-trace-id` header or `score({ traceId })`. Same as `getTraceId()`.
    */
   readonly traceId: string | undefined;
+  /*
+   * The report calls below never throw into business code (tracing on or off): `null`/`undefined`
+   * mean "not set", numbers become strings where a string is expected, and any other wrong value
+   * is dropped with one warning per field naming it.
+   */
   /** Reports the model (LLM and embedding modules). Callable any time before the call ends. */
-  setModel(model: string | ModelInfo): void;
-  /** Reports token usage; also at the end of a stream. Later calls replace earlier ones. */
-  setUsage(usage: Usage): void;
-  /** Request parameters such as `temperature`, `max_tokens`, `top_p`. Merged over earlier calls. */
-  setModelParameters(parameters: Readonly<Record<string, ModelParameterValue>>): void;
+  setModel(model: string | ModelInfo | null | undefined): void;
+  /**
+   * Reports token usage, in lazytrace's shape or a provider's as it comes (`completion.usage` of
+   * OpenAI or Anthropic); also at the end of a stream. Later calls replace earlier ones.
+   */
+  setUsage(usage: Usage | ProviderUsage | null | undefined): void;
+  /**
+   * Request parameters such as `temperature`, `max_tokens`, `top_p`, `stop` (a string or a list).
+   * Merged over earlier calls.
+   */
+  setModelParameters(parameters: Readonly<Record<string, ModelParameterInput>> | null | undefined): void;
   /** Extra span attributes for this call. Merged over earlier calls. */
-  setAttributes(attributes: Attributes): void;
+  setAttributes(attributes: Attributes | null | undefined): void;
 }
 
 /** How a streamed result ended, filled in by the stream wrapper. */
@@ -86,86 +136,29 @@ export class Invocation implements CallContext {
     return getTraceId();
   }
 
-  setModel(model: string | ModelInfo): void {
-    if (typeof model === 'string') {
-      this.model = { ...this.model, request: model };
-      return;
-    }
-    if (model === null || typeof model !== 'object') {
-      throw new TypeError(
-        `setModel: "model" must be a string or { request, response, provider }, got ${typeName(model)}`,
-      );
-    }
-    for (const key of ['request', 'response', 'provider'] as const) {
-      const value = model[key];
-      if (value !== undefined && typeof value !== 'string') {
-        throw new TypeError(`setModel: "${key}" must be a string, got ${typeName(value)}`);
-      }
-    }
-    this.model = { ...this.model, ...model };
+  setModel(model: string | ModelInfo | null | undefined): void {
+    this.model = modelFrom(this.model, model);
   }
 
-  setUsage(usage: Usage): void {
-    if (usage === null || typeof usage !== 'object') {
-      throw new TypeError(`setUsage: "usage" must be an object, got ${typeName(usage)}`);
-    }
-    for (const key of ['inputTokens', 'outputTokens', 'totalTokens'] as const) {
-      checkCount(usage[key], key);
-    }
-    if (usage.details !== undefined) {
-      if (usage.details === null || typeof usage.details !== 'object') {
-        throw new TypeError(
-          `setUsage: "details" must be an object of numbers, got ${typeName(usage.details)}`,
-        );
-      }
-      for (const [key, value] of Object.entries(usage.details)) checkCount(value, `details.${key}`);
-    }
-    this.usage = usage;
+  setUsage(usage: Usage | ProviderUsage | null | undefined): void {
+    const next = usageFrom(usage);
+    if (next !== undefined) this.usage = next;
   }
 
-  setModelParameters(parameters: Readonly<Record<string, ModelParameterValue>>): void {
-    if (parameters === null || typeof parameters !== 'object') {
-      throw new TypeError(`setModelParameters: "parameters" must be an object, got ${typeName(parameters)}`);
+  setModelParameters(parameters: Readonly<Record<string, ModelParameterInput>> | null | undefined): void {
+    const report = parametersFrom(this.modelParameters, parameters);
+    if (report === undefined) return;
+    this.modelParameters = report.parameters;
+    // Stop sequences as a list reach the span through the call's attributes.
+    if (report.stopSequences !== undefined) {
+      this.attributes = { ...this.attributes, [GEN_AI_REQUEST_STOP_SEQUENCES]: report.stopSequences };
     }
-    for (const [key, value] of Object.entries(parameters)) {
-      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-        throw new TypeError(
-          `setModelParameters: "${key}" must be a string, number or boolean, got ${typeName(value)}`,
-        );
-      }
-    }
-    this.modelParameters = { ...this.modelParameters, ...parameters };
   }
 
-  setAttributes(attributes: Attributes): void {
-    if (attributes === null || typeof attributes !== 'object') {
-      throw new TypeError(`setAttributes: "attributes" must be an object, got ${typeName(attributes)}`);
-    }
-    for (const [key, value] of Object.entries(attributes)) {
-      if (!isAttributeValue(value)) {
-        throw new TypeError(
-          `setAttributes: "${key}" must be a string, number, boolean or an array of one of them, got ${typeName(value)}`,
-        );
-      }
-    }
-    this.attributes = { ...this.attributes, ...attributes };
+  setAttributes(attributes: Attributes | null | undefined): void {
+    const next = attributesFrom(this.attributes, attributes);
+    if (next !== undefined) this.attributes = next;
   }
-}
-
-function checkCount(value: unknown, field: string): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`setUsage: "${field}" must be a finite number >= 0, got ${typeName(value)}`);
-  }
-}
-
-function isAttributeValue(value: unknown): value is AttributeValue {
-  const t = typeof value;
-  if (t === 'string' || t === 'number' || t === 'boolean' || value === undefined) return true;
-  if (!Array.isArray(value)) return false;
-  return value.every(
-    (v) => v === null || v === undefined || ['string', 'number', 'boolean'].includes(typeof v),
-  );
 }
 
 export function typeName(value: unknown): string {

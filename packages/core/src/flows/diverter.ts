@@ -4,6 +4,7 @@ import {
   checkConcurrency,
   Flow,
   type FlowChild,
+  hasKey,
   isRecordChildren,
   runConcurrently,
   shapeResults,
@@ -53,7 +54,7 @@ export class Diverter<I = any, O = any> extends Flow<I, O> {
     }
     if (this.asRecord && input !== null && typeof input === 'object') {
       const record = input as Record<string, unknown>;
-      const missing = this.branches.filter((b) => !(b.key! in record)).map((b) => b.key);
+      const missing = this.branches.filter((b) => !hasKey(record, b.key!)).map((b) => b.key);
       if (missing.length > 0) {
         throw new TypeError(
           `diverter "${this.name}": input is missing the key(s) ${missing.map((k) => `"${k}"`).join(', ')}`,

@@ -140,8 +140,26 @@ export function shapeResults(
 ): unknown {
   if (!asRecord) return results;
   const out: Record<string, unknown> = {};
-  children.forEach((child, i) => {
-    out[child.key!] = results[i];
-  });
+  for (let i = 0; i < children.length; i++) setOwn(out, children[i]!.key!, results[i]);
   return out;
+}
+
+/**
+ * `record[key] = value` as an own property for every key: assigning `__proto__` would set the
+ * record's prototype instead (and drop the value).
+ */
+export function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    record[key] = value;
+  }
+}
+
+/**
+ * Whether an input record has the key, and its value. `__proto__` counts only as an own property
+ * (every object inherits an accessor of that name, which must not pass for a branch's input).
+ */
+export function hasKey(record: object, key: string): boolean {
+  return key === '__proto__' ? Object.hasOwn(record, key) : key in record;
 }

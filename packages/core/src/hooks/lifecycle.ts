@@ -31,18 +31,21 @@ export class Lifecycle {
       let hook: Hook;
       try {
         hook = definition.create(this.invocation);
+        if (hook === null || (typeof hook !== 'object' && typeof hook !== 'function')) {
+          throw new TypeError(`create() returned ${describeValue(hook)}, not a hook object`);
+        }
       } catch (error) {
         failures = this.failed(definition, 'create', error, failures);
         continue;
       }
       this.hooks.push(hook);
       this.created.push(definition);
-      if (hook.pre !== undefined) {
-        try {
-          settle(hook.pre(input), definition, 'pre');
-        } catch (error) {
-          failures = this.failed(definition, 'pre', error, failures);
-        }
+      try {
+        // Read inside the guard: a getter (or a Proxy trap) may throw too.
+        const pre = hook.pre;
+        if (pre !== undefined) settle(pre.call(hook, input), definition, 'pre');
+      } catch (error) {
+        failures = this.failed(definition, 'pre', error, failures);
       }
     }
     if (failures !== undefined) {
@@ -52,22 +55,34 @@ export class Lifecycle {
     }
   }
 
-  /** Runs `call` inside every hook's `around`, lowest priority outermost. */
+  /** Runs `call` inside every hook's `around`, lowest priority outermost. `call` runs exactly once. */
   around<R>(call: () => R): R {
+    const hooks = this.hooks;
     // Also runs once per chunk of a stream: the usual single hook goes without building a chain.
-    if (this.hooks.length === 1) {
-      const hook = this.hooks[0]!;
-      return hook.around === undefined ? call() : guardedAround(this.created[0]!, hook, call);
+    if (hooks.length === 1) {
+      const around = this.aroundOf(0);
+      return around === undefined ? call() : guardedAround(this.created[0]!, hooks[0]!, around, call);
     }
     let next = call;
-    for (let i = this.hooks.length - 1; i >= 0; i--) {
-      const hook = this.hooks[i]!;
-      if (hook.around === undefined) continue;
+    for (let i = hooks.length - 1; i >= 0; i--) {
+      const around = this.aroundOf(i);
+      if (around === undefined) continue;
+      const hook = hooks[i]!;
       const definition = this.created[i]!;
       const inner = next;
-      next = () => guardedAround(definition, hook, inner);
+      next = () => guardedAround(definition, hook, around, inner);
     }
     return next();
+  }
+
+  /** The `around` of hook `i`, read without letting a throwing getter out. */
+  private aroundOf(i: number): Around | undefined {
+    try {
+      return this.hooks[i]!.around as Around | undefined;
+    } catch (error) {
+      logHookFailure(this.created[i]!, 'around', error);
+      return undefined;
+    }
   }
 
   /** The call succeeded: every `post` then every `finalize`, in reverse order. */
@@ -91,10 +106,10 @@ export class Lifecycle {
     let failures: HookFailure[] | undefined;
     for (let i = this.hooks.length - 1; i >= 0; i--) {
       const hook = this.hooks[i]!;
-      const method = hook[phase];
-      if (method === undefined) continue;
       const definition = this.created[i]!;
       try {
+        const method = hook[phase];
+        if (method === undefined) continue;
         settle(method.call(hook, argument), definition, phase);
       } catch (error) {
         // Only `post` may fail a call, and only for a strict hook: an onError/finalize failure
@@ -133,34 +148,85 @@ function settle(result: unknown, definition: HookDefinition, phase: HookPhase): 
 
 /**
  * Calls `hook.around(next)` so that whatever the hook does, the business call runs exactly once
- * and its own value or error (the same instance) is what comes out.
+ * and its own value or error (the same instance) is what comes out:
+ * - `next` not called by the time `around` returns (called after an `await`, in a microtask or a
+ *   timer, or never): the call runs right then, outside the hook's context, and a later `next()`
+ *   gets the same value (or error) again without running anything;
+ * - `next` called twice: the second call gets the first call's value (or error) again;
+ * - whatever `around` returns or throws is ignored (a throw is logged); a promise it returns is
+ *   observed, so a hook failing asynchronously leaves no unhandled rejection behind.
+ * Misuse is logged once per hook, like any hook failure.
  */
-function guardedAround<R>(definition: HookDefinition, hook: Hook, next: () => R): R {
-  let called = false;
-  let threw = false;
+function guardedAround<R>(definition: HookDefinition, hook: Hook, around: Around, next: () => R): R {
+  // 0: not run yet, 1: returned, 2: threw. A number (not a union) so the checks below are not narrowed away.
+  let state: number = 0;
   let value: R | undefined;
   let thrown: unknown;
   const guardedNext = (): R => {
-    if (called) throw new Error(`hook "${definition.name}" called next() more than once in around()`);
-    called = true;
+    if (state !== 0) {
+      logHookFailure(definition, 'around', new Error(MISUSE));
+      if (state === 2) throw thrown;
+      return value as R;
+    }
     try {
       value = next();
+      state = 1;
     } catch (error) {
-      threw = true;
       thrown = error;
+      state = 2;
       throw error;
     }
     return value;
   };
+  let returned: unknown;
   try {
-    hook.around!(guardedNext);
+    returned = around.call(hook, guardedNext);
   } catch (error) {
-    if (!(threw && error === thrown)) logHookFailure(definition, 'around', error);
+    if (!(state === 2 && error === thrown)) logHookFailure(definition, 'around', error);
   }
-  if (!called) {
-    logHookFailure(definition, 'around', new Error('around() returned without calling next()'));
-    return next();
+  if (state === 0) {
+    logHookFailure(definition, 'around', new Error(MISUSE));
+    try {
+      guardedNext();
+    } catch {
+      // `thrown` holds it; rethrown below, after the hook's own promise is observed.
+    }
   }
-  if (threw) throw thrown;
+  if (returned !== value && returned instanceof Promise)
+    observeAround(definition, returned, value, state, thrown);
+  if (state === 2) throw thrown;
   return value as R;
+}
+
+const MISUSE =
+  'around() must call next() exactly once before returning; the call ran once and a late or repeated next() got its result again';
+
+/** A promise an `around` returned: its rejection is reported unless it is the call's own error. */
+function observeAround(
+  definition: HookDefinition,
+  returned: Promise<unknown>,
+  value: unknown,
+  state: number,
+  thrown: unknown,
+): void {
+  returned.then(undefined, (error: unknown) => {
+    if (state === 2 && error === thrown) return;
+    if (!(value instanceof Promise)) {
+      logHookFailure(definition, 'around', error);
+      return;
+    }
+    value.then(
+      () => logHookFailure(definition, 'around', error),
+      (own: unknown) => {
+        if (own !== error) logHookFailure(definition, 'around', error);
+      },
+    );
+  });
+}
+
+type Around = (next: () => unknown) => unknown;
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  return typeof value;
 }

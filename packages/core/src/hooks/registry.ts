@@ -133,7 +133,8 @@ function definitionsOf(
 function logProviderFailure(provider: HookProvider, what: string, error: unknown): void {
   if (state.providerFailuresLogged.has(provider)) return;
   state.providerFailuresLogged.add(provider);
-  logWarning(`hook provider ${what} and was skipped (logged once): ${describeError(error)}`);
+  const cause = error === undefined ? '' : `: ${describeError(error)}`;
+  logWarning(`hook provider ${what} and was skipped (logged once)${cause}`);
 }
 
 /**
@@ -150,15 +151,21 @@ export function collectHooks(
   let merged: HookDefinition[] | undefined;
   for (let i = 0; i < providers.length; i++) {
     const provider = providers[i]!;
-    let provided: readonly HookRegistration[];
+    let definitions: readonly HookDefinition[];
     try {
-      provided = provider(invocation.runnable, invocation);
+      const provided = provider(invocation.runnable, invocation);
+      if (!Array.isArray(provided)) {
+        // Not an array (undefined, a number, an array-like …): no hooks from it, never a failed call.
+        const what = provided === null ? 'null' : typeof provided;
+        logProviderFailure(provider, `returned ${what}, not an array of hooks,`, undefined);
+        continue;
+      }
+      if (provided.length === 0) continue;
+      definitions = definitionsOf(provided, provider);
     } catch (error) {
       logProviderFailure(provider, 'failed', error);
       continue;
     }
-    if (provided.length === 0) continue;
-    const definitions = definitionsOf(provided, provider);
     if (found.length === 0) {
       found = definitions;
       continue;

@@ -14,7 +14,8 @@ export interface Executable {
 
 /**
  * Runs one invocation through its hooks: pre → (around → business code) → post | onError →
- * finalize. With no hooks (tracing off, nothing registered) it is a plain call.
+ * finalize. With no hooks (tracing off, nothing registered) it is a plain call. Never throws:
+ * whatever happens, the answer is a promise (`invoke` is documented to always return one).
  */
 export function runInvocation(
   runnable: Executable,
@@ -22,8 +23,14 @@ export function runInvocation(
   flowInput: unknown,
   name: string,
 ): Promise<unknown> {
-  const invocation = new Invocation(runnable as never, name, flowInput);
-  const hooks = collectHooks(runnable.ownHooks, invocation);
+  let invocation: Invocation;
+  let hooks: readonly HookDefinition[];
+  try {
+    invocation = new Invocation(runnable as never, name, flowInput);
+    hooks = collectHooks(runnable.ownHooks, invocation);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   if (hooks.length === 0) {
     try {
       return Promise.resolve(runnable.execute(input, invocation));
@@ -42,16 +49,22 @@ function runWithHooks(
 ): Promise<unknown> {
   const lifecycle = new Lifecycle(hooks, invocation);
   let result: unknown;
+  let then: unknown;
   try {
     lifecycle.start(input);
     result = lifecycle.around(() => runnable.execute(input, invocation));
+    // Read once, as `Promise.resolve` would: a result whose `then` lookup throws makes the call
+    // fail with that error, exactly as it does with tracing off (where `Promise.resolve` rejects).
+    if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
+      then = (result as { then?: unknown }).then;
+    }
   } catch (error) {
     lifecycle.fail(error);
     return Promise.reject(error);
   }
   // Written with `then` rather than `async`/`await`: one promise per call fewer, which is most
   // of the runner's cost when async hooks are on (any AsyncLocalStorage in the process).
-  if (isThenable(result)) {
+  if (typeof then === 'function') {
     return Promise.resolve(result).then(
       (output) => settle(lifecycle, output),
       (error: unknown) => {
@@ -67,17 +80,22 @@ function runWithHooks(
   }
 }
 
-/** The call produced `output`: a stream keeps the call open until it ends; anything else ends it now. */
+/**
+ * The call produced `output`: a stream keeps the call open until it ends; anything else ends it
+ * now. A strict `post` failure throws (the call then rejects with it).
+ */
 function settle(lifecycle: Lifecycle, output: unknown): unknown {
-  if (isAsyncIterable(output)) return tracedStream(output, lifecycle);
+  if (isAsyncIterable(output)) {
+    let stream: unknown;
+    try {
+      stream = tracedStream(output, lifecycle);
+    } catch {
+      // Tracing never changes what the call returns: untraced, the stream is still the answer.
+      lifecycle.succeed(output);
+      return output;
+    }
+    return stream;
+  }
   lifecycle.succeed(output);
   return output;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
 }

@@ -1,7 +1,7 @@
 import * as semconv from '@opentelemetry/semantic-conventions/incubating';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { installTestTracing, parentId, spanId } from '../../../../test/support/otel.js';
-import { type CallContext, fn, Module, pipeline, runWithTraceContext } from '../index.js';
+import { type CallContext, fn, Module, pipeline, runWithTraceContext, setLogger } from '../index.js';
 import * as A from './attributes.js';
 
 let exporter: ReturnType<typeof installTestTracing>['exporter'];
@@ -157,18 +157,25 @@ describe('GenAI semantic conventions', () => {
     expect(search[semconv.ATTR_GEN_AI_OPERATION_NAME]).toBe('retrieval');
   });
 
-  it('the context calls reject bad values with a TypeError naming the field', async () => {
-    const bad = (report: (ctx: CallContext) => void) => fn((_: unknown, ctx) => report(ctx)).invoke(null);
-    await expect(bad((c) => c.setUsage({ inputTokens: -1 }))).rejects.toThrow(
-      /"inputTokens" must be a finite number >= 0/,
-    );
-    await expect(bad((c) => c.setUsage({ outputTokens: '3' as never }))).rejects.toThrow(/"outputTokens"/);
-    await expect(bad((c) => c.setModel(5 as never))).rejects.toThrow(/setModel: "model" must be a string/);
-    await expect(bad((c) => c.setModelParameters({ t: {} as never }))).rejects.toThrow(
-      /setModelParameters: "t"/,
-    );
-    await expect(bad((c) => c.setAttributes({ a: { nested: 1 } as never }))).rejects.toThrow(
-      /setAttributes: "a"/,
-    );
+  it('the context calls drop bad values with a warning naming the field, never failing the call', async () => {
+    const warnings: string[] = [];
+    setLogger({ warn: (m) => warnings.push(m) });
+    try {
+      const bad = (report: (ctx: CallContext) => void) =>
+        fn((_: unknown, ctx) => {
+          report(ctx);
+          return 'ok';
+        }).invoke(null);
+      expect(await bad((c) => c.setUsage({ inputTokens: -1 }))).toBe('ok');
+      expect(await bad((c) => c.setUsage({ outputTokens: '3' as never }))).toBe('ok');
+      expect(await bad((c) => c.setModel(true as never))).toBe('ok');
+      expect(await bad((c) => c.setModelParameters({ t: {} as never }))).toBe('ok');
+      expect(await bad((c) => c.setAttributes({ a: { nested: 1 } as never }))).toBe('ok');
+      const text = warnings.join('\n');
+      for (const field of ['"inputTokens"', '"outputTokens"', '"model"', '"t"', '"a"'])
+        expect(text).toContain(field);
+    } finally {
+      setLogger(undefined);
+    }
   });
 });
