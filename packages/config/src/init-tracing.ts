@@ -48,17 +48,19 @@ let last: ActiveTracing | undefined;
 /**
  * Sets lazytrace up: a tracer provider with the chosen backends, sampling, a context manager
  * when none is active, flush at exit. Idempotent: a second call returns the running handle (and
- * warns once when its options differ). When the application already registered a global tracer
+ * warns once when it is given options that differ; `initTracing()` with no argument just returns
+ * the handle). When the application already registered a global tracer
  * provider, lazytrace does not replace it: it runs on its own isolated provider (its spans still
  * nest under the application's active spans) and says so once. A misconfiguration throws a
  * `LazytraceConfigError` naming the option or variable, and leaves everything as it was.
  */
-export function initTracing(options: InitTracingOptions = {}): TracingHandle {
+export function initTracing(options?: InitTracingOptions): TracingHandle {
   if (current !== undefined) {
-    current.calledAgain(options);
+    // `initTracing()` with no argument asks for the running handle, whatever its options.
+    if (options !== undefined) current.calledAgain(options);
     return current.handle;
   }
-  const active = new ActiveTracing(options);
+  const active = new ActiveTracing(options ?? {});
   current = active;
   last = active;
   return active.handle;
