@@ -366,11 +366,36 @@ export function responsesReply(body: any): Reply {
         ev('response.function_call_arguments.delta', { item_id: 'fc_1', output_index: 0, delta: piece }),
       );
     }
+    const args = TOOL_ARGUMENT_PIECES.join('');
+    events.push(
+      ev('response.function_call_arguments.done', { item_id: 'fc_1', output_index: 0, arguments: args }),
+    );
+    events.push(
+      ev('response.output_item.done', {
+        output_index: 0,
+        item: {
+          type: 'function_call',
+          id: 'fc_1',
+          call_id: 'call_1',
+          name,
+          arguments: args,
+          status: 'completed',
+        },
+      }),
+    );
   } else {
     events.push(
       ev('response.output_item.added', {
         output_index: 0,
         item: { type: 'message', id: 'msg_1', status: 'in_progress', role: 'assistant', content: [] },
+      }),
+    );
+    events.push(
+      ev('response.content_part.added', {
+        item_id: 'msg_1',
+        output_index: 0,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
       }),
     );
     for (const token of ANSWER_TOKENS) {
@@ -384,6 +409,26 @@ export function responsesReply(body: any): Reply {
         }),
       );
     }
+    const text = ANSWER_TOKENS.join('');
+    const part = { type: 'output_text', text, annotations: [] };
+    events.push(
+      ev('response.output_text.done', {
+        item_id: 'msg_1',
+        output_index: 0,
+        content_index: 0,
+        text,
+        logprobs: [],
+      }),
+    );
+    events.push(
+      ev('response.content_part.done', { item_id: 'msg_1', output_index: 0, content_index: 0, part }),
+    );
+    events.push(
+      ev('response.output_item.done', {
+        output_index: 0,
+        item: { type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [part] },
+      }),
+    );
   }
   events.push(ev('response.completed', { response: responseObject(body, 'completed', true) }));
   return { kind: 'sse', events };

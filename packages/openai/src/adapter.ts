@@ -17,6 +17,11 @@ export interface StreamAccumulator {
   add(chunk: unknown): number;
   /** Reports model, usage, finish reasons … and returns the output to record. */
   finish(ctx: CallContext, attributes: Attributes): unknown;
+  /**
+   * The answer is complete (a Responses stream's final event arrived): a consumer that stops
+   * after it (the SDK's `responses.stream()` helper does) did not cancel anything.
+   */
+  readonly complete?: boolean;
 }
 
 export const CONTENT = 1;

@@ -77,6 +77,26 @@ function observeApiPromise(promise: ObservableApiPromise, generation: Generation
     );
   };
 
+  // Derived promises (`parse()`, the stream helpers) come from `_thenUnwrap`, which in the SDK's
+  // client-made promises parses through a closure rather than `parseResponse`: their transform
+  // is given the parsed value first.
+  const thenUnwrap = (promise as { _thenUnwrap?: unknown })._thenUnwrap;
+  if (typeof thenUnwrap === 'function') {
+    Object.defineProperty(promise, '_thenUnwrap', {
+      configurable: true,
+      writable: true,
+      enumerable: false,
+      value: function observedThenUnwrap(
+        this: unknown,
+        transform: (value: unknown, props: ResponseProps) => unknown,
+      ) {
+        return thenUnwrap.call(this, (value: unknown, props: ResponseProps) =>
+          transform(generation.parsed(value, props?.options?.stream === true || isStreamLike(value)), props),
+        );
+      },
+    });
+  }
+
   const asResponse = promise.asResponse;
   Object.defineProperty(promise, 'asResponse', {
     configurable: true,

@@ -34,6 +34,7 @@ export class Generation {
 
   /** Set when the SDK started parsing the body: the caller asked for the result. */
   parseStarted = false;
+  private resultSeen = false;
   /** Set when the caller asked for the raw `Response` (`.asResponse()`). */
   rawRequested = false;
   /** The `runTools` run this request belongs to, told about a failure (its parent span's error). */
@@ -109,7 +110,9 @@ export class Generation {
 
   /** The SDK parsed the body: a complete result, or a `Stream` to follow. Returns it unchanged. */
   parsed(value: unknown, isStream: boolean): unknown {
-    if (this.ended) return value;
+    // A result reaches here once per parse path (`then`, a derived `_thenUnwrap`): the first one counts.
+    if (this.ended || this.resultSeen) return value;
+    this.resultSeen = true;
     try {
       if (isStream && observeStream(value, this)) return value;
       const output = this.adapter.result(value, this.ctx, this.attributes);
@@ -167,12 +170,13 @@ export class Generation {
 
   /** The stream ended for the caller: completion (or an abort, which the SDK ends silently). */
   streamDone(): void {
-    this.end(this.controller?.signal.aborted === true ? 'cancelled' : 'done', undefined);
+    const aborted = this.controller?.signal.aborted === true && this.accumulator?.complete !== true;
+    this.end(aborted ? 'cancelled' : 'done', undefined);
   }
 
   /** The caller stopped early (`break`, `return()`, a cancelled `ReadableStream`). */
   streamCancelled(): void {
-    this.end('cancelled', undefined);
+    this.end(this.accumulator?.complete === true ? 'done' : 'cancelled', undefined);
   }
 
   end(ending: Ending, output: unknown): void {

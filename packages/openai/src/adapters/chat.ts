@@ -1,6 +1,6 @@
 import { attributes as A, type CallContext } from '@lazytrace/core';
 import type { Attributes } from '@opentelemetry/api';
-import { type Adapter, type Body, CONTENT, HIDE, type StreamAccumulator } from '../adapter.js';
+import { type Adapter, CONTENT, HIDE, type StreamAccumulator } from '../adapter.js';
 import * as O from '../attributes.js';
 import { reportModel, reportParameters, reportUsage, toUsage } from '../report.js';
 import { requestParameters } from './parameters.js';

@@ -119,6 +119,7 @@ interface ResponseEvent {
  * and the function calls are assembled from the deltas, by output index.
  */
 class ResponsesStream implements StreamAccumulator {
+  complete = false;
   private final: ResponseLike | undefined;
   private started: ResponseLike | undefined;
   private text: TextBuffer | undefined;
@@ -149,6 +150,7 @@ class ResponsesStream implements StreamAccumulator {
       case 'response.incomplete':
       case 'response.failed':
         this.final = event.response;
+        this.complete = true;
         return 0;
       default:
         return typeof event.type === 'string' && event.type.endsWith('.delta') ? CONTENT : 0;
