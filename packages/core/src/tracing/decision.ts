@@ -3,9 +3,11 @@ import type { ModuleSwitch, ModuleSwitches, ResolvedTraceContext } from '../cont
 /**
  * `off`: the request records nothing (`enabled: false`, `sampled: false`); `module-off`: this
  * call has no span, its children may (a `modules` switch); `trace`: a span without
- * inputs/outputs; `content`: a span with them.
+ * inputs/outputs; `content`: a span with them; `chosen-content`: with them because a module
+ * switch asked for this very module's content (then content withheld elsewhere in the request
+ * does not hide it).
  */
-export type Decision = 'off' | 'module-off' | 'trace' | 'content';
+export type Decision = 'off' | 'module-off' | 'trace' | 'content' | 'chosen-content';
 
 interface Target {
   readonly name: string;
@@ -21,6 +23,7 @@ export function decide(context: ResolvedTraceContext, target: Target): Decision 
   if (!context.enabled || context.sampled === false) return 'off';
   let enabled = true;
   let capture = context.captureContent;
+  let chosen = false;
   const modules: ModuleSwitches = context.modules;
   if (modules.byKind !== undefined || modules.byClass !== undefined || modules.byName !== undefined) {
     for (const sw of [
@@ -33,12 +36,16 @@ export function decide(context: ResolvedTraceContext, target: Target): Decision 
         enabled = sw;
       } else {
         if (sw.enabled !== undefined) enabled = sw.enabled;
-        if (sw.captureContent !== undefined) capture = sw.captureContent;
+        if (sw.captureContent !== undefined) {
+          capture = sw.captureContent;
+          chosen = capture;
+        }
       }
     }
   }
   if (!enabled) return 'module-off';
-  return capture ? 'content' : 'trace';
+  if (!capture) return 'trace';
+  return chosen ? 'chosen-content' : 'content';
 }
 
 function lookup(

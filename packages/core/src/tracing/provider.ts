@@ -25,6 +25,11 @@ const withoutContent: HookFactory = {
   create: (invocation) => new TracingHook(invocation, false),
 };
 
+const withChosenContent: HookFactory = {
+  ...withContent,
+  create: (invocation) => new TracingHook(invocation, true, true),
+};
+
 const carrier: HookFactory = {
   ...withContent,
   create: (invocation) => new ContextCarrier(invocation, false),
@@ -37,6 +42,7 @@ const standInRoot: HookFactory = {
 
 // Frozen, so the registry can keep their normalized form instead of redoing it per call.
 const WITH_CONTENT: readonly HookRegistration[] = Object.freeze([withContent]);
+const WITH_CHOSEN_CONTENT: readonly HookRegistration[] = Object.freeze([withChosenContent]);
 const WITHOUT_CONTENT: readonly HookRegistration[] = Object.freeze([withoutContent]);
 const CARRIER: readonly HookRegistration[] = Object.freeze([carrier]);
 const STAND_IN_ROOT: readonly HookRegistration[] = Object.freeze([standInRoot]);
@@ -55,6 +61,8 @@ export function tracingHookProvider(
   switch (decide(found.context, invocation)) {
     case 'content':
       return WITH_CONTENT;
+    case 'chosen-content':
+      return WITH_CHOSEN_CONTENT;
     case 'trace':
       return WITHOUT_CONTENT;
     case 'module-off':

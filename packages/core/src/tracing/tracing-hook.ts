@@ -10,7 +10,6 @@ import {
 import { captureContent } from '../capture/capture.js';
 import { captureError } from '../capture/error.js';
 import { CALL_NODE_KEY, CallNode } from '../context/call-node.js';
-import type { ModuleSwitch, ResolvedTraceContext } from '../context/types.js';
 import type { Hook } from '../hooks/hook.js';
 import type { Invocation, ModelParameterValue } from '../invocation.js';
 import * as A from './attributes.js';
@@ -66,6 +65,8 @@ export class TracingHook implements Hook {
   constructor(
     private readonly invocation: Invocation,
     private readonly capture: boolean,
+    /** Content asked for by a module switch: recorded even where content is withheld. */
+    private readonly chosen = false,
   ) {}
 
   pre(input: unknown): void {
@@ -105,7 +106,7 @@ export class TracingHook implements Hook {
     this.spanContext = trace.setSpan(parent, span).setValue(CALL_NODE_KEY, node);
 
     // Content is serialized only for spans that are recorded (not sampled out, SDK present).
-    if (node.isWithheld(input)) this.inputWithheld = true;
+    if (!this.chosen && node.isWithheld(input)) this.inputWithheld = true;
     else if (this.capture && span.isRecording()) {
       const captured = captureContent(input, inv.name, 'input');
       span.setAttribute(A.ATTR_INPUT, captured);
@@ -124,8 +125,9 @@ export class TracingHook implements Hook {
     if (!this.capture) {
       // Content off for this call but maybe not for the calls that return its output: they
       // must not record it either (nor a value derived from it, hence every call above).
-      if (mayCaptureAnywhere(node.context)) node.withhold(output);
-    } else if (node.withheld || this.inputWithheld || node.isWithheld(output)) {
+      // (With the request's capture off, only modules that chose content record it, and they do.)
+      if (node.context.captureContent) node.withhold(output);
+    } else if (!this.chosen && (node.withheld || this.inputWithheld || node.isWithheld(output))) {
       node.withhold(output);
     } else if (span.isRecording()) {
       span.setAttribute(A.ATTR_OUTPUT, captureContent(output, this.invocation.name, 'output'));
@@ -207,22 +209,6 @@ export class TracingHook implements Hook {
     const stop = parameters.stop;
     if (typeof stop === 'string') span.setAttribute(A.GEN_AI_REQUEST_STOP_SEQUENCES, [stop]);
   }
-}
-
-/** Whether any call under this configuration records content (else nothing needs withholding). */
-function mayCaptureAnywhere(traceContext: ResolvedTraceContext): boolean {
-  if (traceContext.captureContent) return true;
-  const { byName, byClass, byKind } = traceContext.modules;
-  return captureOnIn(byName) || captureOnIn(byClass) || captureOnIn(byKind);
-}
-
-function captureOnIn(table: Readonly<Record<string, ModuleSwitch>> | undefined): boolean {
-  if (table === undefined) return false;
-  for (const key in table) {
-    const sw = table[key];
-    if (typeof sw === 'object' && sw.captureContent === true) return true;
-  }
-  return false;
 }
 
 function errorType(error: unknown): string {
