@@ -37,7 +37,28 @@ describe('buildTrace', () => {
     expect(trace.durationMs).toBeCloseTo(140, 9);
   });
 
-  it('tolerates clock skew: a child starting before its parent is shifted with its subtree, not dropped', () => {
+  it('tolerates clock skew: a child overlapping the parent start is clamped to it', () => {
+    const spans = records([
+      { id: 'root', name: 'root', start: 0, end: 100 },
+      { id: 'early', parent: 'root', name: 'early', start: -10, end: 50 },
+      { id: 'inner', parent: 'early', name: 'inner', start: -5, end: 20 },
+    ]);
+    const { root } = buildTrace(spans);
+    const early = root.children[0]!;
+    expect(early.durationMs).toBeCloseTo(60, 9); // recorded
+    expect(early.displayStartMs).toBeCloseTo(T0, 6);
+    expect(early.displayEndMs).toBeCloseTo(T0 + 50, 6);
+    expect(early.clockSkewMs).toBeCloseTo(10, 9);
+    const inner = early.children[0]!;
+    expect(inner.displayStartMs).toBeCloseTo(T0, 6);
+    expect(inner.displayEndMs).toBeCloseTo(T0 + 20, 6);
+    // Self time from the clamped intervals: early 0..50 minus inner 0..20; root 100 minus 0..50.
+    expect(early.selfTimeMs).toBeCloseTo(30, 9);
+    expect(root.selfTimeMs).toBeCloseTo(50, 9);
+    expect(selfTimes(spans).get(sid('root'))).toBeCloseTo(50, 9);
+  });
+
+  it('tolerates clock skew: a child entirely before its parent is moved to its start with its subtree, not dropped', () => {
     // The child's machine runs 50 ms behind: it "starts" at -50 and lasts 30 ms.
     const spans = records([
       { id: 'root', name: 'root', start: 0, end: 100 },

@@ -9,10 +9,13 @@ export interface TreeNode {
   span: SpanRecord;
   parent: TreeNode | undefined;
   children: TreeNode[];
-  /** Display interval (ms): the recorded one shifted by clockSkewMs. */
+  /** Display interval (ms): the recorded one, moved or clamped into the parent's (clock skew). */
   start: number;
   end: number;
+  /** Display start minus recorded start. */
   clockSkewMs: number;
+  /** The move inherited by the subtree (a clamp is not inherited: it does not move the clock). */
+  shift: number;
   selfTimeMs: number;
   /** Time this span itself spent on the critical path (0 when off it). */
   criticalMs: number;
@@ -48,6 +51,7 @@ export function assemble(spans: readonly SpanRecord[]): Tree {
       start: span.startMs,
       end: span.startMs + span.durationMs,
       clockSkewMs: 0,
+      shift: 0,
       selfTimeMs: span.durationMs,
       criticalMs: 0,
       critical: false,
@@ -134,27 +138,37 @@ export function walk(top: TreeNode, visit: (node: TreeNode) => void): void {
 }
 
 /**
- * Display times, top-down: a child inherits its parent's clock shift, and a child that still
- * starts before its parent (clocks of two machines disagree) is shifted to the parent's start,
- * with its subtree. Durations never change. Then self time: the duration minus the union of the
- * children's intervals clipped to the span, so overlapping parallel children count once.
+ * Display times, top-down. Clocks of two machines disagree, so a child may start before its
+ * parent: it is clamped to the parent's start when it overlaps the parent (drawn shorter), and
+ * moved to the parent's start with its whole subtree when it lies entirely before the parent
+ * (drawn at full length). Recorded times and durations never change. Then self time: the display
+ * duration minus the union of the children's display intervals clipped to the span, so
+ * overlapping parallel children count once.
  */
 function place(top: TreeNode): void {
   top.depth = 0;
   walk(top, (node) => {
     const parent = node.parent;
-    if (parent !== undefined) {
-      node.depth = parent.depth + 1;
-      let shift = parent.clockSkewMs;
-      const start = node.span.startMs + shift;
-      if (start < parent.start) shift += parent.start - start;
-      node.clockSkewMs = shift;
-      node.start = node.span.startMs + shift;
-      node.end = node.start + node.span.durationMs;
+    if (parent === undefined) return;
+    node.depth = parent.depth + 1;
+    let shift = parent.shift;
+    let start = node.span.startMs + shift;
+    let end = start + node.span.durationMs;
+    if (start < parent.start) {
+      if (end > parent.start) start = parent.start;
+      else {
+        shift += parent.start - start;
+        start = parent.start;
+        end = start + node.span.durationMs;
+      }
     }
+    node.shift = shift;
+    node.start = start;
+    node.end = end;
+    node.clockSkewMs = start - node.span.startMs;
   });
   walk(top, (node) => {
-    node.selfTimeMs = Math.max(0, node.span.durationMs - coveredByChildren(node));
+    node.selfTimeMs = Math.max(0, node.end - node.start - coveredByChildren(node));
   });
 }
 

@@ -119,13 +119,14 @@ export interface SpanNode {
   startMs: number;
   endMs: number;
   /**
-   * Where to draw the span: its recorded times, shifted when its clock disagrees with its
-   * parent's (a child that starts before its parent is moved to the parent's start, with its
-   * whole subtree). Self time and the critical path use these.
+   * Where to draw the span: its recorded times, unless its clock disagrees with its parent's. A
+   * child that starts before its parent is clamped to the parent's start when it overlaps the
+   * parent, or moved there with its whole subtree when it lies entirely before it. Self time and
+   * the critical path use these.
    */
   displayStartMs: number;
   displayEndMs: number;
-  /** The shift applied to the display times because of clock skew (0 when none). */
+  /** Display start minus recorded start (0 when the clocks agree). */
   clockSkewMs: number;
   durationMs: number;
   /** Duration minus the union of its children's (display) intervals inside it. */
