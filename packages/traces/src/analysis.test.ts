@@ -259,10 +259,38 @@ describe('recommendations', () => {
       { id: 't3', parent: 'root', name: 'weather', start: 100, end: 150, attrs: tool, error: 'bad city' },
       { id: 't4', parent: 'root', name: 'weather', start: 200, end: 210, attrs: tool },
       { id: 't5', parent: 'root', name: 'weather', start: 300, end: 310, attrs: tool },
-      // Three attempts in a row, two failed: a retry storm (0 → 50 wasted).
-      { id: 'c1', parent: 'root', name: 'call', start: 400, end: 410, error: 'HTTP 503' },
-      { id: 'c2', parent: 'root', name: 'call', start: 420, end: 430, error: 'HTTP 503' },
-      { id: 'c3', parent: 'root', name: 'call', start: 450, end: 460 },
+      // Three attempts with the same input, two failed, a back-off between: a retry storm (0 → 50 wasted).
+      {
+        id: 'c1',
+        parent: 'root',
+        name: 'call',
+        start: 400,
+        end: 410,
+        error: 'HTTP 503',
+        attrs: { 'lazytrace.input': '"x"' },
+      },
+      { id: 'b1', parent: 'root', name: 'backoff', start: 410, end: 420 },
+      {
+        id: 'c2',
+        parent: 'root',
+        name: 'call',
+        start: 420,
+        end: 430,
+        error: 'HTTP 503',
+        attrs: { 'lazytrace.input': '"x"' },
+      },
+      { id: 'c3', parent: 'root', name: 'call', start: 450, end: 460, attrs: { 'lazytrace.input': '"x"' } },
+      // The same call with other inputs is not a retry; nor are the weather calls above (no input
+      // recorded, and not next to each other).
+      {
+        id: 'o1',
+        parent: 'root',
+        name: 'call',
+        start: 470,
+        end: 480,
+        error: 'HTTP 503',
+        attrs: { 'lazytrace.input': '"y"' },
+      },
     ];
     const recs = analyzeTrace(records(spans)).recommendations;
     const tools = only(recs, 'tool-error-rate');

@@ -16,11 +16,11 @@ export interface RecommendationOptions {
   maxPromptTokens?: number;
   /** Time to first token dominates from this share of the call's duration. Default 0.5. */
   ttftShare?: number;
-  /** …and from this many ms. Default 500. */
+  /** …and from this many ms. Default 200. */
   minTtftMs?: number;
   /** A non-streaming generation this long (ms) should stream. Default 5000. */
   longGenerationMs?: number;
-  /** Tool error rate that deserves a look. Default 0.2 (with at least 3 calls). */
+  /** Tool error rate that deserves a look. Default 0.2 (with at least 2 calls). */
   toolErrorRate?: number;
 }
 
@@ -156,31 +156,43 @@ function dependsOn(input: string, output: string): boolean {
 }
 
 /**
- * The same call failing again and again in a row under one parent: at least three attempts with
- * the same name, at least two failed. Saving: from the first failed attempt's start to the last
+ * The same call failing again and again: under one parent, at least three attempts with the same
+ * name and the same input (other spans, a back-off sleep, may sit between them; without recorded
+ * input only adjacent attempts count), at least two of them failed. Saving: from the first failed attempt's start to the last
  * attempt's start (the wasted attempts and their back-off).
  */
 function retryStorms(trees: readonly Tree[], out: Collector): void {
   for (const tree of trees) {
     for (const parent of tree.nodes) {
       const kids = parent.children;
-      let i = 0;
-      while (i < kids.length) {
-        let j = i + 1;
-        while (j < kids.length && kids[j]!.span.name === kids[i]!.span.name) j++;
-        const run = kids.slice(i, j);
-        const failed = run.filter((n) => n.span.status === 'error').length;
-        if (run.length >= 3 && failed >= 2) {
-          const firstFailed = run.find((n) => n.span.status === 'error')!;
-          const saving = run[run.length - 1]!.start - firstFailed.start;
-          const name = run[0]!.span.name;
-          out.add('retry-storm', name, run, saving, (n, total) =>
-            n === 1
-              ? `${JSON.stringify(name)} was attempted ${run.length} times in a row and failed ${failed} times: fix the cause or fail fast (a circuit breaker, fewer retries) to save about ${formatDuration(total)}.`
-              : `${JSON.stringify(name)} is retried in storms (${n} times, ≥ 3 attempts with ≥ 2 failures each): fix the cause or fail fast to save about ${formatDuration(total)}.`,
-          );
+      if (kids.length < 3) continue;
+      const groups = new Map<string, TreeNode[]>();
+      // Without recorded input, only attempts next to each other count as retries.
+      let streak = 0;
+      let previous: string | undefined;
+      for (const kid of kids) {
+        if (kid.span.name !== previous) streak++;
+        previous = kid.span.name;
+        const input = inputOf(kid.span);
+        const key = `${kid.span.name}\u0000${input === null ? `#${streak}` : `=${input}`}`;
+        let list = groups.get(key);
+        if (list === undefined) {
+          list = [];
+          groups.set(key, list);
         }
-        i = j;
+        list.push(kid);
+      }
+      for (const run of groups.values()) {
+        const failed = run.filter((n) => n.span.status === 'error').length;
+        if (run.length < 3 || failed < 2) continue;
+        const firstFailed = run.find((n) => n.span.status === 'error')!;
+        const saving = run[run.length - 1]!.start - firstFailed.start;
+        const name = run[0]!.span.name;
+        out.add('retry-storm', name, run, saving, (n, total) =>
+          n === 1
+            ? `${JSON.stringify(name)} was attempted ${run.length} times with the same input and failed ${failed} times: fix the cause or fail fast (a circuit breaker, fewer retries) to save about ${formatDuration(total)}.`
+            : `${JSON.stringify(name)} is retried in storms (${n} times, ≥ 3 attempts with ≥ 2 failures each): fix the cause or fail fast to save about ${formatDuration(total)}.`,
+        );
       }
     }
   }
@@ -228,7 +240,7 @@ function cacheRepeatedInputs(nodes: readonly TreeNode[], out: Collector): void {
  */
 function timeToFirstToken(nodes: readonly TreeNode[], out: Collector, opts: RecommendationOptions): void {
   const share = opts.ttftShare ?? 0.5;
-  const min = opts.minTtftMs ?? 500;
+  const min = opts.minTtftMs ?? 200;
   for (const node of nodes) {
     if (!isLlm(node)) continue;
     const ttft = timeToFirstChunkMs(node.span);
@@ -272,7 +284,7 @@ function oversizedPrompts(nodes: readonly TreeNode[], out: Collector, opts: Reco
   // Oversized prompts cost money even when no latency figure is known: keep them with saving 0.
 }
 
-/** Tools failing often (≥ 3 calls, error rate ≥ toolErrorRate). Saving: the failed calls' time. */
+/** Tools failing often (≥ 2 calls, error rate ≥ toolErrorRate). Saving: the failed calls' time. */
 function toolErrorRate(nodes: readonly TreeNode[], out: Collector, opts: RecommendationOptions): void {
   const threshold = opts.toolErrorRate ?? 0.2;
   const byName = new Map<string, TreeNode[]>();
@@ -287,7 +299,7 @@ function toolErrorRate(nodes: readonly TreeNode[], out: Collector, opts: Recomme
   }
   for (const [name, list] of byName) {
     const failed = list.filter((n) => n.span.status === 'error');
-    if (list.length < 3 || failed.length / list.length < threshold) continue;
+    if (list.length < 2 || failed.length === 0 || failed.length / list.length < threshold) continue;
     const saving = failed.reduce((sum, n) => sum + n.span.durationMs, 0);
     const pct = Math.round((failed.length / list.length) * 100);
     out.add(
