@@ -119,7 +119,7 @@ export async function captureTrace<T>(
       }
       return body();
     },
-    { name: options.name ?? 'request' },
+    { name: options.name ?? 'request', kind: 'flow' },
   );
   let output: Awaited<T>;
   try {
@@ -133,7 +133,7 @@ export async function captureTrace<T>(
   if (attached === 0 && !warnedDetached) {
     warnedDetached = true;
     logWarning(
-      'captureTrace: no capture processor is attached to a tracer provider, so no trace is returned (trace: null). Call initTracing() first, or add new CaptureSpanProcessor() to your own OpenTelemetry provider.',
+      'captureTrace: no capture processor is attached to a tracer provider (tracing not initialised, or disabled), so no trace is returned (trace: null). Call initTracing() first, or add new CaptureSpanProcessor() to your own OpenTelemetry provider.',
     );
   }
   if (collector === undefined || collector.spans.length === 0) {
