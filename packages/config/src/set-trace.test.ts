@@ -141,3 +141,30 @@ describe('converted values on spans (item 11)', () => {
     expect(span!.attributes['lazytrace.metadata.plan']).toBe('3');
   });
 });
+
+describe('hostile configuration objects (item 11)', () => {
+  it('a getter or Proxy that throws never reaches the caller; keys named __proto__ stay keys', () => {
+    const throwing = Object.defineProperty({}, 'sessionId', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+    const proxy = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('trap');
+        },
+      },
+    );
+    expect(() => setTrace(throwing as never)).not.toThrow();
+    expect(withTrace(proxy as never, () => 'ran')).toBe('ran');
+    expect(warnings.filter((w) => w.includes('reading the configuration threw'))).toHaveLength(1);
+    const metadata = JSON.parse('{"__proto__": "x", "plan": "p"}');
+    withTrace({ metadata }, () => {
+      expect(Object.keys(getTrace().metadata).sort()).toEqual(['__proto__', 'plan']);
+      expect(Object.getPrototypeOf(getTrace().metadata)).toBe(Object.prototype);
+    });
+  });
+});

@@ -1,5 +1,5 @@
 import { typeName } from '../invocation.js';
-import { logWarning } from '../logger.js';
+import { describeError, logWarning } from '../logger.js';
 import type { ModuleSwitch, ModuleSwitches, TraceContext, TraceContextPatch } from './types.js';
 
 const TRACE_CONTEXT_KEYS: readonly (keyof TraceContext)[] = [
@@ -34,7 +34,7 @@ export function resetValidationWarnings(): void {
 class Reader {
   constructor(
     private readonly fnName: string,
-    private readonly policy: InvalidValuePolicy,
+    readonly policy: InvalidValuePolicy,
   ) {}
 
   /** A wrong value for `path` (warned once per `field`, the path's family). */
@@ -98,8 +98,9 @@ class Reader {
     const out: Record<string, string> = {};
     for (const [key, v] of Object.entries(value)) {
       if (v === null || v === undefined) continue;
-      if (typeof v === 'string') out[key] = v;
-      else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') out[key] = String(v);
+      if (typeof v === 'string') setOwn(out, key, v);
+      else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')
+        setOwn(out, key, String(v));
       else this.invalid('metadata', `metadata.${key}`, 'a string', v);
     }
     return Object.freeze(out);
@@ -128,7 +129,7 @@ class Reader {
       const table: Record<string, ModuleSwitch> = {};
       for (const [key, sw] of Object.entries(switches)) {
         const checked = this.moduleSwitch(field, `${field}.${key}`, sw);
-        if (checked !== undefined) table[key] = checked;
+        if (checked !== undefined) setOwn(table, key, checked);
       }
       out[group] = Object.freeze(table);
     }
@@ -156,6 +157,11 @@ class Reader {
   }
 }
 
+/** Defines `key` as an own property, also `__proto__` (a plain assignment would set the prototype). */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -171,7 +177,20 @@ export function readTraceContext(
   fnName: string,
   policy: InvalidValuePolicy,
 ): TraceContextPatch {
+  if (policy === 'throw') return readWith(config, new Reader(fnName, policy));
   const reader = new Reader(fnName, policy);
+  try {
+    return readWith(config, reader);
+  } catch (error) {
+    // A getter or Proxy trap of the caller's object threw: on the request path that must not
+    // fail the call; the configuration is ignored.
+    reader.problem('(configuration)', `reading the configuration threw (${describeError(error)})`);
+    return EMPTY;
+  }
+}
+
+function readWith(config: unknown, reader: Reader): TraceContextPatch {
+  const policy = reader.policy;
   if (config === undefined || (config === null && policy === 'drop')) return EMPTY;
   if (!isPlainRecord(config)) {
     reader.problem('(configuration)', `expected an object, got ${typeName(config)}`);
