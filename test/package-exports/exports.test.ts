@@ -82,6 +82,14 @@ describe('built @lazytrace/config and @lazytrace/langfuse', () => {
     expect(JSON.parse(out)).toEqual(['function', 'function', 'function', 'function', 'function', 'function']);
   });
 
+  it('the request middleware subpath @lazytrace/config/http loads as ESM and as CommonJS', () => {
+    const names =
+      'console.log([h.traceRequests, h.expressTracing, h.fastifyTracing, h.honoTracing].map((f) => typeof f).join())';
+    const esm = run(['--input-type=module', '-e'], `import * as h from '@lazytrace/config/http'; ${names}`);
+    const cjs = run(['-e'], `const h = require('@lazytrace/config/http'); ${names}`);
+    expect([esm.trim(), cjs.trim()]).toEqual(Array(2).fill('function,function,function,function'));
+  });
+
   it('report the same version as their package.json', async () => {
     const { readFileSync } = await import('node:fs');
     for (const pkg of ['core', 'langfuse']) {
