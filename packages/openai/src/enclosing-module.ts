@@ -14,8 +14,9 @@ import { type Span, trace } from '@opentelemetry/api';
  * time of the OpenAI call, that the active span is such a module's own span, a hook is added to
  * every `llm`/`embedding` invocation through core's public hook-provider API: it notes the span
  * that the tracing hook made active for the call (the active span inside `around` that was not
- * active in `pre`), mapped to the call's context. A module whose tracing is off has no span of
- * its own, so nothing is mapped and the OpenAI call gets its own span.
+ * active in `pre`), mapped to the call's context. A module whose tracing is off (or that is
+ * sampled out) has no recording span of its own, so nothing is mapped and the OpenAI call gets
+ * its own span (itself sampled out under a sampled-out parent).
  */
 const moduleCalls = new WeakMap<Span, CallContext>();
 
@@ -41,7 +42,10 @@ class EnclosingModuleHook implements Hook {
     if (!this.noted) {
       this.noted = true;
       const span = trace.getActiveSpan();
-      if (span !== undefined && span !== this.parent) moduleCalls.set(span, this.invocation);
+      // Only a recording span is the module's own: a module switched off may still run under a
+      // non-recording placeholder span (so its children stay in the request's trace).
+      if (span !== undefined && span !== this.parent && span.isRecording())
+        moduleCalls.set(span, this.invocation);
     }
     return next();
   }
