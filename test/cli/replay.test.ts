@@ -132,6 +132,18 @@ describe('replay --to otlp (to @elastic/mockotlpserver)', () => {
     expect(report.shiftedByMs).toBeGreaterThan(0);
     const received = await receiver.waitFor(recorded.length);
     expect(received).toHaveLength(recorded.length);
+    // Moved so that the last span ends when the replay started; gaps between spans kept.
+    const endMs = (r: (typeof received)[number]) =>
+      Number(BigInt((r as unknown as { endTimeUnixNano: string }).endTimeUnixNano) / 1_000_000n);
+    const lastEnd = Math.max(...received.map(endMs));
+    expect(lastEnd).toBeGreaterThanOrEqual(before - 1);
+    expect(lastEnd).toBeLessThanOrEqual(Date.now());
+    const recordedLastEnd = Math.max(...recorded.map((s) => s.endMs));
+    const recordedFirst = recorded.reduce((a, b) => (a.endMs < b.endMs ? a : b));
+    const shiftedFirst = received.find((r) => r.spanId === recordedFirst.spanId)!;
+    expect(
+      Math.abs(lastEnd - endMs(shiftedFirst) - (recordedLastEnd - recordedFirst.endMs)),
+    ).toBeLessThanOrEqual(1);
   });
 
   it('waits out 429 with Retry-After and retries 503, then delivers everything', async () => {

@@ -45,6 +45,8 @@ export interface ReadBehaviour {
   ingestionLagMs?: number;
   /** On top of the lag, the i-th span of a trace becomes readable i × this later. Default 0. */
   revealEveryMs?: number;
+  /** false: observations come without `metadata` (only the first-class fields). Default true. */
+  metadata?: boolean;
   /** Answer reads with this status (`times` times, then normally), with an optional Retry-After. */
   status?: { status: number; times?: number; retryAfterSeconds?: number };
 }
@@ -513,7 +515,8 @@ function answerRead(
       const all = toObservation(span, rootName);
       const observation: Record<string, unknown> = {};
       for (const g of groups) Object.assign(observation, all[g]);
-      if (observation.metadata !== undefined) {
+      if (read.metadata === false) delete observation.metadata;
+      else if (observation.metadata !== undefined) {
         observation.metadata = truncateMetadata(observation.metadata as Record<string, unknown>, expand);
       }
       return observation;

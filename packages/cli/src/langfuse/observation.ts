@@ -16,9 +16,11 @@ export interface LangfuseObservation {
   completionStartTime: string | null;
   level: string | null;
   statusMessage: string | null;
-  /** Raw strings from v2; parsed JSON from the trace endpoint. */
+  /** Raw strings from v2; parsed JSON from the trace endpoint (see `ioParsed`). */
   input: unknown;
   output: unknown;
+  /** Input/output were parsed from their JSON text by the server (the trace endpoint does). */
+  ioParsed: boolean;
   metadata: unknown;
   model: string | null;
   modelParameters: unknown;
@@ -59,6 +61,7 @@ export function normalizeObservation(
     name?: unknown;
     release?: unknown;
   },
+  ioParsed = false,
 ): LangfuseObservation | undefined {
   if (raw === null || typeof raw !== 'object') return undefined;
   const o = raw as Record<string, unknown>;
@@ -80,6 +83,7 @@ export function normalizeObservation(
     statusMessage: str(o.statusMessage),
     input: o.input ?? null,
     output: o.output ?? null,
+    ioParsed,
     metadata: o.metadata ?? null,
     model: str(o.model),
     modelParameters: o.modelParameters ?? null,

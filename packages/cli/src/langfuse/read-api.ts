@@ -113,7 +113,7 @@ export class LangfuseReader {
     const trace = (body ?? {}) as { observations?: unknown };
     if (!Array.isArray(trace.observations)) return [];
     return trace.observations
-      .map((raw) => normalizeObservation(raw, trace as Parameters<typeof normalizeObservation>[1]))
+      .map((raw) => normalizeObservation(raw, trace as Parameters<typeof normalizeObservation>[1], true))
       .filter((o): o is LangfuseObservation => o !== undefined);
   }
 

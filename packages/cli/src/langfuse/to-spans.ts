@@ -62,9 +62,9 @@ export function observationsToSpans(observations: readonly LangfuseObservation[]
     if (attributes[A.ATTR_KIND] === undefined && KINDS[o.type] !== undefined)
       attributes[A.ATTR_KIND] = KINDS[o.type];
     if (attributes[A.ATTR_NAME] === undefined && o.name !== null) attributes[A.ATTR_NAME] = o.name;
-    const input = ioText(o.input);
+    const input = ioText(o.input, o.ioParsed);
     if (input !== undefined) attributes[A.ATTR_INPUT] = input;
-    const output = ioText(o.output);
+    const output = ioText(o.output, o.ioParsed);
     if (output !== undefined) attributes[A.ATTR_OUTPUT] = output;
     if (
       o.model !== null &&
@@ -174,10 +174,14 @@ function asObject(value: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
-/** v2 returns input/output as the stored text; the older endpoint parses it: both become JSON text. */
-function ioText(value: unknown): string | undefined {
+/**
+ * v2 returns input/output as the stored text, kept as is; the trace endpoint returns them parsed
+ * (a JSON string comes back as a bare string), so those are encoded back to JSON text, which is
+ * what lazytrace recorded.
+ */
+function ioText(value: unknown, parsed: boolean): string | undefined {
   if (value === null || value === undefined) return undefined;
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string' && !parsed) return value;
   try {
     return JSON.stringify(value);
   } catch {
