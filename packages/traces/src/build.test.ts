@@ -291,6 +291,27 @@ describe('buildTrace', () => {
     ]);
     const { root } = buildTrace(spans);
     expect([root.kind, root.input, root.output, root.model]).toEqual(['llm', 'q', 'a', 'm']);
+    // A root without content (an HTTP server span) shows its request's first input and last output.
+    const http = records([
+      { id: 'http', name: 'POST /ask', start: 0, end: 100 },
+      {
+        id: 'q',
+        parent: 'http',
+        name: 'rewrite',
+        start: 5,
+        end: 20,
+        attrs: { 'input.value': 'first', 'output.value': 'mid' },
+      },
+      {
+        id: 'a',
+        parent: 'http',
+        name: 'answer',
+        start: 20,
+        end: 90,
+        attrs: { 'input.value': 'mid', 'output.value': 'last' },
+      },
+    ]);
+    expect(summarizeTrace(http)).toMatchObject({ name: 'POST /ask', input: 'first', output: 'last' });
     expect(root.children[0]!.input).toBe('[{"role":"user","content":"q"}]');
   });
 

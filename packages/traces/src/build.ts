@@ -98,12 +98,44 @@ export function summaryOf(tree: Tree): TraceSummary {
     sessionId,
     userId,
     tags,
-    input: preview(inputOf(rs), PREVIEW_CHARS),
-    output: preview(outputOf(rs), PREVIEW_CHARS),
+    input: preview(inputOf(rs) ?? firstInput(tree), PREVIEW_CHARS),
+    output: preview(outputOf(rs) ?? lastOutput(tree), PREVIEW_CHARS),
     model,
     tokens: traceTokens(tree),
     serviceName: typeof service === 'string' ? service : null,
   };
+}
+
+/**
+ * When the root records no content (an HTTP server span of a plain OTel app), the request's input
+ * is the earliest span's that has one, its output the last-ending span's.
+ */
+function firstInput(tree: Tree): string | null {
+  let best: string | null = null;
+  let at = Number.POSITIVE_INFINITY;
+  for (const node of tree.nodes) {
+    if (node.start >= at) continue;
+    const input = inputOf(node.span);
+    if (input !== null) {
+      best = input;
+      at = node.start;
+    }
+  }
+  return best;
+}
+
+function lastOutput(tree: Tree): string | null {
+  let best: string | null = null;
+  let at = Number.NEGATIVE_INFINITY;
+  for (const node of tree.nodes) {
+    if (node.end <= at) continue;
+    const output = outputOf(node.span);
+    if (output !== null) {
+      best = output;
+      at = node.end;
+    }
+  }
+  return best;
 }
 
 /**

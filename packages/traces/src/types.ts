@@ -96,7 +96,7 @@ export interface TraceSummary {
   sessionId: string | null;
   userId: string | null;
   tags: string[];
-  /** Previews of the root's input and output, ≤ 500 characters. */
+  /** Previews (≤ 500 characters) of the root's input and output, else the trace's earliest input and last output. */
   input: string | null;
   output: string | null;
   /** The model of the first generation (response model, else request model). */
