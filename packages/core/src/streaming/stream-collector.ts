@@ -1,6 +1,3 @@
-import { serializeValue } from '../capture/serialize.js';
-
-const NO_REDACTION: readonly string[] = Object.freeze([]);
 /** Below this much budget left, no further non-string chunk could be shown: stop keeping them. */
 const MIN_ROOM = 64;
 
@@ -12,7 +9,8 @@ const MIN_ROOM = 64;
  * - a string costs its length;
  * - binary data (Buffer, typed array, ArrayBuffer) costs its byte length — it is shown as a short
  *   note, but keeping it holds every byte, so a stream of large buffers keeps only the first;
- * - any other value costs its budgeted JSON text (serialized once, only while the budget lasts).
+ * - any other value costs about the length of its JSON text, measured only as far as the budget
+ *   left (a quick walk, no text built; never past the point where the budget is used up).
  * What is not kept is counted and shown as `…[N more chunks not recorded]`.
  */
 export class StreamCollector {
@@ -52,22 +50,14 @@ export class StreamCollector {
     this.chars += this.cost(chunk, Math.max(room, MIN_ROOM)) + 1;
   }
 
-  /** Characters the chunk would take in the captured list (at most `room` plus a little). */
+  /** Characters the chunk would take in the captured list (at most about `room`). */
   private cost(chunk: unknown, room: number): number {
-    if (chunk === null || typeof chunk !== 'object') {
-      return typeof chunk === 'number' || typeof chunk === 'boolean' ? String(chunk).length : 4;
-    }
     try {
-      if (ArrayBuffer.isView(chunk)) return chunk.byteLength;
-      if (chunk instanceof ArrayBuffer) return chunk.byteLength;
+      return room - estimate(chunk, room, this.maxStringChars);
     } catch {
+      // A getter or a Proxy trap threw: the serializer will show a placeholder; count it as full.
       return room;
     }
-    return serializeValue(chunk, {
-      maxChars: room,
-      maxStringChars: Math.min(this.maxStringChars, room),
-      redactKeys: NO_REDACTION,
-    }).length;
   }
 
   output(): unknown {
@@ -78,4 +68,46 @@ export class StreamCollector {
     if (this.dropped > 0) return [...this.kept, `…[${this.dropped} more chunks not recorded]`];
     return this.kept.slice();
   }
+}
+
+/**
+ * Walks a value the way its JSON text would be written and returns what is left of `budget` after
+ * it (negative once the budget is used up, where the walk stops). Strings count up to the
+ * per-string limit; binary data counts its byte length (see above).
+ */
+function estimate(value: unknown, budget: number, maxString: number): number {
+  switch (typeof value) {
+    case 'string':
+      return budget - Math.min(value.length, maxString) - 3;
+    case 'number':
+    case 'bigint':
+      return budget - String(value).length - 1;
+    case 'boolean':
+      return budget - 6;
+    case 'object':
+      break;
+    default:
+      // undefined, functions, symbols: a short placeholder at most.
+      return budget - 5;
+  }
+  if (value === null) return budget - 5;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return budget - value.byteLength;
+  let left = budget - 2;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && left > 0; i++) left = estimate(value[i], left - 1, maxString);
+    return left;
+  }
+  if (value instanceof Map || value instanceof Set) {
+    for (const item of value) {
+      if (left <= 0) break;
+      left = estimate(item, left - 1, maxString);
+    }
+    return left;
+  }
+  for (const key in value) {
+    if (left <= 0) break;
+    if (!Object.hasOwn(value, key)) continue;
+    left = estimate((value as Record<string, unknown>)[key], left - key.length - 4, maxString);
+  }
+  return left;
 }
