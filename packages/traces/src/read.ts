@@ -55,9 +55,8 @@ export function readOtlpJson(text: string, opts: ReadOptions = {}): ReadResult {
   const first = firstNonSpace(text);
   if (first === -1) return { spans, problems: log.finish() };
   const c = text.charCodeAt(first);
-  if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-    // One document (pretty-printed object or array)? For JSON lines the parse fails right after
-    // the first line, so the attempt costs one line.
+  if ((c === 0x7b /* { */ || c === 0x5b) /* [ */ && !isJsonLines(text, first)) {
+    // One document (pretty-printed object or array, or a single line).
     let whole: unknown;
     let parsed = false;
     try {
@@ -84,6 +83,21 @@ export function readOtlpJson(text: string, opts: ReadOptions = {}): ReadResult {
   }
   readLines(text, spans, log);
   return { spans, problems: log.finish() };
+}
+
+/**
+ * Whether the text is JSON lines: its first line parses alone and more follows. Decided from the
+ * first line, because a failed JSON.parse of the whole text still costs a scan of all of it.
+ */
+function isJsonLines(text: string, first: number): boolean {
+  const eol = text.indexOf('\n', first);
+  if (eol === -1 || firstNonSpace(text.slice(eol + 1, eol + 4096)) === -1) return false;
+  try {
+    JSON.parse(text.slice(first, eol));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function firstNonSpace(text: string): number {
