@@ -41,10 +41,10 @@ describe('readOtlpJsonFile', () => {
     expect(all.spans.map((s) => s.name)).toEqual(Array.from({ length: 3000 }, (_, i) => `span-${i}`));
   });
 
-  it('reads lines with CRLF endings, blank lines and a bad line in the middle', async () => {
+  it('reads lines with a byte order mark, CRLF endings, blank lines and a bad line in the middle', async () => {
     const path = join(dir, 'crlf.jsonl');
     const lines = linesOf(3, 2);
-    writeFileSync(path, `\r\n${lines[0]}\r\n\r\n{oops\r\n${lines[1]}\r\n${lines[2]}\r\n`);
+    writeFileSync(path, `\ufeff${lines[0]}\r\n\r\n{oops\r\n${lines[1]}\r\n${lines[2]}\r\n`);
     const problems: unknown[] = [];
     const result = await readOtlpJsonFile(path, { onProblem: (p) => problems.push(p) });
     expect(result.spanCount).toBe(6);

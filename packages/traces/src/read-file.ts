@@ -65,7 +65,8 @@ async function* batches(
 
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const text = decoder.write(chunk);
+      let text = decoder.write(chunk);
+      if (lineNumber === 0 && pending.length === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       if (mode === 'whole') {
         whole.push(text);
         continue;

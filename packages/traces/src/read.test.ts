@@ -165,6 +165,7 @@ describe('readOtlpJson', () => {
     ]);
     expect(readOtlpJson(JSON.stringify(one, null, 2)).spans.map((s) => s.name)).toEqual(['a', 'b']);
     expect(readOtlpJson(JSON.stringify([one, one])).spans).toHaveLength(4);
+    expect(readOtlpJson(`\ufeff${JSON.stringify(one)}\n${JSON.stringify(one)}\n`).spans).toHaveLength(4);
     const bare = [otlpSpan({ id: 'c', name: 'c', start: 0, end: 1 })];
     const read = readOtlpJson(JSON.stringify(bare, null, 1));
     expect(read.spans.map((s) => s.name)).toEqual(['c']);

@@ -49,8 +49,10 @@ export class ProblemLog {
 }
 
 /** Reads OTLP-JSON text: JSON lines, one object, or an array. Never throws. */
-export function readOtlpJson(text: string, opts: ReadOptions = {}): ReadResult {
+export function readOtlpJson(input: string, opts: ReadOptions = {}): ReadResult {
   const log = new ProblemLog(opts.onProblem);
+  // A byte order mark (editors on Windows) is not JSON.
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const spans: SpanRecord[] = [];
   const first = firstNonSpace(text);
   if (first === -1) return { spans, problems: log.finish() };
