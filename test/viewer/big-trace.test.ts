@@ -27,11 +27,11 @@ describe.skipIf(skipBrowser)('a 10,000-span trace, in Chromium', () => {
     lastInTreeOrder = node.name;
     api = await startService(spans);
     browser = await launchBrowser();
-  });
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await api?.close();
-  });
+  }, 60_000);
 
   it('opens, renders only the rows in view, and stays navigable', { timeout: 60_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -14,12 +14,12 @@ describe.skipIf(skipBrowser)('live traces, in Chromium', () => {
   beforeAll(async () => {
     api = await startService();
     browser = await launchBrowser();
-  });
+  }, 120_000);
   afterAll(async () => {
     await shutdownTracing();
     await browser?.close();
     await api?.close();
-  });
+  }, 60_000);
 
   it("an app's traces arrive over OTLP and appear without a reload, with the indicator", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -49,11 +49,11 @@ describe.skipIf(skipBrowser)('offline report, opened from file:// in Chromium', 
       failed: traces.find((t) => t.trace.status === 'error')!.trace.traceId,
     };
     browser = await launchBrowser();
-  });
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('opens with no server: the list, then a trace with its span detail', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -50,12 +50,12 @@ describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
     await Promise.all(plans.map(run));
     api = await startService(drain(exporter));
     browser = await launchBrowser();
-  });
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await api?.close();
     uninstallTestTracing();
-  });
+  }, 60_000);
 
   it('brushing the histogram narrows the list to that duration range', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -122,6 +122,22 @@ describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
     // s-0: fast questions 0, 3, 6, 9 and the broken one, oldest first.
     expect(items).toHaveLength(5);
     expect(items.filter((t) => t.includes('user u-0')).length).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it("the window's analysis explains failures and slow requests, with links to traces", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(api.url);
+    await page.click('.window-analysis summary');
+    await page.waitForSelector('[data-testid=window-analysis]');
+    const text = await page.textContent('[data-testid=window-analysis]');
+    expect(text).toContain('Errors');
+    expect(text).toContain('vector store timeout');
+    expect(text).toContain('Slowest requests');
+    // A slow request names the span it mostly waited on, and links to it.
+    await page.click('[data-testid=window-analysis] .plain li a');
+    await page.waitForSelector('[data-testid=span-tree]');
+    expect(await hashOf(page)).toMatch(/^#\/trace\/[0-9a-f]{32}/);
     await page.close();
   });
 

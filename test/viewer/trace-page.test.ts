@@ -66,12 +66,12 @@ describe.skipIf(skipBrowser)('viewer trace page, in Chromium', () => {
     failed = drain(exporter);
     api = await startService([...ok, ...failed]);
     browser = await launchBrowser();
-  });
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await api?.close();
     uninstallTestTracing();
-  });
+  }, 60_000);
 
   it('shows the right tree and the error', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

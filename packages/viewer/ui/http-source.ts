@@ -78,6 +78,13 @@ export class HttpSource implements DataSource {
     }
   }
 
+  async getWindowAnalysis(filters: TraceFilters): Promise<Analysis | null> {
+    const p = new URLSearchParams();
+    if (filters.since) p.set('since', filters.since);
+    if (filters.until) p.set('until', filters.until);
+    return (await getJson('api/analysis', p)) as Analysis | null;
+  }
+
   async getStats(filters: TraceFilters): Promise<Stats | null> {
     const p = new URLSearchParams();
     if (filters.since) p.set('since', filters.since);

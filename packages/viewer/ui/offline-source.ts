@@ -65,6 +65,10 @@ export class OfflineSource implements DataSource {
     };
   }
 
+  async getWindowAnalysis(): Promise<Analysis | null> {
+    return this.data.analysis ?? null;
+  }
+
   async getStats(filters: TraceFilters): Promise<Stats | null> {
     if (!filters.since && !filters.until && this.data.stats) {
       const s = normalizeStats(this.data.stats);

@@ -19,6 +19,8 @@ export interface DataSource {
   listTraces(filters: TraceFilters, cursor?: string | null, limit?: number): Promise<TraceList>;
   getTrace(id: string): Promise<TraceDetail | null>;
   getAnalysis(id: string): Promise<Analysis | null>;
+  /** The analysis over a time window (all traces when no window): recommendations, slow traces, errors. */
+  getWindowAnalysis(filters: TraceFilters): Promise<Analysis | null>;
   /** Latency distribution for the window; null when unavailable (the page computes its own). */
   getStats(filters: TraceFilters): Promise<Stats | null>;
   listSessions(): Promise<SessionSummary[]>;

@@ -9,6 +9,7 @@ import { FilterBar } from './filters';
 import { Histogram } from './histogram';
 import { TimeChart } from './timechart';
 import { TraceList } from './trace-list';
+import { WindowAnalysis } from './window-analysis';
 
 interface Props {
   source: DataSource;
@@ -169,6 +170,7 @@ export function Overview({ source, params, onLive }: Props) {
               }
             />
           )}
+          <WindowAnalysis source={source} filters={filters} />
           {listStats && traces.length > 0 && (
             <p class="note" data-testid="list-stats">
               In the list: {formatCount(traces.length)}

@@ -4,6 +4,7 @@ import type { TraceModel } from './tree-model';
 
 interface Props {
   analysis: Analysis | null;
+  loading?: boolean;
   model: TraceModel;
   onSelect(spanId: string): void;
 }
@@ -19,7 +20,8 @@ function SpanLink({ id, model, onSelect }: { id: string; model: TraceModel; onSe
 }
 
 /** The server's analysis of this trace: bottlenecks, recommendations and error clusters. */
-export function AnalysisPanel({ analysis, model, onSelect }: Props) {
+export function AnalysisPanel({ analysis, loading, model, onSelect }: Props) {
+  if (loading) return <p class="note">Analysing…</p>;
   if (!analysis) return <p class="note">No analysis available for this trace.</p>;
   const recs = analysis.recommendations ?? [];
   const bns = analysis.bottlenecks ?? [];

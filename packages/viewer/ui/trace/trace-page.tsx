@@ -13,20 +13,25 @@ interface Props {
   params: URLSearchParams;
 }
 
-type Loaded = { detail: TraceDetail; analysis: Analysis | null } | { missing: true } | { error: string };
+type Loaded = { detail: TraceDetail } | { missing: true } | { error: string };
 
 /** One trace: tree + waterfall on one time axis, the selected span's detail, the analysis. */
 export function TracePage({ source, traceId, params }: Props) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [analysis, setAnalysis] = useState<Analysis | null | undefined>(undefined);
   useEffect(() => {
     let live = true;
     setLoaded(null);
-    Promise.all([source.getTrace(traceId), source.getAnalysis(traceId)])
-      .then(([detail, analysis]) => {
-        if (!live) return;
-        setLoaded(detail ? { detail, analysis } : { missing: true });
-      })
+    setAnalysis(undefined);
+    // The tree shows as soon as it arrives; the analysis (heavier for a big trace) joins it later.
+    source
+      .getTrace(traceId)
+      .then((detail) => live && setLoaded(detail ? { detail } : { missing: true }))
       .catch((e: unknown) => live && setLoaded({ error: e instanceof Error ? e.message : String(e) }));
+    source
+      .getAnalysis(traceId)
+      .then((a) => live && setAnalysis(a))
+      .catch(() => live && setAnalysis(null));
     return () => {
       live = false;
     };
@@ -48,7 +53,7 @@ export function TracePage({ source, traceId, params }: Props) {
         {loaded.error}
       </p>
     );
-  return <TraceView detail={loaded.detail} analysis={loaded.analysis} initialSpan={params.get('span')} />;
+  return <TraceView detail={loaded.detail} analysis={analysis} initialSpan={params.get('span')} />;
 }
 
 function TraceView({
@@ -57,7 +62,8 @@ function TraceView({
   initialSpan,
 }: {
   detail: TraceDetail;
-  analysis: Analysis | null;
+  /** undefined while loading, null when there is none. */
+  analysis: Analysis | null | undefined;
   initialSpan: string | null;
 }) {
   const model = useMemo(() => buildModel(detail), [detail]);
@@ -295,7 +301,12 @@ function TraceView({
               onClick={() => setTab('analysis')}
               data-testid="analysis-tab"
             >
-              Analysis{analysis ? ` (${recCount} rec · ${bnCount} bottlenecks)` : ''}
+              Analysis
+              {analysis === undefined
+                ? ' (…)'
+                : analysis
+                  ? ` (${recCount} rec · ${bnCount} bottlenecks)`
+                  : ''}
             </button>
           </div>
           <div class="side-body" tabIndex={-1} ref={detailRef} role="tabpanel">
@@ -303,7 +314,8 @@ function TraceView({
               <SpanDetail span={sel} model={model} critical={critical.has(sel.node.spanId)} />
             ) : (
               <AnalysisPanel
-                analysis={analysis}
+                analysis={analysis ?? null}
+                loading={analysis === undefined}
                 model={model}
                 onSelect={(id) => reveal(model.byId.get(id) ?? 0)}
               />
