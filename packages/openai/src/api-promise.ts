@@ -80,6 +80,7 @@ function observeApiPromise(promise: ObservableApiPromise, generation: Generation
   // Derived promises (`parse()`, the stream helpers) come from `_thenUnwrap`, which in the SDK's
   // client-made promises parses through a closure rather than `parseResponse`: their transform
   // is given the parsed value first.
+  const derived = { value: false };
   const thenUnwrap = (promise as { _thenUnwrap?: unknown })._thenUnwrap;
   if (typeof thenUnwrap === 'function') {
     Object.defineProperty(promise, '_thenUnwrap', {
@@ -90,6 +91,7 @@ function observeApiPromise(promise: ObservableApiPromise, generation: Generation
         this: unknown,
         transform: (value: unknown, props: ResponseProps) => unknown,
       ) {
+        derived.value = true;
         return thenUnwrap.call(this, (value: unknown, props: ResponseProps) =>
           transform(generation.parsed(value, props?.options?.stream === true || isStreamLike(value)), props),
         );
@@ -113,7 +115,13 @@ function observeApiPromise(promise: ObservableApiPromise, generation: Generation
   // before `responded` (which is one reaction further down).
   asResponse.call(promise).then(
     (response) => generation.responded(response),
-    (error: unknown) => generation.fail(error),
+    (error: unknown) => {
+      generation.fail(error);
+      // Observing the request marked its failure as handled. If the caller never asked for the
+      // result in any way, the SDK alone would have left an unhandled rejection: leave the same
+      // one (same error), so an application's unhandled-rejection policy sees what it would see.
+      if (!callerAttached(promise, generation, derived)) void Promise.reject(error);
+    },
   );
 }
 
@@ -123,5 +131,18 @@ function isStreamLike(value: unknown): boolean {
     typeof value === 'object' &&
     typeof (value as { iterator?: unknown }).iterator === 'function' &&
     typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
+  );
+}
+
+/** Whether the caller attached to the request: parsed it, derived a promise, took the raw response. */
+function callerAttached(
+  promise: ObservableApiPromise,
+  generation: Generation,
+  derived: { value: boolean },
+): boolean {
+  return (
+    (promise as { parsedPromise?: unknown }).parsedPromise !== undefined ||
+    generation.rawRequested ||
+    derived.value
   );
 }
