@@ -17,8 +17,10 @@ import {
   type HookFactory,
   HookPhaseError,
   type HookRegistration,
+  Module,
   registerHookProvider,
   setLogger,
+  traced,
 } from '../index.js';
 
 /** Counts spans started and ended, so "no span left open" is checked directly. */
@@ -340,6 +342,37 @@ describe('hook providers and factories returning anything (item 7)', () => {
       value: 'v',
     });
     expect(spans.open).toBe(0);
+  });
+
+  it('a runnable whose name getter throws: invoke() rejects with that error, never throws', async () => {
+    const failure = new Error('no name');
+    class Nameless extends Module<number, number> {
+      override get className(): string {
+        throw failure;
+      }
+      forward(x: number) {
+        return x;
+      }
+    }
+    expect(await settle(() => new Nameless().invoke(1))).toEqual({ ok: false, error: failure });
+    expect(spans.open).toBe(0);
+  });
+
+  it('a @traced method called on a receiver whose constructor cannot be read still runs', async () => {
+    class Service {
+      @traced({ kind: 'tool' })
+      async ping(x: number) {
+        return x + 1;
+      }
+    }
+    const hostile = new Proxy(new Service(), {
+      get(target, key) {
+        if (key === 'constructor') throw new Error('trap');
+        return Reflect.get(target, key);
+      },
+    });
+    expect(await settle(() => hostile.ping(1))).toEqual({ ok: true, value: 2 });
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['Object.ping']);
   });
 
   it('a stream whose hooks misbehave in every phase still yields every chunk and ends its span', async () => {

@@ -73,7 +73,14 @@ export abstract class Runnable<I = unknown, O = unknown> {
   }
 
   invoke(input: I): Promise<O> {
-    return runInvocation(this, input, input, this.name) as Promise<O>;
+    let name: string;
+    try {
+      name = this.name;
+    } catch (error) {
+      // A subclass's name or className getter failed: still a promise, never a synchronous throw.
+      return Promise.reject(error);
+    }
+    return runInvocation(this, input, input, name) as Promise<O>;
   }
 
   /**

@@ -14,7 +14,12 @@ class MethodRunnable extends Runnable<unknown[], unknown> {
   }
 
   override get className(): string {
-    return (this.target as { constructor?: { name?: string } } | undefined)?.constructor?.name || 'Object';
+    try {
+      return (this.target as { constructor?: { name?: string } } | undefined)?.constructor?.name || 'Object';
+    } catch {
+      // A receiver whose `constructor` cannot be read (a hostile Proxy): the call still runs.
+      return 'Object';
+    }
   }
 
   protected override defaultName(): string {

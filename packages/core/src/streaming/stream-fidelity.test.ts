@@ -1,6 +1,7 @@
 // Issue 9, items 8, 9 and 22: with tracing on, the value an application gets back behaves exactly
 // as with tracing off, however it is consumed, and the call's span still ends.
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { pipeline as pump } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installTestTracing } from '../../../../test/support/otel.js';
 import { configureTracing, fn, pipeline, setLogger } from '../index.js';
@@ -449,6 +450,111 @@ describe('the value the application gets: as with tracing off (item 8)', () => {
     expect(await drain(s)).toEqual(['x', 'y']);
     expect(await drain(s)).toEqual(['x', 'y']);
     expect(finished().map((x) => x.name)).toEqual(['prompt', 'chat', 'flow']);
+  });
+});
+
+describe('more ways applications consume streams (item 8)', () => {
+  const letters = () =>
+    (async function* () {
+      yield 'a';
+      yield 'b';
+      yield 'c';
+    })();
+  const collectInto = (out: unknown[]) =>
+    new Writable({
+      objectMode: true,
+      write(chunk, _encoding, done) {
+        out.push(chunk);
+        done();
+      },
+    });
+
+  it('Readable.from(stream)', async () => {
+    await sameOnAndOff(letters, async (s) => drain(Readable.from(s)));
+    await spanEnded();
+  });
+
+  it('stream.pipeline(stream, writable), for a generator and for a Readable', async () => {
+    await sameOnAndOff(letters, async (s) => {
+      const out: unknown[] = [];
+      await pump(s, collectInto(out));
+      return out;
+    });
+    await sameOnAndOff(
+      () => Readable.from(['x', 'y']),
+      async (s) => {
+        const out: unknown[] = [];
+        await pump(s, collectInto(out));
+        return out;
+      },
+    );
+  });
+
+  it('next() called several times without waiting', async () => {
+    await sameOnAndOff(letters, (g) => Promise.all([g.next(), g.next(), g.next(), g.next(), g.next()]));
+    await spanEnded();
+  });
+
+  it('return() while a next() is pending', async () => {
+    await sameOnAndOff(letters, (g) => Promise.all([g.next(), g.return(undefined), g.next()]));
+    expect((await spanEnded()).attributes['lazytrace.stream.cancelled']).toBe(true);
+  });
+
+  it('a generator that catches throw() and goes on', async () => {
+    await sameOnAndOff(
+      () =>
+        (async function* () {
+          try {
+            yield 1;
+          } catch {
+            yield 'caught';
+          }
+          yield 3;
+        })(),
+      async (g) => [await g.next(), await g.throw(new Error('x')), await g.next(), await g.next()],
+    );
+    expect((await spanEnded()).attributes['lazytrace.stream.chunks']).toBe(3);
+  });
+
+  it('a class iterating its own (mutable) state, iterated twice', async () => {
+    class Items {
+      items = [1, 2];
+      async *[Symbol.asyncIterator]() {
+        for (const item of this.items) yield item;
+      }
+    }
+    await sameOnAndOff(
+      () => new Items(),
+      async (s) => {
+        const first = await drain(s);
+        s.items.push(3);
+        return [first, await drain(s)];
+      },
+    );
+  });
+
+  it('an iterator whose next() answers synchronously, with an own next property', async () => {
+    await sameOnAndOff(
+      () => {
+        let i = 0;
+        return {
+          next: () => (i < 2 ? { done: false, value: i++ } : { done: true, value: undefined }),
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+        };
+      },
+      async (s) => drain(s as AsyncIterable<number>),
+    );
+    await spanEnded();
+  });
+
+  it('break inside flows nested two deep: every span ends, innermost first', async () => {
+    const flow = pipeline({ inner: pipeline({ tokens: letters }) }, { name: 'outer' });
+    const stream = (await flow.invoke(null)) as AsyncIterable<string>;
+    expect(await drain(stream, 1)).toEqual(['a']);
+    expect(finished().map((s) => s.name)).toEqual(['tokens', 'inner', 'outer']);
+    for (const span of finished()) expect(span.attributes['lazytrace.stream.cancelled']).toBe(true);
   });
 });
 

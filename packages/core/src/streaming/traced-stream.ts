@@ -381,7 +381,8 @@ function hasFixedIterationMember(source: object): boolean {
   try {
     for (const key of ITERATION_KEYS) {
       const descriptor = Reflect.getOwnPropertyDescriptor(source, key);
-      if (descriptor !== undefined && descriptor.configurable === false && descriptor.writable === false) {
+      // Non-configurable and not writable (a frozen data property, or an accessor): fixed.
+      if (descriptor !== undefined && descriptor.configurable === false && descriptor.writable !== true) {
         return true;
       }
     }
