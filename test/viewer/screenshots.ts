@@ -111,6 +111,8 @@ try {
   await page.waitForSelector('[data-testid=histogram] canvas');
   await page.waitForSelector('[data-testid=timechart] canvas');
   await page.waitForSelector('[data-testid=live-indicator][data-status=live]');
+  await page.click('.window-analysis summary');
+  await page.waitForSelector('[data-testid=window-analysis]');
   await sleep(300);
   await page.screenshot({ path: out('viewer-overview.png') });
 
