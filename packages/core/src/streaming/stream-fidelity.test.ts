@@ -544,7 +544,7 @@ describe('more ways applications consume streams (item 8)', () => {
           },
         };
       },
-      async (s) => drain(s as AsyncIterable<number>),
+      async (s) => drain(s as unknown as AsyncIterable<number>),
     );
     await spanEnded();
   });
