@@ -14,7 +14,7 @@ import { parseDuration } from '../duration.js';
 import { receiveTraces } from '../otlp/receiver.js';
 import type { IngestQueue } from '../store/ingest-queue.js';
 import { decodeCursor, listSessions, listTraces, traceIds } from '../store/queries.js';
-import { RECORD_COLUMNS, recordFromRow } from '../store/rows.js';
+import { parseRecords, recordsQuery } from '../store/rows.js';
 import { storeStats } from '../store/stats.js';
 import type { TraceStore } from '../store/store.js';
 import type { TailStatus } from '../tail/file-tailer.js';
@@ -43,13 +43,11 @@ const EXPORT_PAGE = 200;
 async function spansOfTraces(store: TraceStore, ids: readonly string[]): Promise<Map<string, SpanRecord[]>> {
   const byTrace = new Map<string, SpanRecord[]>();
   if (ids.length === 0) return byTrace;
-  const rows = await store.db.rows(
-    `SELECT ${RECORD_COLUMNS} FROM spans WHERE trace_id IN (SELECT unnest($1)) ORDER BY start_unix_nano, seq`,
-    [listValue([...ids])],
-  );
+  const rows = await store.db.rows(recordsQuery('WHERE trace_id IN (SELECT unnest($1))'), [
+    listValue([...ids]),
+  ]);
   for (const id of ids) byTrace.set(id, []);
-  for (const row of rows) {
-    const { span } = recordFromRow(row);
+  for (const { span } of parseRecords(rows)) {
     byTrace.get(span.traceId)?.push(span);
   }
   return byTrace;

@@ -1,7 +1,7 @@
 import { LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { type SpanRecord, summarizeTrace, type TraceSummary } from '@lazytrace/traces';
 import { Database, type Row } from './database.js';
-import { appendSpanRow, RECORD_COLUMNS, recordFromRow } from './rows.js';
+import { appendSpanRow, parseRecords, recordsQuery } from './rows.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 export interface StoredSpan {
@@ -160,12 +160,10 @@ export class TraceStore {
       idsParam(traceIds),
     ]);
     if (known.length > 0) {
-      const rows = await this.db.write(
-        `SELECT ${RECORD_COLUMNS} FROM spans WHERE trace_id IN (SELECT unnest($1)) ORDER BY seq`,
-        [idsParam(known.map((r) => r[0] as string))],
-      );
-      for (const row of rows) {
-        const { span } = recordFromRow(row);
+      const rows = await this.db.write(recordsQuery('WHERE trace_id IN (SELECT unnest($1))', 'seq'), [
+        idsParam(known.map((r) => r[0] as string)),
+      ]);
+      for (const { span } of parseRecords(rows)) {
         unique.delete(`${span.traceId}:${span.spanId}`);
         const list = existing.get(span.traceId);
         if (list === undefined) existing.set(span.traceId, [span]);
@@ -323,21 +321,17 @@ export class TraceStore {
 
   /** One trace's spans in start order, or an empty array. */
   async traceSpans(traceId: string): Promise<SpanRecord[]> {
-    const rows = await this.db.rows(
-      `SELECT ${RECORD_COLUMNS} FROM spans WHERE trace_id = $1 ORDER BY start_unix_nano, seq`,
-      [traceId],
-    );
-    return rows.map((row) => recordFromRow(row).span);
+    const rows = await this.db.rows(recordsQuery('WHERE trace_id = $1'), [traceId]);
+    return parseRecords(rows).map((r) => r.span);
   }
 
   /** Stored spans with seq above `afterSeq`, in seq order (SSE resume). */
   async spansAfter(afterSeq: number, limit: number, traceId?: string): Promise<StoredSpan[]> {
     const rows = await this.db.rows(
-      `SELECT ${RECORD_COLUMNS} FROM spans WHERE seq > $1 ${traceId === undefined ? '' : 'AND trace_id = $3'}
-       ORDER BY seq LIMIT $2`,
-      traceId === undefined ? [afterSeq, limit] : [afterSeq, limit, traceId],
+      recordsQuery(`WHERE seq > $1 ${traceId === undefined ? '' : 'AND trace_id = $2'}`, 'seq', limit),
+      traceId === undefined ? [afterSeq] : [afterSeq, traceId],
     );
-    return rows.map(recordFromRow);
+    return parseRecords(rows);
   }
 
   /** The stored summary of one trace, or undefined. */

@@ -1,0 +1,280 @@
+/**
+ * The trace service under load: `node --import tsx bench/server.ts [--spans N] [--quick]`
+ * (after `pnpm build`). Everything runs in this process on 127.0.0.1:
+ * 1. import 100,000 spans from a JSONL file, time to the first `/api/traces` answer;
+ * 2. the OTLP receiver: spans/s stored, sustained over 20 s by 8 concurrent clients (JSON, then
+ *    protobuf), every span checked stored;
+ * 3. at 1,000,000 spans (with one 10,000-span trace): p50/p95 of an `/api/traces` page, a filtered
+ *    page, `/api/stats`, the big trace, and the process RSS;
+ * 4. a span ending in an app with the file backend (default settings) → SSE client latency.
+ * Prints one line per figure and writes bench/server-results.json.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initTracing, shutdownTracing } from '@lazytrace/config';
+import { fn, pipeline } from '@lazytrace/core';
+import { startServer } from '../packages/server/src/index.js';
+import { readSse } from '../packages/server/src/testing/harness.js';
+import {
+  hexId,
+  otlpRequest,
+  type SpanSpec,
+  type TraceSpec,
+} from '../packages/server/src/testing/otlp-fixtures.js';
+
+const quick = process.argv.includes('--quick');
+const spansArg = process.argv.indexOf('--spans');
+const BIG_TOTAL = spansArg === -1 ? (quick ? 200_000 : 1_000_000) : Number(process.argv[spansArg + 1]);
+const results: Record<string, number | string> = {};
+const dir = mkdtempSync(join(tmpdir(), 'lazytrace-bench-'));
+
+function report(name: string, value: number, unit: string): void {
+  results[`${name} (${unit})`] = Math.round(value * 10) / 10;
+  console.log(`${name.padEnd(58)} ${value.toFixed(1).padStart(10)} ${unit}`);
+}
+
+/** A request-shaped trace of `size` spans: a root, steps, llm calls with usage and content. */
+function traceOf(startMs: number, size: number, i: number): TraceSpec {
+  const spans: SpanSpec[] = [
+    {
+      name: `request-${i % 7}`,
+      kind: 'flow',
+      startMs: 0,
+      durationMs: size * 3 + (i % 50),
+      status: i % 20 === 0 ? 'error' : undefined,
+      attributes: {
+        'lazytrace.root': true,
+        'session.id': `s-${i % 500}`,
+        'user.id': `u-${i % 90}`,
+        'lazytrace.tags': [i % 2 === 0 ? 'prod' : 'dev'],
+        'lazytrace.input': JSON.stringify(`question number ${i} about something ${'x'.repeat(200)}`),
+        'lazytrace.output': JSON.stringify(`answer ${i} ${'y'.repeat(300)}`),
+      },
+    },
+  ];
+  for (let s = 1; s < size; s++) {
+    const llm = s % 3 === 0;
+    spans.push({
+      name: llm ? 'llm' : `step-${s % 5}`,
+      id: hexId(8),
+      parent: `request-${i % 7}`,
+      kind: llm ? 'llm' : 'tool',
+      startMs: s * 3,
+      durationMs: 2 + (s % 4),
+      attributes: llm
+        ? {
+            'gen_ai.request.model': `model-${i % 3}`,
+            'gen_ai.usage.input_tokens': 120,
+            'gen_ai.usage.output_tokens': 30,
+            'lazytrace.input': JSON.stringify(`prompt ${'p'.repeat(400)}`),
+            'lazytrace.output': JSON.stringify(`completion ${'c'.repeat(200)}`),
+          }
+        : { 'lazytrace.input': JSON.stringify({ step: s }) },
+    });
+  }
+  return { startMs, spans };
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const value = await work();
+  return [value, performance.now() - start];
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (rank - lo);
+}
+
+async function latencies(url: string, runs: number): Promise<{ p50: number; p95: number; bytes: number }> {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < runs; i++) {
+    const [body, ms] = await timed(async () => {
+      const response = await fetch(url);
+      if (response.status !== 200) throw new Error(`${url}: ${response.status}`);
+      return response.arrayBuffer();
+    });
+    bytes = body.byteLength;
+    times.push(ms);
+  }
+  return { p50: percentile(times, 50), p95: percentile(times, 95), bytes };
+}
+
+async function importBench(): Promise<void> {
+  const file = join(dir, 'import.jsonl');
+  const lines: string[] = [];
+  const base = Date.now() - 3_600_000;
+  let spans = 0;
+  for (let i = 0; spans < 100_000; i += 50) {
+    const traces = Array.from({ length: 50 }, (_, k) => traceOf(base + (i + k) * 30, 10, i + k));
+    spans += 500;
+    lines.push(JSON.stringify(otlpRequest(traces)));
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const [server, ms] = await timed(async () => {
+    const s = await startServer({ port: 0, db: join(dir, 'import.duckdb'), files: [file], log: null });
+    const response = await fetch(`${s.url}/api/traces`);
+    const body = (await response.json()) as { traces: unknown[] };
+    if (body.traces.length !== 50) throw new Error('first page incomplete');
+    return s;
+  });
+  const health = (await (await fetch(`${server.url}/health`)).json()) as { spans: number };
+  if (health.spans !== 100_000) throw new Error(`imported ${health.spans} spans`);
+  report('import 100,000 spans from JSONL + first /api/traces', ms, 'ms');
+  await server.close();
+}
+
+async function otlpBench(format: 'json' | 'protobuf'): Promise<void> {
+  const server = await startServer({ port: 0, db: join(dir, `otlp-${format}.duckdb`), files: [], log: null });
+  const clients = 8;
+  const durationMs = quick ? 5_000 : 20_000;
+  const perRequest = 50; // traces of 10 spans: 500 spans a request, an SDK batch's usual size
+  let sent = 0;
+  const deadline = Date.now() + durationMs;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      let n = 0;
+      while (Date.now() < deadline) {
+        const traces = Array.from({ length: perRequest }, (_, k) =>
+          traceOf(Date.now() - 60_000, 10, c * 1_000_000 + n * perRequest + k),
+        );
+        const body = JSON.stringify(otlpRequest(traces));
+        const payload = format === 'json' ? body : toProtobuf(body);
+        const response = await fetch(`${server.url}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': format === 'json' ? 'application/json' : 'application/x-protobuf' },
+          body: payload,
+        });
+        await response.arrayBuffer();
+        if (response.status !== 200) throw new Error(`OTLP answered ${response.status}`);
+        sent += perRequest * 10;
+        n++;
+      }
+    }),
+  );
+  const elapsed = performance.now() - start;
+  const health = (await (await fetch(`${server.url}/health`)).json()) as { spans: number };
+  if (health.spans !== sent) throw new Error(`sent ${sent}, stored ${health.spans}`);
+  report(`OTLP receiver, ${format}, 8 clients, stored`, (sent / elapsed) * 1000, 'spans/s');
+  await server.close();
+}
+
+/** The same request as protobuf (the OTLP definitions through protobufjs). */
+function toProtobuf(json: string): Uint8Array {
+  return encodeRequest(JSON.parse(json));
+}
+
+let encodeRequest: (value: Record<string, unknown>) => Uint8Array;
+
+async function scaleBench(): Promise<void> {
+  const db = join(dir, 'scale.duckdb');
+  const server = await startServer({ port: 0, db, files: [], log: null, maxBodyBytes: 256 * 1024 * 1024 });
+  const base = Date.now() - 6 * 3_600_000;
+  const big = traceOf(base + 1000, 10_000, 7);
+  let total = 0;
+  const [, loadMs] = await timed(async () => {
+    await post(server.url, [big]);
+    total += 10_000;
+    let i = 0;
+    while (total < BIG_TOTAL) {
+      const traces = Array.from({ length: 200 }, (_, k) => traceOf(base + (i + k) * 10, 10, i + k));
+      i += 200;
+      total += 2000;
+      await post(server.url, traces);
+    }
+  });
+  report(`load ${total.toLocaleString('en')} spans over OTLP`, loadMs / 1000, 's');
+  const health = (await (await fetch(`${server.url}/health`)).json()) as { spans: number; traces: number };
+  console.log(`  store: ${health.spans} spans, ${health.traces} traces`);
+  const runs = quick ? 20 : 50;
+  const label = `${(total / 1e6).toFixed(1)}M spans`;
+  const page = await latencies(`${server.url}/api/traces?limit=50`, runs);
+  report(`${label}: /api/traces page p50`, page.p50, 'ms');
+  report(`${label}: /api/traces page p95`, page.p95, 'ms');
+  const deep = await latencies(
+    `${server.url}/api/traces?limit=50&status=error&tag=prod&minDurationMs=10`,
+    runs,
+  );
+  report(`${label}: /api/traces filtered page p95`, deep.p95, 'ms');
+  const stats = await latencies(`${server.url}/api/stats`, runs);
+  report(`${label}: /api/stats p50`, stats.p50, 'ms');
+  report(`${label}: /api/stats p95`, stats.p95, 'ms');
+  const byKind = await latencies(`${server.url}/api/stats?groupBy=kind`, Math.ceil(runs / 5));
+  report(`${label}: /api/stats?groupBy=kind p95`, byKind.p95, 'ms');
+  const one = await latencies(`${server.url}/api/traces/${big.traceId}`, Math.ceil(runs / 5));
+  report(`${label}: one 10,000-span trace /api/traces/:id p50`, one.p50, 'ms');
+  report(`${label}: one 10,000-span trace /api/traces/:id p95`, one.p95, 'ms');
+  globalThis.gc?.();
+  report(`${label}: process RSS (service + this benchmark)`, process.memoryUsage().rss / 1024 / 1024, 'MB');
+  await server.close();
+}
+
+async function post(url: string, traces: TraceSpec[]): Promise<void> {
+  const response = await fetch(`${url}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(otlpRequest(traces)),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`OTLP answered ${response.status}`);
+}
+
+async function liveBench(): Promise<void> {
+  const file = join(dir, 'live.jsonl');
+  const server = await startServer({ port: 0, db: ':memory:', files: [file], log: null });
+  initTracing({ env: { LAZYTRACE_BACKENDS: 'file', LAZYTRACE_FILE: file } });
+  const app = pipeline({ step: fn(async (x: number) => x + 1, { kind: 'tool' }) }, { name: 'live' });
+  const stream = readSse(`${server.url}/api/stream`);
+  await new Promise((r) => setTimeout(r, 200));
+  const times: number[] = [];
+  for (let i = 0; i < (quick ? 5 : 20); i++) {
+    const start = performance.now();
+    await app.invoke(i);
+    const want = i + 1;
+    await stream.waitFor((events) => events.filter((e) => e.event === 'trace').length >= want, 10_000);
+    times.push(performance.now() - start);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  report('file backend (defaults) → SSE client, p50', percentile(times, 50), 'ms');
+  report('file backend (defaults) → SSE client, max', Math.max(...times), 'ms');
+  await stream.close();
+  await shutdownTracing();
+  await server.close();
+}
+
+async function main(): Promise<void> {
+  const { encodeExportRequest } = await import('../packages/server/src/otlp/protobuf.js');
+  // protobufjs' fromObject reads bytes as base64: give it the ids as bytes.
+  encodeRequest = (value) => encodeExportRequest(idsToBytes(value) as Record<string, unknown>);
+  console.log(`node ${process.version}, ${process.platform} ${process.arch}`);
+  await importBench();
+  await otlpBench('json');
+  await otlpBench('protobuf');
+  await liveBench();
+  await scaleBench();
+  writeFileSync(new URL('./server-results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+function idsToBytes(value: unknown, key = ''): unknown {
+  if (typeof value === 'string' && (key === 'traceId' || key === 'spanId' || key === 'parentSpanId')) {
+    return Buffer.from(value, 'hex');
+  }
+  if (Array.isArray(value)) return value.map((v) => idsToBytes(v));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, idsToBytes(v, k)]));
+  }
+  return value;
+}
+
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(dir, { recursive: true, force: true }));
