@@ -157,9 +157,16 @@ export function setOwn(record: Record<string, unknown>, key: string, value: unkn
 }
 
 /**
- * Whether an input record has the key, and its value. `__proto__` counts only as an own property
- * (every object inherits an accessor of that name, which must not pass for a branch's input).
+ * Whether an input record has the key: its own, or inherited from its class (a getter), but not
+ * one every object inherits (`__proto__`, `toString`, `constructor` …), which must not pass for a
+ * branch's input.
  */
 export function hasKey(record: object, key: string): boolean {
-  return key === '__proto__' ? Object.hasOwn(record, key) : key in record;
+  if (Object.hasOwn(record, key)) return true;
+  if (!(key in record)) return false;
+  if (!(key in Object.prototype)) return true;
+  return (
+    key !== '__proto__' &&
+    (record as Record<string, unknown>)[key] !== (Object.prototype as Record<string, unknown>)[key]
+  );
 }

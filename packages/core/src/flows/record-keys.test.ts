@@ -67,6 +67,18 @@ describe('__proto__ as a record key', () => {
     await expect(flow.invoke({ other: 1 })).rejects.toThrow(/missing the key\(s\) "__proto__"/);
   });
 
+  it('diverter does not take members every object inherits (toString, constructor) for branch inputs', async () => {
+    const flow = diverter({ toString: (x: unknown) => x, constructor: (x: unknown) => x });
+    await expect(flow.invoke({})).rejects.toThrow(/missing the key\(s\) "toString", "constructor"/);
+    class Input {
+      get toString() {
+        return 'own getter' as never;
+      }
+    }
+    const classy = diverter({ toString: (x: unknown) => x });
+    expect(await classy.invoke(new Input())).toEqual({ toString: 'own getter' });
+  });
+
   it('switchCase with a "__proto__" case', async () => {
     const flow = switchCase(
       (x: string) => x,
