@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { appendFileSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { appendFileSync, chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readOtlpJson, type SpanRecord, toOtlpJsonLines } from '@lazytrace/traces';
@@ -52,7 +52,12 @@ describe('lazytrace cleanup', () => {
 
     const dry = await lazytrace(['cleanup', file, '--older-than', '7d', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, removedTraces: 2, keptTraces: 2, unreadableLines: 1 });
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      dryRun: true,
+      removedTraces: 2,
+      keptTraces: 2,
+      unreadableLines: 1,
+    });
     expect(readFileSync(file).equals(before)).toBe(true);
 
     const result = await lazytrace(['cleanup', file, '--older-than', '7d']);
@@ -81,7 +86,8 @@ describe('lazytrace cleanup', () => {
         process.execPath,
         [fileURLToPath(new URL('./fixtures/append-writer.mjs', import.meta.url)), file, '2500'],
         { env: cleanEnv(), timeout: 30_000 },
-        (error, stdout) => (error ? reject(error) : resolve((JSON.parse(stdout) as { recent: string[] }).recent)),
+        (error, stdout) =>
+          error ? reject(error) : resolve((JSON.parse(stdout) as { recent: string[] }).recent),
       );
     });
     let rewrites = 0;

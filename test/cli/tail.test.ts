@@ -85,7 +85,9 @@ describe('lazytrace tail', () => {
     const dir = tempDir();
     const file = join(dir, 'existing.jsonl');
     writeFileSync(file, toOtlpJsonLines(sample));
-    const tail = spawnLazytrace(['tail', file, '--from-start', '--level', 'minimal'], { env: { NO_COLOR: '1' } });
+    const tail = spawnLazytrace(['tail', file, '--from-start', '--level', 'minimal'], {
+      env: { NO_COLOR: '1' },
+    });
     try {
       for (const id of new Set(sample.map((s) => s.traceId))) await tail.waitFor(new RegExp(id));
       expect(tail.stdout).toContain('ask');

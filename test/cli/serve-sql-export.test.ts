@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { get } from '../support/http.js';
+import { lazytrace, recordFile, spawnLazytrace, tempDir } from './support.js';
+
+let dir: string;
+let file: string;
+let traceIds: string[];
+beforeAll(async () => {
+  dir = tempDir();
+  ({ file, traceIds } = await recordFile(dir, { REQUESTS: '3', FAIL_EVERY: '3' }));
+}, 60_000);
+
+describe('lazytrace serve, then sql over its store', () => {
+  it('imports the file, answers the API on 127.0.0.1, stops on Ctrl-C; sql reads the store read-only', async () => {
+    const db = join(dir, 'store.duckdb');
+    const serve = spawnLazytrace(['serve', file, '--port', '0', '--db', db, '--json']);
+    let port: number;
+    try {
+      const [line] = await serve.waitFor(/\{"url".*\}/, { timeoutMs: 30_000 });
+      const info = JSON.parse(line) as { url: string; port: number; files: string[] };
+      expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(info.files).toEqual([file]);
+      port = info.port;
+      const health = JSON.parse(await get(port, '/health')) as { spans: number; traces: number };
+      expect(health.traces).toBe(3);
+      const listed = JSON.parse(await get(port, '/api/traces')) as { traces: { traceId: string }[] };
+      expect(listed.traces.map((t) => t.traceId).sort()).toEqual([...traceIds].sort());
+      // The store is held by the service meanwhile: sql says so.
+      const busy = await lazytrace(['sql', 'SELECT 1', '--db', db]);
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain('in use by another process');
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
+
+    const counted = await lazytrace([
+      'sql',
+      'SELECT count(*) AS n, count(DISTINCT trace_id) AS traces FROM spans',
+      '--db',
+      db,
+      '--json',
+    ]);
+    expect(counted.code, counted.stderr).toBe(0);
+    const result = JSON.parse(counted.stdout) as {
+      columns: { name: string }[];
+      rows: { n: unknown; traces: unknown }[];
+    };
+    expect(result.columns.map((c) => c.name)).toEqual(['n', 'traces']);
+    expect(Number(result.rows[0]!.traces)).toBe(3);
+
+    const table = await lazytrace(['sql', 'SELECT name FROM spans WHERE parent_span_id IS NULL', '--db', db]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout.match(/^ask$/gm)).toHaveLength(3);
+
+    const write = await lazytrace(['sql', 'DELETE FROM spans', '--db', db]);
+    expect(write.code).toBe(1);
+    expect(write.stderr).toContain('read-only');
+    const still = await lazytrace(['sql', 'SELECT count(*) AS n FROM spans', '--db', db, '--json']);
+    expect(JSON.parse(still.stdout).rows[0].n).toEqual(result.rows[0]!.n);
+
+    const bad = await lazytrace(['sql', 'SELEKT nonsense', '--db', db]);
+    expect(bad.code).toBe(1);
+    const missing = await lazytrace(['sql', 'SELECT 1', '--db', join(dir, 'none.duckdb')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no trace store');
+  });
+
+  it('a port in use: exit 1 with a clear message', async () => {
+    const first = spawnLazytrace(['serve', file, '--port', '0', '--db', ':memory:', '--json']);
+    try {
+      const [line] = await first.waitFor(/\{"url".*\}/, { timeoutMs: 30_000 });
+      const { port } = JSON.parse(line) as { port: number };
+      const second = await lazytrace(['serve', file, '--port', String(port), '--db', ':memory:']);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`port ${port} is in use`);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+  });
+});
+
+describe('lazytrace export-html', () => {
+  it('writes one self-contained HTML file with the traces embedded', async () => {
+    const out = join(dir, 'report', 'index.html');
+    const result = await lazytrace(['export-html', file, '-o', out, '--title', 'CLI test']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('3 trace(s)');
+    const html = readFileSync(out, 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    for (const id of traceIds) expect(html).toContain(id);
+    expect(html).toContain('CLI test');
+    // No fetches of scripts or styles from anywhere: it opens from file://.
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).not.toMatch(/<link[^>]+stylesheet/);
+
+    const one = join(dir, 'one.html');
+    const single = await lazytrace(['export-html', file, '-o', one, '--trace', traceIds[0]!, '--json']);
+    expect(single.code, single.stderr).toBe(0);
+    expect(JSON.parse(single.stdout)).toMatchObject({ file: one, traces: 1 });
+    expect(readFileSync(one, 'utf8')).not.toContain(traceIds[1]!);
+
+    const missing = await lazytrace(['export-html', join(dir, 'none.jsonl'), '-o', join(dir, 'x.html')]);
+    expect(missing.code).toBe(1);
+    expect(existsSync(join(dir, 'x.html'))).toBe(false);
+  });
+});
