@@ -14,6 +14,8 @@ export interface ReadableSpanLike {
   readonly kind: number;
   spanContext(): { traceId: string; spanId: string; traceState?: { serialize(): string } | undefined };
   readonly parentSpanContext?: { spanId: string } | undefined;
+  /** SDK 1.x names the parent this way. */
+  readonly parentSpanId?: string | undefined;
   readonly startTime: HrTime;
   readonly endTime: HrTime;
   /** The OTel API's SpanStatusCode (UNSET = 0, OK = 1, ERROR = 2). */
@@ -68,7 +70,7 @@ export function fromReadableSpan(span: ReadableSpanLike): SpanRecord {
     })),
     resource: { ...span.resource?.attributes },
   };
-  const parent = span.parentSpanContext?.spanId;
+  const parent = span.parentSpanContext?.spanId ?? span.parentSpanId;
   if (parent !== undefined && parent.length > 0) record.parentSpanId = parent;
   const traceState = ctx.traceState?.serialize();
   if (traceState !== undefined && traceState.length > 0) record.traceState = traceState;
