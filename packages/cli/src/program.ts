@@ -1,4 +1,3 @@
-import { setLogger } from '@lazytrace/core';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { registerAnalyze } from './commands/analyze.js';
@@ -72,12 +71,6 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       exitCode = code;
     },
   };
-  // lazytrace's own warnings (from the Langfuse exporter) go to stderr, not console.warn.
-  setLogger({
-    warn: (message) => {
-      if (io.env.LAZYTRACE_DEBUG) guarded.stderr.write(`${message}\n`);
-    },
-  });
   const program = buildProgram(ctx);
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -96,8 +89,6 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     if (io.env.LAZYTRACE_DEBUG && error instanceof Error && error.stack)
       guarded.stderr.write(`${error.stack}\n`);
     return 1;
-  } finally {
-    setLogger(undefined);
   }
 }
 

@@ -33,3 +33,12 @@ export function portNumber(value: string): number {
   }
   return Number(value);
 }
+
+export function nonNegativeInt(label: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) {
+      throw new InvalidArgumentError(`${label} must be a whole number, got ${JSON.stringify(value)}`);
+    }
+    return Number(value);
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * `lazytrace` on a big trace file, as a user runs it: the built bin in a child process, wall time
+ * from spawn to exit (Node's start-up included). Figures only, nothing asserted; writes
+ * bench/cli-results.json.
+ *
+ *   pnpm --filter @lazytrace/cli build && node --import tsx bench/cli.ts [spans]   (default 100000)
+ *
+ * The file is made of real recordings: the test app (test/cli/fixtures/record-app.mjs, real SDK,
+ * file backend) records a few requests, which are copied with fresh ids and shifted times until
+ * the file holds the asked number of spans, 64 spans per line (a batch processor's export).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readOtlpJson, type SpanRecord, toOtlpJsonLines } from '../packages/traces/src/index.js';
+
+const SPANS = Number(process.argv[2] ?? 100_000);
+const ROUNDS = 5;
+const BIN = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
+const APP = fileURLToPath(new URL('../test/cli/fixtures/record-app.mjs', import.meta.url));
+
+const dir = mkdtempSync(join(tmpdir(), 'lazytrace-bench-cli-'));
+const sampleFile = join(dir, 'sample.jsonl');
+execFileSync(process.execPath, [APP], {
+  env: {
+    PATH: process.env.PATH,
+    LAZYTRACE_BACKENDS: 'file',
+    LAZYTRACE_FILE: sampleFile,
+    REQUESTS: '20',
+    FAIL_EVERY: '7',
+  },
+});
+const sample = readOtlpJson(readFileSync(sampleFile, 'utf8')).spans;
+
+/** Copies of the sample with fresh ids, each a little later, until `SPANS` spans. */
+function bigFile(path: string): { traces: number; middleTrace: string } {
+  const lines: string[] = [];
+  let batch: SpanRecord[] = [];
+  let total = 0;
+  let copy = 0;
+  const traceIds: string[] = [];
+  while (total < SPANS) {
+    const ids = new Map<string, string>();
+    const fresh = (id: string) => {
+      let next = ids.get(id);
+      if (next === undefined) ids.set(id, (next = randomBytes(id.length / 2).toString('hex')));
+      return next;
+    };
+    const shiftNs = BigInt(copy) * 50_000_000n;
+    for (const s of sample) {
+      if (total >= SPANS) break;
+      const shifted: SpanRecord = {
+        ...s,
+        traceId: fresh(s.traceId),
+        spanId: fresh(s.spanId),
+        ...(s.parentSpanId ? { parentSpanId: fresh(s.parentSpanId) } : {}),
+        startTimeUnixNano: String(BigInt(s.startTimeUnixNano) + shiftNs),
+        endTimeUnixNano: String(BigInt(s.endTimeUnixNano) + shiftNs),
+      };
+      if (!traceIds.includes(shifted.traceId) && traceIds.length < 1_000_000) traceIds.push(shifted.traceId);
+      batch.push(shifted);
+      total++;
+      if (batch.length === 64) {
+        lines.push(toOtlpJsonLines(batch));
+        batch = [];
+      }
+    }
+    copy++;
+  }
+  if (batch.length > 0) lines.push(toOtlpJsonLines(batch));
+  writeFileSync(path, lines.join(''));
+  return { traces: traceIds.length, middleTrace: traceIds[Math.floor(traceIds.length / 2)]! };
+}
+
+function run(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH }, maxBuffer: 256 << 20 },
+      (error) => {
+        if (error) reject(error);
+        else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+      },
+    );
+  });
+}
+
+async function figure(label: string, args: string[]) {
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) times.push(await run(args));
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)]!;
+  console.log(
+    `${label.padEnd(38)} median ${median.toFixed(0).padStart(6)} ms   (min ${times[0]!.toFixed(0)}, max ${times.at(-1)!.toFixed(0)})`,
+  );
+  return {
+    label,
+    args: args.map((a) => (a.startsWith(dir) ? a.replace(dir, '$DIR') : a)),
+    medianMs: median,
+    minMs: times[0],
+    maxMs: times.at(-1),
+  };
+}
+
+const file = join(dir, 'big.jsonl');
+const { traces, middleTrace } = bigFile(file);
+const bytes = statSync(file).size;
+console.log(
+  `${SPANS} spans in ${traces} traces, ${(bytes / 1e6).toFixed(1)} MB (${cpus()[0]?.model ?? '?'}, Node ${process.version})`,
+);
+const results = [
+  await figure('--version (start-up alone)', ['--version']),
+  await figure('stats', ['stats', file]),
+  await figure('stats --by kind', ['stats', file, '--by', 'kind']),
+  await figure('show --trace (one trace)', ['show', file, '--trace', middleTrace]),
+  await figure('show (latest 10 traces)', ['show', file]),
+  await figure('analyze', ['analyze', file]),
+  await figure('replay --dry-run', ['replay', file, '--to', 'otlp', '--dry-run']),
+  await figure('cleanup --dry-run', ['cleanup', file, '--older-than', '3650d', '--dry-run']),
+];
+writeFileSync(
+  new URL('./cli-results.json', import.meta.url),
+  `${JSON.stringify({ spans: SPANS, traces, bytes, node: process.version, cpu: cpus()[0]?.model, rounds: ROUNDS, results }, null, 2)}\n`,
+);
+rmSync(dir, { recursive: true, force: true });
