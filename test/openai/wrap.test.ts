@@ -522,3 +522,88 @@ describe('inside lazytrace', () => {
     expect(String(span!.attributes[A.ATTR_INPUT])).not.toContain('sk-secret');
   });
 });
+
+describe('more endings', () => {
+  test('a Responses answer with status failed is an ERROR span, though nothing was thrown', async () => {
+    fake.script = () => ({
+      kind: 'json',
+      body: {
+        id: 'resp_9',
+        object: 'response',
+        status: 'failed',
+        model: 'gpt-4.1-mini',
+        output: [],
+        error: { code: 'server_error', message: 'The model failed' },
+        incomplete_details: null,
+        usage: null,
+      },
+    });
+    const client = wrapOpenAI(newClient());
+    const response = await client.responses.create({ model: 'gpt-4.1-mini', input: 'Hi' });
+    expect(response.status).toBe('failed');
+    const [span] = await spans(1);
+    expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'The model failed' });
+    expect(span!.attributes[O.OPENAI_ERROR_CODE]).toBe('server_error');
+    expect(span!.attributes[A.ATTR_ERROR_TYPE]).toBe('ResponseFailedError');
+    expect(span!.attributes[O.GEN_AI_RESPONSE_ID]).toBe('resp_9');
+  });
+
+  test('concurrent streams of different sessions: each span has its own request’s context', async () => {
+    const client = wrapOpenAI(newClient());
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        runWithTraceContext({ sessionId: `s-${i}`, userId: `u-${i}` }, async () => {
+          const stream = await client.chat.completions.create({
+            model: `model-${i}`,
+            messages: [{ role: 'user', content: `question ${i}` }],
+            stream: true,
+          });
+          for await (const _ of stream) {
+            // drain
+          }
+        }),
+      ),
+    );
+    const all = await spans(20);
+    expect(all).toHaveLength(20);
+    for (const span of all) {
+      const i = String(span.attributes[A.ATTR_SESSION_ID]).slice(2);
+      expect(span.attributes[A.ATTR_USER_ID]).toBe(`u-${i}`);
+      expect(span.attributes[A.GEN_AI_REQUEST_MODEL]).toBe(`model-${i}`);
+      expect(json(span.attributes[A.ATTR_INPUT])).toEqual([{ role: 'user', content: `question ${i}` }]);
+      expect(span.attributes[A.GEN_AI_USAGE_INPUT_TOKENS]).toBe(12);
+    }
+  });
+
+  test('a long streamed answer is recorded within the capture budget', async () => {
+    configureTracing({ maxContentChars: 1_000 });
+    fake.script = () => ({
+      kind: 'sse',
+      events: [
+        ...Array.from({ length: 500 }, () => ({
+          data: {
+            id: 'c',
+            object: 'chat.completion.chunk',
+            created: 1,
+            model: 'm',
+            choices: [{ index: 0, delta: { content: 'word ' } }],
+          },
+        })),
+        { data: '[DONE]' },
+      ],
+    });
+    try {
+      const client = wrapOpenAI(newClient());
+      const stream = await client.chat.completions.create({ model: 'm', messages: MESSAGES, stream: true });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      expect(text).toHaveLength(2_500);
+      const [span] = await spans(1);
+      const output = String(span!.attributes[A.ATTR_OUTPUT]);
+      expect(output.length).toBeLessThanOrEqual(1_000);
+      expect(span!.attributes[A.ATTR_STREAM_CHUNKS]).toBe(500);
+    } finally {
+      configureTracing({ maxContentChars: null });
+    }
+  });
+});

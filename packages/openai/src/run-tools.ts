@@ -3,7 +3,7 @@ import { context, createContextKey } from '@opentelemetry/api';
 import type { Body } from './adapter.js';
 import * as O from './attributes.js';
 import { reportAttributes, reportModel } from './report.js';
-import type { ClientState } from './traced-call.js';
+import { type ClientState, captureOffFor } from './traced-call.js';
 
 /**
  * Carries the `runTools` run down the OTel context to the requests the runner makes (it makes
@@ -66,9 +66,7 @@ export function tracedRunTools(
     const operation = state.operation(state.spanName('chat.completions.runTools', undefined), 'agent');
     const input = body.tools === undefined ? body.messages : { messages: body.messages, tools: body.tools };
     const start = () => operation.start(input, run, { value: false });
-    const lifecycle = state.captureOff
-      ? runWithTraceContext({ modules: { byName: { [operation.name]: { captureContent: false } } } }, start)
-      : start();
+    const lifecycle = state.captureOff ? runWithTraceContext(captureOffFor(operation.name), start) : start();
     lifecycle?.then(noop, noop);
   } catch {
     // Only reachable through a failure of the tracing machinery itself.

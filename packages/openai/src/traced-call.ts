@@ -142,7 +142,7 @@ function requestAttributes(state: ClientState, helper: string | undefined): Attr
  * duration of the call only, merged with what the request already says about that name (a switch
  * that turned the span off stays off).
  */
-function captureOffFor(name: string): TraceContext {
+export function captureOffFor(name: string): TraceContext {
   const existing = getTraceContext().modules.byName?.[name];
   if (existing === false || (typeof existing === 'object' && existing?.enabled === false)) return {};
   return { modules: { byName: { [name]: { captureContent: false } } } };
