@@ -41,12 +41,15 @@ function bigFile(path: string): { traces: number; middleTrace: string } {
   let batch: SpanRecord[] = [];
   let total = 0;
   let copy = 0;
-  const traceIds: string[] = [];
+  const traceIds = new Set<string>();
   while (total < SPANS) {
     const ids = new Map<string, string>();
     const fresh = (id: string) => {
       let next = ids.get(id);
-      if (next === undefined) ids.set(id, (next = randomBytes(id.length / 2).toString('hex')));
+      if (next === undefined) {
+        next = randomBytes(id.length / 2).toString('hex');
+        ids.set(id, next);
+      }
       return next;
     };
     const shiftNs = BigInt(copy) * 50_000_000n;
@@ -60,7 +63,7 @@ function bigFile(path: string): { traces: number; middleTrace: string } {
         startTimeUnixNano: String(BigInt(s.startTimeUnixNano) + shiftNs),
         endTimeUnixNano: String(BigInt(s.endTimeUnixNano) + shiftNs),
       };
-      if (!traceIds.includes(shifted.traceId) && traceIds.length < 1_000_000) traceIds.push(shifted.traceId);
+      traceIds.add(shifted.traceId);
       batch.push(shifted);
       total++;
       if (batch.length === 64) {
@@ -72,7 +75,8 @@ function bigFile(path: string): { traces: number; middleTrace: string } {
   }
   if (batch.length > 0) lines.push(toOtlpJsonLines(batch));
   writeFileSync(path, lines.join(''));
-  return { traces: traceIds.length, middleTrace: traceIds[Math.floor(traceIds.length / 2)]! };
+  const all = [...traceIds];
+  return { traces: all.length, middleTrace: all[Math.floor(all.length / 2)]! };
 }
 
 function run(args: string[]): Promise<number> {
