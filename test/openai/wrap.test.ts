@@ -1,6 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import OpenAI from 'openai';
+import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
   attributes as A,
@@ -605,5 +605,82 @@ describe('more endings', () => {
     } finally {
       configureTracing({ maxContentChars: null });
     }
+  });
+});
+
+describe('more shapes', () => {
+  test('an llm module that returns the SDK stream itself: still one generation, with usage', async () => {
+    const client = wrapOpenAI(newClient());
+    class Chat extends Module<string, AsyncIterable<unknown>> {
+      override kind = 'llm';
+      async forward(question: string) {
+        return client.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: question }],
+          stream: true,
+        });
+      }
+    }
+    const stream = (await new Chat({ name: 'chat' }).invoke('Hi')) as AsyncIterable<{
+      choices: { delta: { content?: string } }[];
+    }>;
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe(ANSWER_TOKENS.join(''));
+    const all = await spans(1);
+    expect(all.map((s) => s.name)).toEqual(['chat']);
+    expect(all[0]!.attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS]).toBe(5);
+    expect(all[0]!.attributes[A.GEN_AI_RESPONSE_MODEL]).toBe('gpt-4o-mini-2024-08-06');
+  });
+
+  test('a streamed Responses answer that fails (response.failed) ends as an error', async () => {
+    fake.script = () => ({
+      kind: 'sse',
+      events: [
+        {
+          event: 'response.created',
+          data: {
+            type: 'response.created',
+            response: { id: 'resp_f', model: 'm', status: 'in_progress', output: [] },
+          },
+        },
+        {
+          event: 'response.failed',
+          data: {
+            type: 'response.failed',
+            response: {
+              id: 'resp_f',
+              model: 'm',
+              status: 'failed',
+              output: [],
+              error: { code: 'server_error', message: 'The model failed' },
+            },
+          },
+        },
+      ],
+    });
+    const client = wrapOpenAI(newClient());
+    const stream = await client.responses.create({ model: 'm', input: 'Hi', stream: true });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    expect(types).toEqual(['response.created', 'response.failed']);
+    const [span] = await spans(1);
+    expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'The model failed' });
+    expect(span!.attributes[A.ATTR_STREAM]).toBe(true);
+    expect(span!.attributes[O.GEN_AI_RESPONSE_ID]).toBe('resp_f');
+  });
+
+  test('Azure’s client is recorded with its provider name', async () => {
+    const client = wrapOpenAI(
+      new AzureOpenAI({
+        apiKey: 'k',
+        endpoint: fake.baseURL.replace('/v1', ''),
+        apiVersion: '2024-10-21',
+        maxRetries: 0,
+      }),
+    );
+    await client.chat.completions.create({ model: 'deployment', messages: MESSAGES }).catch(() => {});
+    const [span] = await spans(1);
+    expect(span!.attributes[A.GEN_AI_PROVIDER_NAME]).toBe('azure.ai.openai');
   });
 });
