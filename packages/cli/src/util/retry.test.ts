@@ -40,14 +40,20 @@ describe('withRetries', () => {
     expect(calls).toBe(3);
 
     calls = 0;
-    const exhausted = await withRetries(async () => (calls++, failing(true)), policy);
+    const exhausted = await withRetries(async () => {
+      calls++;
+      return failing(true);
+    }, policy);
     expect(exhausted.ok).toBe(false);
     expect(calls).toBe(4);
   });
 
   it('stops at once on a failure that is not retryable', async () => {
     let calls = 0;
-    const outcome = await withRetries(async () => (calls++, failing(false)), policy);
+    const outcome = await withRetries(async () => {
+      calls++;
+      return failing(false);
+    }, policy);
     expect(outcome.ok).toBe(false);
     expect(calls).toBe(1);
   });
@@ -65,7 +71,10 @@ describe('withRetries', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
 
     calls = 0;
-    const tooLong = await withRetries(async () => (calls++, failing(true, 10_000)), policy);
+    const tooLong = await withRetries(async () => {
+      calls++;
+      return failing(true, 10_000);
+    }, policy);
     expect(calls).toBe(1);
     expect(tooLong.ok).toBe(false);
     if (!tooLong.ok) expect(tooLong.error.message).toContain('retry after 10s');
