@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The built bin, as `pnpm exec lazytrace` runs it (`pnpm build` first; `pnpm test` does). */
-export const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+/** The package's bin, as `pnpm exec lazytrace` runs it; it loads the build (`pnpm test` builds first). */
+export const BIN = fileURLToPath(new URL('../../packages/cli/bin/lazytrace.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const RECORD_APP = fileURLToPath(new URL('./fixtures/record-app.mjs', import.meta.url));
 
 export interface CliResult {
@@ -22,8 +23,9 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 }
 
 function requireBuilt(): void {
-  if (!existsSync(BIN))
-    throw new Error(`${BIN} is missing: build first (pnpm --filter @lazytrace/cli build)`);
+  if (!existsSync(BUILT)) {
+    throw new Error(`${BUILT} is missing: build first (pnpm --filter @lazytrace/cli build)`);
+  }
 }
 
 /** Runs `lazytrace ARGS` as a user would and resolves with its exit code and output. */
