@@ -80,10 +80,6 @@ export class Generation {
     Object.assign(this.attributes, attributes);
   }
 
-  get isEnded(): boolean {
-    return this.ended;
-  }
-
   /** The response headers arrived (the request succeeded at the HTTP level). */
   responded(response: Response | undefined): void {
     if (this.ended) return;
@@ -130,6 +126,9 @@ export class Generation {
     this.disarmIdle();
     try {
       Object.assign(this.attributes, errorAttributes(error));
+      // Reporting to an enclosing module, which may well recover (retry, fall back): whether it
+      // failed is the module's to say, so no `error.type` on its span from here.
+      if (this.completion === undefined) delete this.attributes[A.ATTR_ERROR_TYPE];
       if (this.streamed) this.streamAttributes();
       // What arrived before the error is reported (model, partial usage); the output is the error's.
       this.flushStream();
