@@ -1,4 +1,3 @@
-import { type DuckDBAppender, DuckDBTimestampTZValue } from '@duckdb/node-api';
 import type { SpanRecord } from '@lazytrace/traces';
 
 /**
@@ -14,57 +13,35 @@ function firstString(attributes: Record<string, unknown>, keys: readonly string[
   return null;
 }
 
-function integer(value: unknown): bigint | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return BigInt(Math.trunc(value));
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
-  return null;
-}
-
 const INPUT_KEYS = ['lazytrace.input', 'input.value', 'gen_ai.input.messages', 'gen_ai.prompt'];
 const OUTPUT_KEYS = ['lazytrace.output', 'output.value', 'gen_ai.output.messages', 'gen_ai.completion'];
 const MODEL_KEYS = ['gen_ai.response.model', 'gen_ai.request.model', 'llm.model_name'];
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
 
-function nanos(value: string): bigint {
+/** Decimal nanoseconds within BIGINT's range, as text (JSON has no 64-bit integers). */
+function nanos(value: string): string {
   try {
     const n = BigInt(value);
-    return n < 0n ? 0n : n > INT64_MAX ? INT64_MAX : n;
+    return (n < 0n ? 0n : n > INT64_MAX ? INT64_MAX : n).toString();
   } catch {
-    return 0n;
+    return '0';
   }
 }
 
-/** One `spans` row through the appender, in SPAN_COLUMNS order. */
-export function appendSpanRow(appender: DuckDBAppender, seq: bigint, span: SpanRecord): void {
+function integer(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return Math.trunc(value);
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
+  return null;
+}
+
+/**
+ * One `spans` row as a line of JSON, for DuckDB's `read_json` (INSERT_SPANS_FROM_FILE): JSON.stringify
+ * is native and DuckDB parses on its own threads, where an appender would make ~30 calls into
+ * the native module per span on the event loop.
+ */
+export function spanRowLine(seq: number, span: SpanRecord): string {
   const a = span.attributes;
-  const str = (value: string | null | undefined) =>
-    value === null || value === undefined ? appender.appendNull() : appender.appendVarchar(value);
-  const big = (value: bigint | null) =>
-    value === null ? appender.appendNull() : appender.appendBigInt(value);
-  appender.appendBigInt(seq);
-  appender.appendVarchar(span.traceId);
-  appender.appendVarchar(span.spanId);
-  str(span.parentSpanId);
-  str(span.traceState);
-  appender.appendVarchar(span.name);
-  appender.appendVarchar(span.kind);
-  appender.appendTinyInt(
-    Number.isInteger(span.spanKind) && span.spanKind >= 0 && span.spanKind < 128 ? span.spanKind : 0,
-  );
-  const start = nanos(span.startTimeUnixNano);
-  appender.appendBigInt(start);
-  appender.appendBigInt(nanos(span.endTimeUnixNano));
-  appender.appendTimestampTZ(new DuckDBTimestampTZValue(start / 1000n));
-  appender.appendDouble(span.startMs);
-  appender.appendDouble(span.endMs);
-  appender.appendDouble(span.durationMs);
-  appender.appendVarchar(span.status);
-  str(span.statusMessage);
-  str(firstString(a, INPUT_KEYS));
-  str(firstString(a, OUTPUT_KEYS));
-  const model = firstString(a, MODEL_KEYS);
-  str(model);
   const input =
     integer(a['gen_ai.usage.input_tokens']) ??
     integer(a['gen_ai.usage.prompt_tokens']) ??
@@ -77,20 +54,58 @@ export function appendSpanRow(appender: DuckDBAppender, seq: bigint, span: SpanR
     integer(a['lazytrace.usage.total_tokens']) ??
     integer(a['llm.token_count.total']) ??
     integer(a['gen_ai.usage.total_tokens']);
-  big(input);
-  big(output);
-  big(total ?? (input === null && output === null ? null : (input ?? 0n) + (output ?? 0n)));
-  str(typeof a['session.id'] === 'string' ? (a['session.id'] as string) : null);
-  str(typeof a['user.id'] === 'string' ? (a['user.id'] as string) : null);
-  str(typeof span.resource['service.name'] === 'string' ? (span.resource['service.name'] as string) : null);
-  str(span.scope?.name);
-  str(span.scope?.version);
-  appender.appendVarchar(JSON.stringify(a));
-  appender.appendVarchar(JSON.stringify(span.events));
-  str(span.links === undefined ? null : JSON.stringify(span.links));
-  appender.appendVarchar(JSON.stringify(span.resource));
-  appender.endRow();
+  return JSON.stringify({
+    seq,
+    trace_id: span.traceId,
+    span_id: span.spanId,
+    parent_span_id: span.parentSpanId ?? null,
+    trace_state: span.traceState ?? null,
+    name: span.name,
+    kind: span.kind,
+    span_kind:
+      Number.isInteger(span.spanKind) && span.spanKind >= 0 && span.spanKind < 128 ? span.spanKind : 0,
+    start_unix_nano: nanos(span.startTimeUnixNano),
+    end_unix_nano: nanos(span.endTimeUnixNano),
+    start_ms: span.startMs,
+    end_ms: span.endMs,
+    duration_ms: span.durationMs,
+    status: span.status,
+    status_message: span.statusMessage ?? null,
+    input: firstString(a, INPUT_KEYS),
+    output: firstString(a, OUTPUT_KEYS),
+    model: firstString(a, MODEL_KEYS),
+    input_tokens: input,
+    output_tokens: output,
+    total_tokens: total ?? (input === null && output === null ? null : (input ?? 0) + (output ?? 0)),
+    session_id: typeof a['session.id'] === 'string' ? a['session.id'] : null,
+    user_id: typeof a['user.id'] === 'string' ? a['user.id'] : null,
+    service_name: typeof span.resource['service.name'] === 'string' ? span.resource['service.name'] : null,
+    scope_name: span.scope?.name ?? null,
+    scope_version: span.scope?.version ?? null,
+    attributes: a,
+    events: span.events,
+    links: span.links ?? null,
+    resource: span.resource,
+  });
 }
+
+/** `read_json` column types of spanRowLine's objects; INSERT_SPANS_SELECT maps them onto `spans`. */
+const ROW_TYPES =
+  "{seq: 'BIGINT', trace_id: 'VARCHAR', span_id: 'VARCHAR', parent_span_id: 'VARCHAR', trace_state: 'VARCHAR', " +
+  "name: 'VARCHAR', kind: 'VARCHAR', span_kind: 'TINYINT', start_unix_nano: 'VARCHAR', end_unix_nano: 'VARCHAR', " +
+  "start_ms: 'DOUBLE', end_ms: 'DOUBLE', duration_ms: 'DOUBLE', status: 'VARCHAR', status_message: 'VARCHAR', " +
+  "input: 'VARCHAR', output: 'VARCHAR', model: 'VARCHAR', input_tokens: 'BIGINT', output_tokens: 'BIGINT', " +
+  "total_tokens: 'BIGINT', session_id: 'VARCHAR', user_id: 'VARCHAR', service_name: 'VARCHAR', scope_name: 'VARCHAR', " +
+  "scope_version: 'VARCHAR', attributes: 'JSON', events: 'JSON', links: 'JSON', resource: 'JSON'}";
+
+/** INSERT of a file of spanRowLine lines (its path a parameter: `$1`). */
+export const INSERT_SPANS_FROM_FILE = `INSERT INTO spans SELECT
+  seq, trace_id, span_id, parent_span_id, trace_state, name, kind, span_kind,
+  CAST(start_unix_nano AS BIGINT), CAST(end_unix_nano AS BIGINT), to_timestamp(CAST(start_unix_nano AS BIGINT) / 1e9),
+  start_ms, end_ms, duration_ms, status, status_message, input, output, model,
+  input_tokens, output_tokens, total_tokens, session_id, user_id, service_name, scope_name, scope_version,
+  attributes, events, links, resource
+  FROM read_json($1, format = 'newline_delimited', maximum_object_size = 268435456, columns = ${ROW_TYPES})`;
 
 /**
  * One stored span as the JSON text of its SpanRecord (plus `seq`), built by DuckDB: reading a

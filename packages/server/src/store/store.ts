@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { type SpanRecord, summarizeTrace, type TraceSummary } from '@lazytrace/traces';
 import { Database, type Row } from './database.js';
-import { appendSpanRow, parseRecords, recordsQuery } from './rows.js';
+import { INSERT_SPANS_FROM_FILE, parseRecords, recordsQuery, spanRowLine } from './rows.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 export interface StoredSpan {
@@ -59,6 +63,8 @@ export class TraceStore {
   private traceTotal = 0;
   private listeners = new Set<(committed: Committed) => void>();
   private closed = false;
+  /** Where each batch's rows are written for DuckDB's read_json (removed at close). */
+  private scratch: string | undefined;
 
   private constructor(db: Database, options: StoreOptions) {
     this.db = db;
@@ -196,10 +202,10 @@ export class TraceStore {
     const w = this.db.writer;
     await w.run('BEGIN TRANSACTION');
     try {
-      const spanAppender = await w.createAppender('spans');
-      for (const { seq: s, span } of added) appendSpanRow(spanAppender, BigInt(s), span);
-      spanAppender.flushSync();
-      spanAppender.closeSync();
+      this.scratch ??= mkdtempSync(join(tmpdir(), 'lazytrace-ingest-'));
+      const rowsFile = join(this.scratch, 'batch.jsonl');
+      await writeFile(rowsFile, added.map(({ seq: s, span }) => spanRowLine(s, span)).join('\n'));
+      await w.run(INSERT_SPANS_FROM_FILE, [rowsFile]);
       if (existing.size > 0) {
         await w.run('DELETE FROM traces WHERE trace_id IN (SELECT unnest($1))', [idsParam(existing.keys())]);
       }
@@ -349,6 +355,7 @@ export class TraceStore {
     await this.chain;
     this.closed = true;
     this.db.close();
+    if (this.scratch !== undefined) rmSync(this.scratch, { recursive: true, force: true });
   }
 }
 
