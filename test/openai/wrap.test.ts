@@ -102,6 +102,18 @@ describe('wrapping', () => {
     expect(await spans(1)).toHaveLength(1);
   });
 
+  test('a client derived with withOptions() is traced too; unwrap restores withOptions', async () => {
+    const client = wrapOpenAI(newClient(), { name: 'derived' });
+    const derived = client.withOptions({ timeout: 5_000 });
+    expect(isWrappedOpenAI(derived)).toBe(true);
+    await derived.chat.completions.create({ model: 'm', messages: MESSAGES });
+    const [span] = await spans(1);
+    expect(span!.name).toBe('derived');
+    unwrapOpenAI(client);
+    expect(Object.hasOwn(client, 'withOptions')).toBe(false);
+    expect(isWrappedOpenAI(client.withOptions({ timeout: 1_000 }))).toBe(false);
+  });
+
   test('rejects what is not a client or options', () => {
     expect(() => wrapOpenAI(null as never)).toThrow(TypeError);
     expect(() => wrapOpenAI(newClient(), { name: '' })).toThrow(/name/);

@@ -55,7 +55,7 @@ export class Generation {
   constructor(
     readonly ctx: CallContext,
     readonly adapter: Adapter,
-    readonly body: Body,
+    body: Body,
     own: boolean,
     /** lazytrace asked for the usage chunk of a chat stream: the caller must not see it. */
     readonly hideUsageChunk: boolean,

@@ -87,8 +87,7 @@ const wrapped = new WeakMap<object, Patch[]>();
  * through @lazytrace/core. Only this instance's resource objects are changed (own properties that
  * shadow the SDK's methods): other clients, the SDK's prototypes and module state are untouched.
  * Wrapping again is a no-op; `unwrapOpenAI` restores the client. Returns the client itself.
- *
- * A client made from this one with `withOptions()` is a new instance: wrap it too.
+ * A client derived with `client.withOptions()` comes back wrapped with the same options.
  */
 export function wrapOpenAI<C extends object>(client: C, options: WrapOpenAIOptions = {}): C {
   if (client === null || typeof client !== 'object') {
@@ -134,6 +133,20 @@ export function wrapOpenAI<C extends object>(client: C, options: WrapOpenAIOptio
         }),
       );
     }
+  }
+  // A client derived with `withOptions()` (another timeout, other headers) is traced like this one.
+  const withOptions = (client as { withOptions?: unknown }).withOptions;
+  if (typeof withOptions === 'function') {
+    patches.push(
+      patch(
+        client as Record<string, unknown>,
+        'withOptions',
+        function withOptionsTraced(this: unknown, ...args: unknown[]) {
+          const derived = (withOptions as (...a: unknown[]) => unknown).apply(this, args);
+          return derived !== null && typeof derived === 'object' ? wrapOpenAI(derived, options) : derived;
+        },
+      ),
+    );
   }
   wrapped.set(client, patches);
   return client;
