@@ -81,7 +81,11 @@ export function matrix(): Cell[] {
     if (method !== 'chat.completions.parse') add(method, ['complete'], ['asResponse']);
   }
   for (const method of HELPERS) {
-    add(method, ['complete', 'abort', 'error mid-stream', 'disconnect', 'http error'], ['plain', 'events']);
+    add(
+      method,
+      ['complete', 'abort', 'signal', 'error mid-stream', 'disconnect', 'http error'],
+      ['plain', 'events'],
+    );
     add(method, ['break'], ['plain']);
     // ResponseStream has no toReadableStream() (v7).
     if (method === 'chat.completions.stream') add(method, ['complete', 'break'], ['toReadableStream']);
@@ -220,15 +224,19 @@ async function scenario(client: OpenAI, cell: Cell, seen: Seen): Promise<void> {
     case 'responses.stream': {
       const runner: any =
         method === 'chat.completions.stream'
-          ? client.chat.completions.stream({ model: 'gpt-4o-mini', messages: MESSAGES })
-          : client.responses.stream({
-              model: 'gpt-4.1-mini',
-              input: 'Say hello.',
-              instructions: 'You are terse.',
-            });
+          ? client.chat.completions.stream({ model: 'gpt-4o-mini', messages: MESSAGES }, options)
+          : client.responses.stream(
+              {
+                model: 'gpt-4.1-mini',
+                input: 'Say hello.',
+                instructions: 'You are terse.',
+              },
+              options,
+            );
       const stopAt = (count: number) => {
         if (count !== READ_BEFORE_STOP) return false;
         if (ending === 'abort') runner.abort();
+        if (ending === 'signal') controller.abort();
         return ending === 'break';
       };
       if (access === 'events') {
