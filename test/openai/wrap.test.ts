@@ -448,6 +448,27 @@ describe('inside lazytrace', () => {
     expect(answer.attributes[A.ATTR_OUTPUT]).toBe(JSON.stringify(ANSWER_TOKENS.join('')));
   });
 
+  test('an llm module that calls the client twice carries the sum of the usage', async () => {
+    const client = wrapOpenAI(newClient());
+    const twice = fn(
+      async (q: string) => {
+        await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: q }] });
+        const r = await client.chat.completions.create({
+          model: 'm',
+          messages: [{ role: 'user', content: q }],
+        });
+        return r.choices[0]!.message.content;
+      },
+      { name: 'two-step', kind: 'llm' },
+    );
+    await twice.invoke('Hi');
+    const all = await spans(1);
+    expect(all.map((s) => s.name)).toEqual(['two-step']);
+    expect(all[0]!.attributes[A.GEN_AI_USAGE_INPUT_TOKENS]).toBe(24);
+    expect(all[0]!.attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS]).toBe(10);
+    expect(all[0]!.attributes[A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]).toBe(8);
+  });
+
   test('in any other module the call is its own span, nested under it', async () => {
     const client = wrapOpenAI(newClient());
     const tool = fn(

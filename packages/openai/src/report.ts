@@ -30,9 +30,35 @@ export function reportModel(
   guarded('the model', () => ctx.setModel(clean));
 }
 
+/**
+ * Usage already reported to a context by this package. An `llm` module that calls the client more
+ * than once (a retry, a second step) is one generation whose usage is the sum of its requests.
+ */
+const reportedUsage = new WeakMap<CallContext, Usage>();
+
 export function reportUsage(ctx: CallContext, usage: Usage | undefined): void {
   if (usage === undefined) return;
-  guarded('the usage', () => ctx.setUsage(usage));
+  const previous = reportedUsage.get(ctx);
+  const total = previous === undefined ? usage : addUsage(previous, usage);
+  reportedUsage.set(ctx, total);
+  guarded('the usage', () => ctx.setUsage(total));
+}
+
+function addUsage(a: Usage, b: Usage): Usage {
+  const sum = (x: number | undefined, y: number | undefined) =>
+    x === undefined ? y : y === undefined ? x : x + y;
+  const details: Record<string, number> = { ...a.details };
+  for (const [key, value] of Object.entries(b.details ?? {})) details[key] = (details[key] ?? 0) + value;
+  const total: { -readonly [K in keyof Usage]: Usage[K] } = {
+    inputTokens: sum(a.inputTokens, b.inputTokens),
+    outputTokens: sum(a.outputTokens, b.outputTokens),
+    totalTokens: sum(a.totalTokens, b.totalTokens),
+  };
+  for (const key of ['inputTokens', 'outputTokens', 'totalTokens'] as const) {
+    if (total[key] === undefined) delete total[key];
+  }
+  if (Object.keys(details).length > 0) total.details = details;
+  return total;
 }
 
 export function reportParameters(ctx: CallContext, parameters: Record<string, ModelParameterValue>): void {
