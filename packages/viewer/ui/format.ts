@@ -143,3 +143,9 @@ export function tokensOf(t: { input?: number; output?: number; total?: number } 
   if (!t) return 0;
   return t.total ?? (t.input ?? 0) + (t.output ?? 0);
 }
+
+/** Axis tick labels: like formatMs, without a trailing `.0`. */
+export function formatTick(ms: number | null | undefined): string {
+  if (ms == null) return '';
+  return formatMs(ms).replace(/\.0+ /, ' ');
+}

@@ -50,3 +50,18 @@ export function bigTrace(provider: BasicTracerProvider, count: number, fanout = 
   for (const e of ended.reverse()) e.span.end(e.end);
   return traceId;
 }
+
+/** `count` one-span traces made with the real SDK, one second apart, durations 1..count ms. */
+export function manyTraces(provider: BasicTracerProvider, count: number): void {
+  const tracer = provider.getTracer('viewer-test');
+  const t0 = Date.now() - count * 1000;
+  for (let i = 0; i < count; i++) {
+    const start = t0 + i * 1000;
+    tracer
+      .startSpan(`request-${i}`, {
+        startTime: start,
+        attributes: { 'lazytrace.kind': 'flow', 'lazytrace.input': JSON.stringify(`input ${i}`) },
+      })
+      .end(start + i + 1);
+  }
+}

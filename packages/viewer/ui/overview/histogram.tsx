@@ -1,6 +1,6 @@
 import { useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
-import { formatMs } from '../format';
+import { formatMs, formatTick } from '../format';
 import type { Stats } from '../types';
 import { AXIS, takeSelection, useUplot } from './chart';
 
@@ -55,6 +55,9 @@ export function Histogram({ stats, range, onBrush }: Props) {
         }
         ctx.font = `600 ${11 * devicePixelRatio}px system-ui, sans-serif`;
         ctx.textBaseline = 'top';
+        // Labels of close markers (p90 and p99 often are) go on successive lines.
+        let lastX = Number.NEGATIVE_INFINITY;
+        let line = 0;
         for (const [key, label, color] of MARKERS) {
           const v = stats[key] as number | undefined;
           if (v === undefined || v <= 0) continue;
@@ -66,8 +69,16 @@ export function Histogram({ stats, range, onBrush }: Props) {
           ctx.moveTo(x, u.bbox.top);
           ctx.lineTo(x, u.bbox.top + u.bbox.height);
           ctx.stroke();
+          line = x - lastX < 34 * devicePixelRatio ? line + 1 : 0;
+          lastX = x;
+          const width = ctx.measureText(label).width;
+          // Near the right edge the label goes left of its line.
+          const tx =
+            x + 3 * devicePixelRatio + width > u.bbox.left + u.bbox.width
+              ? x - 3 * devicePixelRatio - width
+              : x + 3 * devicePixelRatio;
           ctx.fillStyle = color;
-          ctx.fillText(label, x + 3 * devicePixelRatio, u.bbox.top + 2 * devicePixelRatio);
+          ctx.fillText(label, tx, u.bbox.top + (2 + line * 13) * devicePixelRatio);
         }
         ctx.restore();
       };
@@ -82,7 +93,7 @@ export function Histogram({ stats, range, onBrush }: Props) {
           y: { range: [0, maxCount * 1.12] },
         },
         axes: [
-          { ...AXIS, values: (_u, vals) => vals.map((v) => (v == null ? '' : formatMs(v))), size: 28 },
+          { ...AXIS, values: (_u, vals) => vals.map((v) => formatTick(v)), size: 28 },
           {
             ...AXIS,
             size: 40,

@@ -1,6 +1,6 @@
 import { useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
-import { formatMs } from '../format';
+import { formatTick } from '../format';
 import type { TraceSummary } from '../types';
 import { AXIS, takeSelection, useUplot } from './chart';
 
@@ -42,7 +42,7 @@ export function TimeChart({ traces, onBrush }: Props) {
         },
         axes: [
           { ...AXIS, size: 28 },
-          { ...AXIS, size: 52, values: (_u, vals) => vals.map((v) => (v == null ? '' : formatMs(v))) },
+          { ...AXIS, size: 60, values: (_u, vals) => vals.map((v) => formatTick(v)) },
         ],
         series: [
           {},

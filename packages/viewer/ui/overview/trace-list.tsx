@@ -99,7 +99,7 @@ export function TraceList({ traces, fresh, hasMore, loading, onNeedMore }: Props
                 {who && <span class="tr-meta tr-who">{who}</span>}
                 {(t.errorCount ?? 0) > 0 && (
                   <span class="tr-err">
-                    {t.errorCount} error{t.errorCount === 1 ? '' : 's'}
+                    {t.errorCount} failed span{t.errorCount === 1 ? '' : 's'}
                   </span>
                 )}
                 <span class="tr-time">{formatTime(t.startTime)}</span>
