@@ -62,7 +62,7 @@ describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
     await page.goto(api.url);
     await page.waitForSelector('[data-testid=histogram] .u-over');
     const before = await rows(page);
-    expect(before.some((r) => r.duration >= 400)).toBe(true);
+    expect(before.filter((r) => r.duration >= 400).length).toBeGreaterThanOrEqual(5);
 
     const box = (await page.locator('[data-testid=histogram] .u-over').boundingBox())!;
     await page.mouse.move(box.x + 1, box.y + box.height / 2);
@@ -76,7 +76,8 @@ describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
     const hash = new URLSearchParams((await hashOf(page)).split('?')[1]);
     const min = Number(hash.get('minDurationMs'));
     const max = Number(hash.get('maxDurationMs'));
-    expect(max).toBeLessThan(400);
+    // The drag ended at 40% of the axis: the slowest requests are outside the range.
+    expect(max).toBeLessThan(Math.max(...before.map((r) => r.duration)));
     // … and the list holds exactly the traces in that range.
     const expected = before
       .filter((r) => r.duration >= min && r.duration <= max)
