@@ -10,7 +10,7 @@
  * Prints one line per figure and writes bench/server-results.json.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initTracing, shutdownTracing } from '@lazytrace/config';
 import { fn, pipeline } from '@lazytrace/core';
@@ -76,10 +76,19 @@ function traceOf(startMs: number, size: number, i: number): TraceSpec {
   return { startMs, spans };
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+async function timed<T>(work: () => Promise<T>): Promise<[T, number, number]> {
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const value = await work();
-  return [value, performance.now() - start];
+  const used = process.cpuUsage(cpu);
+  return [value, performance.now() - start, (used.user + used.system) / 1000];
+}
+
+/** This machine is shared: the load average says how much of it the figures had. */
+function load(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 }
 
 function percentile(values: number[], p: number): number {
@@ -116,7 +125,7 @@ async function importBench(): Promise<void> {
     lines.push(JSON.stringify(otlpRequest(traces)));
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
-  const [server, ms] = await timed(async () => {
+  const [server, ms, cpuMs] = await timed(async () => {
     const s = await startServer({ port: 0, db: join(dir, 'import.duckdb'), files: [file], log: null });
     const response = await fetch(`${s.url}/api/traces`);
     const body = (await response.json()) as { traces: unknown[] };
@@ -126,42 +135,79 @@ async function importBench(): Promise<void> {
   const health = (await (await fetch(`${server.url}/health`)).json()) as { spans: number };
   if (health.spans !== 100_000) throw new Error(`imported ${health.spans} spans`);
   report('import 100,000 spans from JSONL + first /api/traces', ms, 'ms');
+  report('  the same, CPU time of the process (all threads)', cpuMs, 'ms');
+  console.log(`  load average ${load()}`);
   await server.close();
+}
+
+/**
+ * A request body made once, sent many times with fresh trace ids: every trace id starts with a
+ * 4-byte marker that is overwritten per request, so the clients cost little CPU of their own.
+ */
+function template(
+  format: 'json' | 'protobuf',
+  client: number,
+  count = 50,
+  startMs = Date.now() - 60_000,
+): (n: number) => Uint8Array {
+  const traces = Array.from({ length: count }, (_, k) => {
+    const t = traceOf(startMs + k * 37, 10, client * 1000 + k);
+    t.traceId = `c0ffee${client.toString(16).padStart(2, '0')}${hexId(12)}`;
+    return t;
+  });
+  const json = JSON.stringify(otlpRequest(traces));
+  const body = Buffer.from(format === 'json' ? new TextEncoder().encode(json) : toProtobuf(json));
+  const marker =
+    format === 'json'
+      ? Buffer.from(`c0ffee${client.toString(16).padStart(2, '0')}`)
+      : Buffer.from([0xc0, 0xff, 0xee, client]);
+  const at: number[] = [];
+  for (let i = body.indexOf(marker); i !== -1; i = body.indexOf(marker, i + 1)) at.push(i);
+  return (n) => {
+    const stamp =
+      format === 'json'
+        ? Buffer.from(n.toString(16).padStart(8, '0'))
+        : Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+    for (const i of at) stamp.copy(body, i);
+    return new Uint8Array(body);
+  };
 }
 
 async function otlpBench(format: 'json' | 'protobuf'): Promise<void> {
   const server = await startServer({ port: 0, db: join(dir, `otlp-${format}.duckdb`), files: [], log: null });
   const clients = 8;
   const durationMs = quick ? 5_000 : 20_000;
-  const perRequest = 50; // traces of 10 spans: 500 spans a request, an SDK batch's usual size
   let sent = 0;
   const deadline = Date.now() + durationMs;
   const start = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
+      const next = template(format, c);
       let n = 0;
       while (Date.now() < deadline) {
-        const traces = Array.from({ length: perRequest }, (_, k) =>
-          traceOf(Date.now() - 60_000, 10, c * 1_000_000 + n * perRequest + k),
-        );
-        const body = JSON.stringify(otlpRequest(traces));
-        const payload = format === 'json' ? body : toProtobuf(body);
         const response = await fetch(`${server.url}/v1/traces`, {
           method: 'POST',
           headers: { 'content-type': format === 'json' ? 'application/json' : 'application/x-protobuf' },
-          body: payload,
+          body: next(n++),
         });
         await response.arrayBuffer();
         if (response.status !== 200) throw new Error(`OTLP answered ${response.status}`);
-        sent += perRequest * 10;
-        n++;
+        sent += 500;
       }
     }),
   );
   const elapsed = performance.now() - start;
   const health = (await (await fetch(`${server.url}/health`)).json()) as { spans: number };
   if (health.spans !== sent) throw new Error(`sent ${sent}, stored ${health.spans}`);
+  const used = process.cpuUsage(cpu);
   report(`OTLP receiver, ${format}, 8 clients, stored`, (sent / elapsed) * 1000, 'spans/s');
+  report(
+    '  the same, per CPU-second of the process (clients included)',
+    (sent / (used.user + used.system)) * 1e6,
+    'spans/s',
+  );
+  console.log(`  load average ${load()}`);
   await server.close();
 }
 
@@ -178,18 +224,29 @@ async function scaleBench(): Promise<void> {
   const base = Date.now() - 6 * 3_600_000;
   const big = traceOf(base + 1000, 10_000, 7);
   let total = 0;
-  const [, loadMs] = await timed(async () => {
+  const [, loadMs, loadCpuMs] = await timed(async () => {
     await post(server.url, [big]);
     total += 10_000;
-    let i = 0;
-    while (total < BIG_TOTAL) {
-      const traces = Array.from({ length: 200 }, (_, k) => traceOf(base + (i + k) * 10, 10, i + k));
-      i += 200;
-      total += 2000;
-      await post(server.url, traces);
-    }
+    // Four clients, each sending its template with fresh trace ids (2,000 spans a request).
+    const templates = Array.from({ length: 4 }, (_, c) => template('json', 16 + c, 200, base));
+    let n = 0;
+    await Promise.all(
+      templates.map(async (next) => {
+        while (total < BIG_TOTAL) {
+          total += 2000;
+          const response = await fetch(`${server.url}/v1/traces`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: next(n++),
+          });
+          await response.arrayBuffer();
+          if (response.status !== 200) throw new Error(`OTLP answered ${response.status}`);
+        }
+      }),
+    );
   });
   report(`load ${total.toLocaleString('en')} spans over OTLP`, loadMs / 1000, 's');
+  report('  the same, CPU time of the process', loadCpuMs / 1000, 's');
   const health = (await (await fetch(`${server.url}/health`)).json()) as { spans: number; traces: number };
   console.log(`  store: ${health.spans} spans, ${health.traces} traces`);
   const runs = quick ? 20 : 50;
@@ -212,6 +269,7 @@ async function scaleBench(): Promise<void> {
   report(`${label}: one 10,000-span trace /api/traces/:id p95`, one.p95, 'ms');
   globalThis.gc?.();
   report(`${label}: process RSS (service + this benchmark)`, process.memoryUsage().rss / 1024 / 1024, 'MB');
+  console.log(`  load average ${load()}`);
   await server.close();
 }
 
