@@ -1,4 +1,15 @@
-import { close as closeFd, constants, fstat, ftruncate, mkdir, mkdirSync, open, writev } from 'node:fs';
+import {
+  close as closeFd,
+  constants,
+  existsSync,
+  fstat,
+  ftruncate,
+  mkdir,
+  mkdirSync,
+  open,
+  stat,
+  writev,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { logWarning } from '@lazytrace/core';
@@ -20,6 +31,7 @@ export const DEFAULT_FILE_FLUSH_INTERVAL_MS = 200;
 
 const pOpen = promisify(open);
 const pMkdir = promisify(mkdir);
+const pStat = promisify(stat);
 const pFstat = promisify(fstat);
 const pFtruncate = promisify(ftruncate);
 const pClose = promisify(closeFd);
@@ -69,7 +81,7 @@ export class FileSpanExporter implements SpanExporter {
   constructor(path: string) {
     this.path = resolve(path);
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
+      for (const dir of missingDirectories(dirname(this.path), existsSync)) makeOne(() => mkdirSync(dir));
     } catch (error) {
       // Not fatal for the application: reported now, clearly, and each export fails (counted)
       // until the directory can be made.
@@ -163,7 +175,16 @@ export class FileSpanExporter implements SpanExporter {
       await this.closeFd();
     }
     try {
-      await pMkdir(dirname(this.path), { recursive: true });
+      const exists = async (dir: string) =>
+        pStat(dir).then(
+          () => true,
+          () => false,
+        );
+      for (const dir of await missingDirectoriesAsync(dirname(this.path), exists)) {
+        await pMkdir(dir).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+        });
+      }
     } catch (error) {
       this.warnOnce('dir', this.directoryMessage(error));
       throw reported(this.directoryMessage(error), error);
@@ -199,6 +220,40 @@ export class FileSpanExporter implements SpanExporter {
     if (this.warned.has(key)) return;
     this.warned.add(key);
     logWarning(message);
+  }
+}
+
+/**
+ * The directories to make, outermost first. Made one by one rather than with `{ recursive: true }`:
+ * Node's recursive mkdir loops forever where the parent exists but refuses children (`/proc`), and
+ * one level at a time names the directory that failed.
+ */
+function missingDirectories(dir: string, exists: (dir: string) => boolean): string[] {
+  const missing: string[] = [];
+  for (let d = dir; !exists(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  return missing;
+}
+
+async function missingDirectoriesAsync(
+  dir: string,
+  exists: (dir: string) => Promise<boolean>,
+): Promise<string[]> {
+  const missing: string[] = [];
+  for (let d = dir; !(await exists(d)); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  return missing;
+}
+
+function makeOne(make: () => void): void {
+  try {
+    make();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
 
