@@ -1,9 +1,11 @@
 import { initTracing, shutdownTracing } from '@lazytrace/config';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
 import { makeApp } from './support/app.js';
 import { launchBrowser, skipBrowser } from './support/browser.js';
 import { type Service, startService } from './support/service.js';
+import { drain, manyTraces } from './support/spans.js';
 
 const rowTexts = (page: Page) => page.$$eval('.trace-row', (els) => els.map((e) => e.textContent ?? ''));
 
@@ -52,6 +54,25 @@ describe.skipIf(skipBrowser)('live traces, in Chromium', () => {
     await expect.poll(() => page.textContent('[data-testid=live-indicator]')).toContain('2 new');
     // The distribution follows (refreshed from /api/stats shortly after new traces).
     await expect.poll(() => page.textContent('[data-testid=tile-requests]'), { timeout: 10_000 }).toBe('2');
+    await page.close();
+  });
+
+  it('a burst of 300 traces arrives in batches and every one is listed', { timeout: 90_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(api.url);
+    await page.waitForSelector('.trace-row');
+    await expect.poll(() => page.getAttribute('[data-testid=live-indicator]', 'data-status')).toBe('live');
+    const before = await page.$$eval('.trace-row', (els) => els.length);
+    await shutdownTracing();
+    const { exporter, provider } = installTestTracing();
+    manyTraces(provider, 300);
+    const spans = drain(exporter);
+    uninstallTestTracing();
+    for (let i = 0; i < spans.length; i += 50) await api.add(spans.slice(i, i + 50));
+    await expect
+      .poll(() => page.textContent('.list-foot'), { timeout: 30_000 })
+      .toBe(`All ${before + 300} matching traces loaded`);
+    await expect.poll(() => page.textContent('[data-testid=live-indicator]')).toContain('300 new');
     await page.close();
   });
 });

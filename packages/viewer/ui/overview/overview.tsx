@@ -91,38 +91,46 @@ export function Overview({ source, params, onLive }: Props) {
       });
   }, [cursor, loading]);
 
-  // Live: traces arriving over SSE go on top when they pass the filters.
+  // Live: traces arriving over SSE go on top when they pass the filters. Arrivals are applied in
+  // batches (at most 4 renders a second), so a busy service does not re-render the page per trace.
   const newCount = useRef(0);
-  const statsTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
+    let pending: TraceSummary[] = [];
+    let flushTimer: ReturnType<typeof setTimeout> | null = null;
+    let statsTimer: ReturnType<typeof setTimeout> | null = null;
+    const fadeTimers = new Set<ReturnType<typeof setTimeout>>();
+    const flush = () => {
+      flushTimer = null;
+      const batch = pending.filter((t) => matchesFilters(t, filtersRef.current));
+      pending = [];
+      onLive('live', newCount.current);
+      if (batch.length === 0) return;
+      const ids = new Set(batch.map((t) => t.traceId));
+      // Newest first; a trace sent again (late spans) replaces its row.
+      const fresh = [...new Map(batch.reverse().map((t) => [t.traceId, t])).values()];
+      setTraces((prev) => [...fresh, ...prev.filter((p) => !ids.has(p.traceId))]);
+      setFresh((prev) => new Set([...prev, ...ids]));
+      const fade = setTimeout(() => {
+        fadeTimers.delete(fade);
+        setFresh((prev) => new Set([...prev].filter((id) => !ids.has(id))));
+      }, 4000);
+      fadeTimers.add(fade);
+    };
     const unsubscribe = source.subscribe(
       (t) => {
         newCount.current++;
-        onLive('live', newCount.current);
-        if (!statsTimer.current) {
-          statsTimer.current = setTimeout(() => {
-            statsTimer.current = null;
-            setStatsTick((n) => n + 1);
-          }, 2000);
-        }
-        if (!matchesFilters(t, filtersRef.current)) return;
-        setTraces((prev) => [t, ...prev.filter((p) => p.traceId !== t.traceId)]);
-        setFresh((prev) => new Set(prev).add(t.traceId));
-        setTimeout(
-          () =>
-            setFresh((prev) => {
-              const n = new Set(prev);
-              n.delete(t.traceId);
-              return n;
-            }),
-          4000,
-        );
+        pending.push(t);
+        flushTimer ??= setTimeout(flush, 250);
+        statsTimer ??= setTimeout(() => {
+          statsTimer = null;
+          setStatsTick((n) => n + 1);
+        }, 2000);
       },
       (s) => onLive(s, newCount.current),
     );
     return () => {
       unsubscribe();
-      if (statsTimer.current) clearTimeout(statsTimer.current);
+      for (const t of [flushTimer, statsTimer, ...fadeTimers]) if (t) clearTimeout(t);
     };
   }, [source]);
 
