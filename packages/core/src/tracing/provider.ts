@@ -4,7 +4,7 @@ import type { HookFactory, HookRegistration } from '../hooks/hook.js';
 import { registerHookProvider } from '../hooks/registry.js';
 import type { Invocation } from '../invocation.js';
 import type { Runnable } from '../runnables/runnable.js';
-import { lookUpCall } from './call-lookup.js';
+import { lookUpCall, releaseLookup } from './call-lookup.js';
 import { ContextCarrier } from './context-carrier.js';
 import { decide } from './decision.js';
 import { TracingHook } from './tracing-hook.js';
@@ -68,12 +68,18 @@ export function tracingHookProvider(
     case 'module-off':
       // A request root switched off: a stand-in keeps its children in one trace.
       if (found.node === undefined || found.node.rootsBelow) return STAND_IN_ROOT;
-      return found.node.scope === found.scope ? NONE : CARRIER;
+      return found.node.scope === found.scope ? none() : CARRIER;
     case 'off':
       // Nothing is recorded, but what runs inside must keep seeing "off" wherever it runs (a
       // stream pulled elsewhere): carried unless the surroundings already carry this scope.
-      return found.node !== undefined && found.node.scope === found.scope ? NONE : CARRIER;
+      return found.node !== undefined && found.node.scope === found.scope ? none() : CARRIER;
   }
+}
+
+/** No hook: nobody picks the lookup up, so it must not keep the request's context alive. */
+function none(): readonly HookRegistration[] {
+  releaseLookup();
+  return NONE;
 }
 
 // Once per process: when both the ESM and the CJS build are loaded, only the first registers,
