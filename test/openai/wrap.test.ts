@@ -148,6 +148,37 @@ describe('wrapping', () => {
     expect(span!.attributes[A.GEN_AI_USAGE_INPUT_TOKENS]).toBe(CHAT_USAGE.prompt_tokens);
   });
 
+  test('a server that puts the usage on the last content chunk: recorded, and kept from the caller', async () => {
+    fake.script = (request) => {
+      const asked = request.body?.stream_options?.include_usage === true;
+      const base = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm' };
+      return {
+        kind: 'sse',
+        events: [
+          { data: { ...base, choices: [{ index: 0, delta: { content: 'Hi' } }] } },
+          {
+            data: {
+              ...base,
+              choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+              ...(asked ? { usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } } : {}),
+            },
+          },
+          { data: '[DONE]' },
+        ],
+      };
+    };
+    const read = async (client: OpenAI) => {
+      const stream = await client.chat.completions.create({ model: 'm', messages: MESSAGES, stream: true });
+      const chunks = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      return chunks;
+    };
+    const unwrapped = await read(newClient());
+    expect(await read(wrapOpenAI(newClient()))).toEqual(unwrapped);
+    const [span] = await spans(1);
+    expect(span!.attributes[A.GEN_AI_USAGE_INPUT_TOKENS]).toBe(3);
+  });
+
   test('streamUsage: false leaves the request as the caller wrote it', async () => {
     const client = wrapOpenAI(newClient(), { streamUsage: false });
     const stream = await client.chat.completions.create({

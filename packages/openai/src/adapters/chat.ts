@@ -107,7 +107,12 @@ class ChatStream implements StreamAccumulator {
     if (chunk.usage !== undefined && chunk.usage !== null) {
       this.usage = chunk.usage;
       // The usage-only chunk (no choices) exists because lazytrace asked for it.
-      if (this.hideUsageChunk && Array.isArray(choices) && choices.length === 0) return HIDE;
+      if (this.hideUsageChunk) {
+        if (Array.isArray(choices) && choices.length === 0) return HIDE;
+        // Some compatible servers put the usage on the last content chunk instead: the caller,
+        // who did not ask for it, gets the chunk without it.
+        delete chunk.usage;
+      }
     } else if (this.hideUsageChunk && chunk.usage === null) {
       // With include_usage every other chunk carries `usage: null`, which the caller, who did not
       // ask for usage, would not have seen.
