@@ -34,8 +34,9 @@ export class CallNode {
     readonly traceName: string,
     readonly parent: CallNode | undefined,
     /**
-     * Set on the stand-in for a request root that was switched off (`modules`): the spans right
-     * under it are the request's roots, all in one trace.
+     * Set on a node without a span and without a lazytrace span above (the stand-in for a request
+     * root switched off with `modules`, a carrier of `enabled: false`): the spans right under it
+     * are the request's roots.
      */
     readonly rootsBelow = false,
   ) {

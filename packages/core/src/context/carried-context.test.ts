@@ -205,3 +205,16 @@ describe('the trace id (item 13)', () => {
     expect(id).toBeUndefined();
   });
 });
+
+describe('tracing switched back on inside a call that records nothing', () => {
+  it('the first span under it is a request root', async () => {
+    const child = fn(async () => 'x', { name: 'child' });
+    const outer = fn(() => runWithTraceContext({ enabled: true }, () => child.invoke(null)), {
+      name: 'outer',
+    });
+    await runWithTraceContext({ enabled: false }, () => outer.invoke(null));
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((s) => s.name)).toEqual(['child']);
+    expect(spans[0]!.attributes['lazytrace.root']).toBe(true);
+  });
+});

@@ -64,9 +64,12 @@ export class ContextCarrier implements Hook {
       }
     }
     const traceName = traceContext.traceName ?? node?.traceName ?? this.invocation.name;
+    // No span is opened here: with no lazytrace span above either, the spans below (a scope
+    // inside that switches tracing back on) are the request's roots.
+    const rootsBelow = this.standIn || node === undefined || node.rootsBelow;
     this.carried = active.setValue(
       CALL_NODE_KEY,
-      new CallNode(scope, traceContext, traceName, node, this.standIn),
+      new CallNode(scope, traceContext, traceName, node, rootsBelow),
     );
   }
 
