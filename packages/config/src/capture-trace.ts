@@ -8,7 +8,7 @@ import {
   type TraceSummary,
 } from '@lazytrace/traces';
 import { type Context, context, trace } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 export interface CaptureTraceOptions {
   /** Name of the request's root span. Default `'request'`. */

@@ -10,7 +10,7 @@ import {
 } from '@lazytrace/core';
 import { context, type TracerProvider, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import type { TracerProvider as SdkTracerProvider } from '@opentelemetry/sdk-trace';
 import { describeBackend, type TracingDescription } from './describe.js';
 import { ENV, envBoolean, envInteger, envRate, envString } from './env.js';
 import { type GuardedExporter, watchExportRequests } from './export-guard.js';
@@ -99,7 +99,7 @@ class DeadlineError extends Error {
 class ActiveTracing {
   readonly handle: TracingHandle;
   private readonly stats = new StatsRecorder();
-  private readonly provider: BasicTracerProvider | undefined;
+  private readonly provider: SdkTracerProvider | undefined;
   private readonly guards: readonly GuardedExporter[];
   private readonly description: TracingDescription;
   private readonly flushTimeoutMs: number;
@@ -295,7 +295,7 @@ class ActiveTracing {
   }
 
   /** The processors' queues, and the batches they were already sending. */
-  private async flushEverything(provider: BasicTracerProvider): Promise<void> {
+  private async flushEverything(provider: SdkTracerProvider): Promise<void> {
     await provider.forceFlush().catch(() => undefined);
     await this.allIdle();
   }

@@ -6,11 +6,11 @@ import {
   resourceFromAttributes,
 } from '@opentelemetry/resources';
 import {
-  BasicTracerProvider,
   BatchSpanProcessor,
   SimpleSpanProcessor,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { type Backend, backendFactory, backendNames } from './backends/backend.js';
 import { CaptureSpanProcessor } from './capture-trace.js';
@@ -40,7 +40,7 @@ export interface ProviderSettings {
 export function buildProvider(
   settings: ProviderSettings,
   stats: StatsRecorder,
-): { provider: BasicTracerProvider; guards: GuardedExporter[] } {
+): { provider: TracerProvider; guards: GuardedExporter[] } {
   // CaptureSpanProcessor: hands captureTrace its request's spans (idle unless a capture is open).
   const processors: SpanProcessor[] = [new CountingProcessor(stats), new CaptureSpanProcessor()];
   const guards: GuardedExporter[] = [];
@@ -49,15 +49,16 @@ export function buildProvider(
     guards.push(guard);
     const processor =
       backend.processing === 'simple' || settings.exportMode === 'immediate'
-        ? new SimpleSpanProcessor(guard)
-        : new BatchSpanProcessor(guard, {
+        ? new SimpleSpanProcessor({ exporter: guard })
+        : new BatchSpanProcessor({
+            exporter: guard,
             maxQueueSize: MAX_PENDING_SPANS + MAX_EXPORT_BATCH,
             maxExportBatchSize: MAX_EXPORT_BATCH,
             scheduledDelayMillis: backend.scheduledDelayMillis,
           });
     processors.push(new BoundedProcessor(processor, guard, stats, MAX_PENDING_SPANS));
   }
-  const provider = new BasicTracerProvider({
+  const provider = new TracerProvider({
     resource: buildResource(settings.serviceName),
     sampler: new LazytraceSampler(settings.sampleRate),
     spanProcessors: processors,

@@ -6,7 +6,7 @@ import {
   SamplingDecision,
   type SamplingResult,
   TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 
 /**
  * Whole-trace sampling at `rate` (parent-based, so a trace is kept or dropped as a whole),

@@ -1,6 +1,6 @@
 import { logWarning } from '@lazytrace/core';
 import type { Context } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { GuardedExporter } from './export-guard.js';
 
 /**

@@ -6,7 +6,7 @@ import {
   httpAgentFactoryFromOptions,
 } from '@opentelemetry/otlp-exporter-base/node-http';
 import { JsonTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { type LangfuseOptions, type LangfuseSettings, resolveLangfuseSettings } from './settings.js';
 import { isLangfuseRelevant, toLangfuseSpan } from './translate.js';
 import { VERSION } from './version.js';

@@ -1,7 +1,7 @@
 import { attributes as A } from '@lazytrace/core';
 import { type Attributes, type AttributeValue, SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { LangfuseSettings } from './settings.js';
 
 /** Attribute names the Langfuse server reads (langfuse/langfuse, OTel ingestion). */

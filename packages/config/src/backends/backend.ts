@@ -1,4 +1,4 @@
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Env } from '../env.js';
 
 /** A destination for spans, built by `initTracing` from a name (`otlp`, `file` …) or given as is. */

@@ -1,6 +1,6 @@
 import { fromReadableSpan, renderTraceTree } from '@lazytrace/traces';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
 export interface ConsoleBackendOptions {
   /** Where the trees go. Default `process.stdout`. */

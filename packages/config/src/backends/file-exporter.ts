@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { logWarning } from '@lazytrace/core';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
 export interface FileBackendOptions {
   /** Where the lines go. Default `LAZYTRACE_FILE`, else `.lazytrace/traces.jsonl`. */
