@@ -45,7 +45,7 @@ describe.skipIf(skipBrowser)('paging through thousands of traces, in Chromium', 
           await page.keyboard.press('End');
           return page.textContent('.list-foot');
         },
-        { timeout: 60_000, intervals: [200] },
+        { timeout: 60_000, interval: 200 },
       )
       .toBe(`All ${COUNT} matching traces loaded`);
     expect(cursors.length).toBeGreaterThanOrEqual(Math.ceil(COUNT / 200) - 1);
