@@ -180,7 +180,14 @@ export class GuardedExporter implements SpanExporter {
     return this.inner.forceFlush?.() ?? Promise.resolve();
   }
 
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
+  /**
+   * The processor shuts its exporter down right after handing over its last batch, which the
+   * guard answered at once: the exporter is shut down only once its exports are done (or given
+   * up at the deadline), so its own retries (Langfuse on a 500) are not cut short.
+   */
+  async shutdown(): Promise<void> {
+    await this.idle();
+    if (this.stopped) return;
+    await this.inner.shutdown();
   }
 }
