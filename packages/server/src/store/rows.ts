@@ -1,4 +1,4 @@
-import type { SpanRecord } from '@lazytrace/traces';
+import type { SpanRecord, TraceSummary } from '@lazytrace/traces';
 
 /**
  * Columns of `spans` that only make SQL pleasant (`SELECT model, sum(input_tokens) …`); the API
@@ -156,3 +156,37 @@ export function parseRecords(rows: readonly (readonly unknown[])[]): { seq: numb
     return { seq, span };
   });
 }
+
+/** One `traces` row as a line of JSON (INSERT_TRACES_FROM_FILE). */
+export function traceRowLine(t: TraceSummary, rootEnded: boolean, lastSeq: number): string {
+  return JSON.stringify({
+    trace_id: t.traceId,
+    name: t.name,
+    status: t.status,
+    start_ms: t.startMs,
+    end_ms: t.startMs + t.durationMs,
+    duration_ms: t.durationMs,
+    span_count: t.spanCount,
+    error_count: t.errorCount,
+    session_id: t.sessionId,
+    user_id: t.userId,
+    tags: t.tags,
+    model: t.model,
+    input_tokens: Math.round(t.tokens.input),
+    output_tokens: Math.round(t.tokens.output),
+    total_tokens: Math.round(t.tokens.total),
+    service_name: t.serviceName,
+    root_span_id: t.rootSpanId,
+    root_ended: rootEnded,
+    last_seq: lastSeq,
+    summary: t,
+  });
+}
+
+export const INSERT_TRACES_FROM_FILE = `INSERT INTO traces SELECT * FROM read_json($1,
+  format = 'newline_delimited', maximum_object_size = 268435456,
+  columns = {trace_id: 'VARCHAR', name: 'VARCHAR', status: 'VARCHAR', start_ms: 'DOUBLE', end_ms: 'DOUBLE',
+             duration_ms: 'DOUBLE', span_count: 'INTEGER', error_count: 'INTEGER', session_id: 'VARCHAR',
+             user_id: 'VARCHAR', tags: 'VARCHAR[]', model: 'VARCHAR', input_tokens: 'BIGINT',
+             output_tokens: 'BIGINT', total_tokens: 'BIGINT', service_name: 'VARCHAR', root_span_id: 'VARCHAR',
+             root_ended: 'BOOLEAN', last_seq: 'BIGINT', summary: 'JSON'})`;

@@ -108,7 +108,11 @@ describe('a database file', () => {
     const duckdb = createRequire(import.meta.url).resolve('@duckdb/node-api');
     const script = `
       const { DuckDBInstance } = require(${JSON.stringify(duckdb)});
-      DuckDBInstance.create(${JSON.stringify(db)}).then(() => { console.log('ready'); setTimeout(() => {}, 60000); });
+      DuckDBInstance.create(${JSON.stringify(db)}).then(async (db) => {
+        globalThis.held = [db, await db.connect()]; // referenced: never collected, never unlocked
+        console.log('ready');
+        setTimeout(() => {}, 60000);
+      });
     `;
     child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {

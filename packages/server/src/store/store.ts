@@ -2,10 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LIST, listValue, VARCHAR } from '@duckdb/node-api';
+import { listValue } from '@duckdb/node-api';
 import { type SpanRecord, summarizeTrace, type TraceSummary } from '@lazytrace/traces';
 import { Database, type Row } from './database.js';
-import { INSERT_SPANS_FROM_FILE, parseRecords, recordsQuery, spanRowLine } from './rows.js';
+import {
+  INSERT_SPANS_FROM_FILE,
+  INSERT_TRACES_FROM_FILE,
+  parseRecords,
+  recordsQuery,
+  spanRowLine,
+  traceRowLine,
+} from './rows.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 export interface StoredSpan {
@@ -209,32 +216,14 @@ export class TraceStore {
       if (existing.size > 0) {
         await w.run('DELETE FROM traces WHERE trace_id IN (SELECT unnest($1))', [idsParam(existing.keys())]);
       }
-      const traceAppender = await w.createAppender('traces');
-      for (const { summary: t, rootEnded, lastSeq } of summaries) {
-        traceAppender.appendVarchar(t.traceId);
-        traceAppender.appendVarchar(t.name);
-        traceAppender.appendVarchar(t.status);
-        traceAppender.appendDouble(t.startMs);
-        traceAppender.appendDouble(t.startMs + t.durationMs);
-        traceAppender.appendDouble(t.durationMs);
-        traceAppender.appendInteger(t.spanCount);
-        traceAppender.appendInteger(t.errorCount);
-        nullable(traceAppender, t.sessionId);
-        nullable(traceAppender, t.userId);
-        traceAppender.appendList(t.tags, LIST(VARCHAR));
-        nullable(traceAppender, t.model);
-        traceAppender.appendBigInt(BigInt(Math.round(t.tokens.input)));
-        traceAppender.appendBigInt(BigInt(Math.round(t.tokens.output)));
-        traceAppender.appendBigInt(BigInt(Math.round(t.tokens.total)));
-        nullable(traceAppender, t.serviceName);
-        nullable(traceAppender, t.rootSpanId);
-        traceAppender.appendBoolean(rootEnded);
-        traceAppender.appendBigInt(BigInt(lastSeq));
-        traceAppender.appendVarchar(JSON.stringify(t));
-        traceAppender.endRow();
-      }
-      traceAppender.flushSync();
-      traceAppender.closeSync();
+      const tracesFile = join(this.scratch, 'traces.jsonl');
+      await writeFile(
+        tracesFile,
+        summaries
+          .map(({ summary, rootEnded, lastSeq }) => traceRowLine(summary, rootEnded, lastSeq))
+          .join('\n'),
+      );
+      await w.run(INSERT_TRACES_FROM_FILE, [tracesFile]);
       await w.run(`INSERT OR REPLACE INTO meta VALUES ('next_seq', '${seq}')`);
       await w.run('COMMIT');
     } catch (error) {
@@ -357,14 +346,6 @@ export class TraceStore {
     this.db.close();
     if (this.scratch !== undefined) rmSync(this.scratch, { recursive: true, force: true });
   }
-}
-
-function nullable(
-  appender: { appendNull(): void; appendVarchar(v: string): void },
-  value: string | null,
-): void {
-  if (value === null) appender.appendNull();
-  else appender.appendVarchar(value);
 }
 
 export type { Row };
