@@ -38,6 +38,8 @@ function onRequestStart(message: unknown): void {
   // An exporter's socket never keeps the process alive by itself (the agent refs a socket each
   // time it hands it to a request, so this runs per request). A process about to end gets its
   // 'beforeExit', and the exit flush holds it — within the one deadline — for what is in flight.
+  // Node publishes the start when the request is finished, often after its socket was assigned.
+  request.socket?.unref();
   request.on('socket', (socket) => socket.unref());
 }
 
