@@ -404,6 +404,30 @@ describe('the value the application gets: as with tracing off (item 8)', () => {
     await spanEnded();
   });
 
+  it('methods every object inherits answer as off (valueOf is the value itself, toString, hasOwnProperty)', async () => {
+    class Chat {
+      id = 1;
+      async *[Symbol.asyncIterator]() {
+        yield 'c';
+      }
+    }
+    await sameOnAndOff(
+      () => new Chat(),
+      async (s) => {
+        // Called as members of the value, the way application code calls them.
+        const member = (name: string, ...args: unknown[]) =>
+          (s as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args);
+        return {
+          valueOf: member('valueOf') === s,
+          toString: member('toString'),
+          own: member('hasOwnProperty', 'id'),
+          isPrototypeOf: member('isPrototypeOf', s),
+          locale: member('toLocaleString'),
+        };
+      },
+    );
+  });
+
   it('a frozen plain iterable keeps its members and iterates', async () => {
     await sameOnAndOff(
       () =>

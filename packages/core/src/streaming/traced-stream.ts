@@ -194,7 +194,19 @@ const needsSource = new WeakMap<object, boolean>();
 const NATIVE_CODE = /\{\s*\[native code\]\s*\}\s*$/;
 const PRIVATE_MEMBER = /#[\p{ID_Start}_$]|classPrivate(?:Field|Method)/u;
 
+/**
+ * Built-ins every object or function inherits (`valueOf`, `hasOwnProperty`, `toString`, `call` …)
+ * work on a Proxy as on its target, and `valueOf()` must keep answering the value the application
+ * holds: these are never bound.
+ */
+const UNIVERSAL_METHODS = new Set<unknown>(
+  [Object.prototype, Function.prototype].flatMap((proto) =>
+    Reflect.ownKeys(proto).map((key) => Object.getOwnPropertyDescriptor(proto, key)?.value),
+  ),
+);
+
 function runsOnSourceOnly(fn: Method): boolean {
+  if (UNIVERSAL_METHODS.has(fn)) return false;
   let answer = needsSource.get(fn);
   if (answer === undefined) {
     let text = '';
