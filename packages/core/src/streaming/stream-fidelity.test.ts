@@ -428,6 +428,39 @@ describe('the value the application gets: as with tracing off (item 8)', () => {
     );
   });
 
+  it('a class compiled with private-field helpers (the OpenAI SDK’s published build): tee() works, as off', async () => {
+    // What TypeScript emits for `#client` below ES2022, as in the SDK's dist.
+    const clients = new WeakMap<object, string>();
+    function __classPrivateFieldGet(receiver: object, state: WeakMap<object, string>): string {
+      if (!state.has(receiver)) {
+        throw new TypeError('Cannot read private member from an object whose class did not declare it');
+      }
+      return state.get(receiver)!;
+    }
+    class CompiledStream {
+      constructor(readonly items: string[]) {
+        clients.set(this, 'client-1');
+      }
+      tee(): [CompiledStream, CompiledStream, string] {
+        return [
+          new CompiledStream(this.items),
+          new CompiledStream(this.items),
+          __classPrivateFieldGet(this, clients),
+        ];
+      }
+      async *[Symbol.asyncIterator]() {
+        yield* this.items;
+      }
+    }
+    await sameOnAndOff(
+      () => new CompiledStream(['t1', 't2']),
+      async (s) => {
+        const [left, right, client] = s.tee();
+        return { client, left: await drain(left), right: await drain(right) };
+      },
+    );
+  });
+
   it('a frozen plain iterable keeps its members and iterates', async () => {
     await sameOnAndOff(
       () =>

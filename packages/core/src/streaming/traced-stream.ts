@@ -192,7 +192,9 @@ class StreamCall<T> {
  */
 const needsSource = new WeakMap<object, boolean>();
 const NATIVE_CODE = /\{\s*\[native code\]\s*\}\s*$/;
-const PRIVATE_MEMBER = /#[\p{ID_Start}_$]|classPrivate(?:Field|Method)/u;
+// `this.#x`; TypeScript's and Babel's helpers (`__classPrivateFieldGet`, `_classPrivateFieldLooseBase`);
+// esbuild's (`__privateGet`, `__privateMethod` …).
+const PRIVATE_MEMBER = /#[\p{ID_Start}_$]|classPrivate(?:Field|Method)|__private[A-Z]/u;
 
 /**
  * Built-ins every object or function inherits (`valueOf`, `hasOwnProperty`, `toString`, `call` …)
