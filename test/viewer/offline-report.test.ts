@@ -74,6 +74,12 @@ describe.skipIf(skipBrowser)('offline report, opened from file:// in Chromium', 
     await page.waitForSelector('[data-span-name=llm]');
     await page.click('[data-span-name=llm]');
     expect(await page.textContent('.msg-user')).toContain('first question');
+    // The report's analysis, narrowed to this trace's spans.
+    await page.click('[data-testid=analysis-tab]');
+    await page.waitForSelector('.bottlenecks');
+    const rows = await page.$$eval('.bottlenecks tbody tr', (els) => els.map((e) => e.textContent ?? ''));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.some((r) => /rag|retriever|prompt|llm/.test(r))).toBe(true);
 
     await page.goto(`${pathToFileURL(file).href}#/trace/${ids.failed}`);
     await page.waitForSelector('[data-testid=trace-errors]');
