@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run as runInProcess } from '../packages/cli/src/index.js';
 import { readOtlpJson, type SpanRecord, toOtlpJsonLines } from '../packages/traces/src/index.js';
 
 const SPANS = Number(process.argv[2] ?? 100_000);
@@ -94,20 +95,38 @@ function run(args: string[]): Promise<number> {
   });
 }
 
+/**
+ * The same command through `run()` in this process: CPU time (user + system) of the command alone,
+ * without Node's start-up, and much less sensitive to other load on the machine than wall time.
+ */
+async function cpuInProcess(args: string[]): Promise<number> {
+  const sink = { write: () => true };
+  const before = process.cpuUsage();
+  const code = await runInProcess(args, { stdout: sink, stderr: sink, env: {}, cwd: dir });
+  const used = process.cpuUsage(before);
+  if (code !== 0) throw new Error(`lazytrace ${args.join(' ')} exited ${code}`);
+  return (used.user + used.system) / 1000;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 async function figure(label: string, args: string[]) {
   const times: number[] = [];
   for (let i = 0; i < ROUNDS; i++) times.push(await run(args));
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)]!;
+  const cpu: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) cpu.push(await cpuInProcess(args));
+  const wall = median(times);
   console.log(
-    `${label.padEnd(38)} median ${median.toFixed(0).padStart(6)} ms   (min ${times[0]!.toFixed(0)}, max ${times.at(-1)!.toFixed(0)})`,
+    `${label.padEnd(26)} wall (bin) median ${wall.toFixed(0).padStart(5)} ms, min ${Math.min(...times)
+      .toFixed(0)
+      .padStart(5)}   CPU (in-process) median ${median(cpu).toFixed(0).padStart(5)} ms`,
   );
   return {
     label,
     args: args.map((a) => (a.startsWith(dir) ? a.replace(dir, '$DIR') : a)),
-    medianMs: median,
-    minMs: times[0],
-    maxMs: times.at(-1),
+    wallMedianMs: wall,
+    wallMinMs: Math.min(...times),
+    cpuMedianMs: median(cpu),
   };
 }
 
@@ -118,7 +137,7 @@ console.log(
   `${SPANS} spans in ${traces} traces, ${(bytes / 1e6).toFixed(1)} MB (${cpus()[0]?.model ?? '?'}, Node ${process.version})`,
 );
 const results = [
-  await figure('--version (start-up alone)', ['--version']),
+  await figure('--version (start-up)', ['--version']),
   await figure('stats', ['stats', file]),
   await figure('stats --by kind', ['stats', file, '--by', 'kind']),
   await figure('show --trace (one trace)', ['show', file, '--trace', middleTrace]),
