@@ -41,7 +41,16 @@ export type {
 export { DEFAULT_HOOK_PRIORITY } from './hooks/hook.js';
 export { type HookFailure, HookPhaseError } from './hooks/hook-phase-error.js';
 export { registerHookProvider } from './hooks/registry.js';
-export type { CallContext, ModelInfo, ModelParameterValue, StreamState, Usage } from './invocation.js';
+export type {
+  CallContext,
+  ModelInfo,
+  ModelParameterInput,
+  ModelParameterValue,
+  ProviderTokenDetails,
+  ProviderUsage,
+  StreamState,
+  Usage,
+} from './invocation.js';
 export { Invocation } from './invocation.js';
 export { type Logger, logWarning, setLogger } from './logger.js';
 export { FnRunnable, fn } from './runnables/fn.js';
