@@ -24,7 +24,6 @@ const questions = [
   'How do I delete a workspace?',
   'What regions do you host data in?',
 ];
-let n = 0;
 const jitter = (base: number, spread: number) => base + Math.random() * spread;
 
 const app = pipeline(
@@ -43,7 +42,7 @@ const app = pipeline(
         vector: fn(
           async (q: string) => {
             await sleep(jitter(60, 120));
-            if (q.includes('regions') && n % 3 === 0) throw new Error('vector store timeout after 2000 ms');
+            if (q.includes('(EU)')) throw new Error('vector store timeout after 2000 ms');
             return [`${q}: see the admin guide, section 4`, 'Keys can be rotated from Settings → API'];
           },
           { name: 'vector-search', kind: 'retriever' },
@@ -87,8 +86,8 @@ const app = pipeline(
 );
 
 async function request(i: number) {
-  n = i;
-  const q = questions[i % questions.length]!;
+  // Three requests (one of them among the newest) hit an index that times out.
+  const q = [5, 41, 76].includes(i) ? 'Which regions host EU data (EU)?' : questions[i % questions.length]!;
   await runWithTraceContext(
     {
       sessionId: `chat-${100 + (i % 7)}`,
