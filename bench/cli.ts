@@ -1,7 +1,7 @@
 /**
  * `lazytrace` on a big trace file, as a user runs it: the built bin in a child process, wall time
- * from spawn to exit (Node's start-up included). Figures only, nothing asserted; writes
- * bench/cli-results.json.
+ * from spawn to exit (Node's start-up included), and CPU time of the same command run in-process.
+ * Figures only, nothing asserted (the latest run is quoted in packages/cli/README.md).
  *
  *   pnpm --filter @lazytrace/cli build && node --import tsx bench/cli.ts [spans]   (default 100000)
  *
@@ -121,13 +121,6 @@ async function figure(label: string, args: string[]) {
       .toFixed(0)
       .padStart(5)}   CPU (in-process) median ${median(cpu).toFixed(0).padStart(5)} ms`,
   );
-  return {
-    label,
-    args: args.map((a) => (a.startsWith(dir) ? a.replace(dir, '$DIR') : a)),
-    wallMedianMs: wall,
-    wallMinMs: Math.min(...times),
-    cpuMedianMs: median(cpu),
-  };
 }
 
 const file = join(dir, 'big.jsonl');
@@ -136,18 +129,15 @@ const bytes = statSync(file).size;
 console.log(
   `${SPANS} spans in ${traces} traces, ${(bytes / 1e6).toFixed(1)} MB (${cpus()[0]?.model ?? '?'}, Node ${process.version})`,
 );
-const results = [
-  await figure('--version (start-up)', ['--version']),
-  await figure('stats', ['stats', file]),
-  await figure('stats --by kind', ['stats', file, '--by', 'kind']),
-  await figure('show --trace (one trace)', ['show', file, '--trace', middleTrace]),
-  await figure('show (latest 10 traces)', ['show', file]),
-  await figure('analyze', ['analyze', file]),
-  await figure('replay --dry-run', ['replay', file, '--to', 'otlp', '--dry-run']),
-  await figure('cleanup --dry-run', ['cleanup', file, '--older-than', '3650d', '--dry-run']),
+const commands: [string, string[]][] = [
+  ['--version (start-up)', ['--version']],
+  ['stats', ['stats', file]],
+  ['stats --by kind', ['stats', file, '--by', 'kind']],
+  ['show --trace (one trace)', ['show', file, '--trace', middleTrace]],
+  ['show (latest 10 traces)', ['show', file]],
+  ['analyze', ['analyze', file]],
+  ['replay --dry-run', ['replay', file, '--to', 'otlp', '--dry-run']],
+  ['cleanup --dry-run', ['cleanup', file, '--older-than', '3650d', '--dry-run']],
 ];
-writeFileSync(
-  new URL('./cli-results.json', import.meta.url),
-  `${JSON.stringify({ spans: SPANS, traces, bytes, node: process.version, cpu: cpus()[0]?.model, rounds: ROUNDS, results }, null, 2)}\n`,
-);
+for (const [label, args] of commands) await figure(label, args);
 rmSync(dir, { recursive: true, force: true });
