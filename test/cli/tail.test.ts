@@ -64,7 +64,7 @@ describe('lazytrace tail', () => {
     writeFileSync(file, toOtlpJsonLines(sample.filter((s) => s.traceId === oldTrace)));
     const tail = spawnLazytrace(['tail', file, ...FAST]);
     try {
-      await new Promise((r) => setTimeout(r, 500));
+      await tail.waitFor(/following .*\(1 earlier trace\(s\) not shown/, { stream: 'stderr' });
       const spans = sample.filter((s) => s.traceId === newTrace);
       const children = spans.filter((s) => s.parentSpanId !== undefined);
       const root = spans.filter((s) => s.parentSpanId === undefined);

@@ -73,7 +73,12 @@ export const registerTail: RegisterCommand = (program, ctx) => {
       if (!follower.open) out.note(out.errColor.dim(`waiting for ${path} to appear…`));
       else {
         await follower.poll();
-        if (!options.fromStart) assembler.skipExisting();
+        const skipped = options.fromStart ? 0 : assembler.skipExisting();
+        out.note(
+          out.errColor.dim(
+            `following ${path}${skipped > 0 ? ` (${skipped} earlier trace(s) not shown; --from-start shows them)` : ''}`,
+          ),
+        );
       }
       const print = (ready: ReturnType<TraceAssembler['take']>) => {
         for (const { spans, complete } of ready) {
