@@ -1,4 +1,5 @@
 import { initTracing, setTrace, shutdownTracing } from '@lazytrace/config';
+import { setLogger } from '@lazytrace/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildRag } from '../../examples/rag-pipeline/rag.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
@@ -55,13 +56,22 @@ describe.each(['http/json', 'http/protobuf'] as const)(
 );
 
 describe('OTLP configuration errors', () => {
-  it('a bad endpoint fails initTracing naming the variable, and leaves tracing as it was', () => {
-    expect(() =>
-      initTracing({ backends: ['otlp'], env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' } }),
-    ).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT="not a url" is not a valid URL/);
-    expect(() => initTracing({ backends: ['otlp'], env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } })).toThrow(
-      /OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not supported/,
-    );
+  it('a bad endpoint or protocol in the environment is ignored with a warning naming it (DESIGN amendments); in code it throws', async () => {
+    const warnings: string[] = [];
+    setLogger({ warn: (m) => warnings.push(m) });
+    try {
+      initTracing({
+        backends: ['otlp'],
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      });
+      await shutdownTracing();
+      expect(warnings.join('\n')).toMatch(
+        /OTEL_EXPORTER_OTLP_ENDPOINT="not a url" is not a valid URL: ignored/,
+      );
+      expect(warnings.join('\n')).toMatch(/OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not supported/);
+    } finally {
+      setLogger(undefined);
+    }
     expect(() => initTracing({ backends: ['otlp'], otlp: { url: 'ftp://x' } })).toThrow(
       /options\.otlp\.url.*http/,
     );

@@ -54,7 +54,13 @@ export function redactUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    return text;
+    // Not parseable, still possibly carrying credentials: cut them out by shape.
+    return text
+      .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, `$1${REDACTED}@`)
+      .replace(
+        /([?&][^=&#]*(?:key|token|secret|passw(?:or)?d|pwd|auth|sig)[^=&#]*=)[^&#]*/gi,
+        `$1${REDACTED}`,
+      );
   }
   let changed = false;
   if (url.password !== '') {

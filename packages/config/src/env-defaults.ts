@@ -3,7 +3,7 @@ import { ENV, envBoolean, envInteger } from './env.js';
 
 // The master switch, content capture and its budget from the environment apply as soon as the
 // package is loaded, also to an application that never calls initTracing (it may bring its own
-// OTel SDK). A bad value is reported here and thrown by initTracing.
+// OTel SDK). A bad value is reported once (here or by initTracing) and the default is used.
 try {
   const enabled = envBoolean(process.env, ENV.enabled);
   const captureContent = envBoolean(process.env, ENV.captureContent);
@@ -11,7 +11,5 @@ try {
   if (enabled !== undefined || captureContent !== undefined) setTraceDefaults({ enabled, captureContent });
   if (maxContentChars !== undefined) configureTracing({ maxContentChars });
 } catch (error) {
-  logWarning(
-    `${(error as Error).message}; tracing keeps its defaults until initTracing reports this as an error.`,
-  );
+  logWarning(`reading the environment failed: ${(error as Error).message}`);
 }

@@ -1,8 +1,22 @@
+import { logWarning } from '@lazytrace/core';
+
 /**
- * Reading lazytrace's environment variables. Every parse error names the variable and what it
- * expected, so a typo fails loudly at `initTracing` instead of silently switching tracing off.
+ * Reading lazytrace's environment variables. A value that cannot be read is ignored with one
+ * warning naming the variable, what it expected and that the default applies (the OTel SDK's
+ * convention, DESIGN amendments): the environment of a deployed application must not stop it.
+ * Only options given in code throw.
  */
 export type Env = Readonly<Record<string, string | undefined>>;
+
+const warned = new Set<string>();
+
+/** One warning per variable and value: `${name}=... is not ...; ignored, the default is used`. */
+export function envWarning(name: string, value: string, problem: string, fallback = 'the default'): void {
+  const key = `${name}=${value}`;
+  if (warned.has(key)) return;
+  warned.add(key);
+  logWarning(`${name}=${JSON.stringify(value)} ${problem}: ignored, ${fallback} is used.`);
+}
 
 export class ConfigError extends Error {
   override readonly name = 'LazytraceConfigError';
@@ -24,9 +38,8 @@ export function envBoolean(env: Env, name: string): boolean | undefined {
   const lower = value.toLowerCase();
   if (TRUE.has(lower)) return true;
   if (FALSE.has(lower)) return false;
-  throw new ConfigError(
-    `${name}=${JSON.stringify(value)} is not a boolean (use true/false, 1/0, yes/no, on/off)`,
-  );
+  envWarning(name, value, 'is not a boolean (use true/false, 1/0, yes/no, on/off)');
+  return undefined;
 }
 
 export function envInteger(env: Env, name: string, min: number): number | undefined {
@@ -34,7 +47,8 @@ export function envInteger(env: Env, name: string, min: number): number | undefi
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) {
-    throw new ConfigError(`${name}=${JSON.stringify(value)} must be an integer >= ${min}`);
+    envWarning(name, value, `is not an integer >= ${min}`);
+    return undefined;
   }
   return n;
 }
@@ -44,7 +58,8 @@ export function envRate(env: Env, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 1) {
-    throw new ConfigError(`${name}=${JSON.stringify(value)} must be a number from 0 to 1`);
+    envWarning(name, value, 'is not a number from 0 to 1');
+    return undefined;
   }
   return n;
 }

@@ -88,19 +88,13 @@ describe('initTracing', () => {
     expect(service.value.stringValue).toBe('from-env');
   });
 
-  it('bad settings fail with an error naming the variable or option, and change nothing', () => {
+  it('bad options in code fail with an error naming the option, and change nothing', () => {
     const cases: [Parameters<typeof initTracing>[0], RegExp][] = [
-      [{ env: { LAZYTRACE_ENABLED: 'maybe' } }, /LAZYTRACE_ENABLED="maybe" is not a boolean/],
-      [{ env: { LAZYTRACE_SAMPLE_RATE: '2' } }, /LAZYTRACE_SAMPLE_RATE="2" must be a number from 0 to 1/],
-      [
-        { env: { LAZYTRACE_MAX_CONTENT_CHARS: 'lots' } },
-        /LAZYTRACE_MAX_CONTENT_CHARS="lots" must be an integer/,
-      ],
-      [{ env: { LAZYTRACE_BACKENDS: 'file,jaeger' } }, /LAZYTRACE_BACKENDS: unknown backend "jaeger"/],
       [{ backends: ['consol'] }, /initTracing: "backends": unknown backend "consol".*known: .*console/],
       [{ sampleRate: -1 }, /"sampleRate" must be a number from 0 to 1/],
       [{ exportMode: 'eager' as never }, /"exportMode" must be 'batched' or 'immediate'/],
       [{ bogus: true } as never, /unknown option "bogus"/],
+      [{ otlp: { url: 'ftp://x' }, backends: ['otlp'] }, /options\.otlp\.url="ftp:\/\/x" must be an http/],
       // A number is coerced (DESIGN amendments); an object is not a user id.
       [{ defaults: { userId: {} } as never }, /initTracing: defaults: "userId" must be a string, got object/],
     ];
@@ -108,7 +102,56 @@ describe('initTracing', () => {
       expect(() => initTracing(options)).toThrow(message);
       expect(describeTracing()).toBeUndefined();
     }
-    expect(() => initTracing({ env: { LAZYTRACE_ENABLED: 'maybe' } })).toThrow(ConfigError);
+    expect(() => initTracing({ backends: ['consol'] })).toThrow(ConfigError);
+  });
+
+  it('a bad environment variable is ignored with one warning naming it, and the default is used (amendment)', async () => {
+    const warnings: string[] = [];
+    setLogger({ warn: (m) => warnings.push(m) });
+    const { backend } = memory();
+    const env = {
+      LAZYTRACE_ENABLED: 'maybe',
+      LAZYTRACE_SAMPLE_RATE: '2',
+      LAZYTRACE_MAX_CONTENT_CHARS: 'lots',
+      LAZYTRACE_FLUSH_TIMEOUT_MS: '-5',
+    };
+    initTracing({ backends: [backend], env });
+    const d = describeTracing()!;
+    expect(d).toMatchObject({ enabled: true, sampleRate: 1, maxContentChars: 4096, flushTimeoutMs: 5000 });
+    expect(warnings).toHaveLength(4);
+    for (const name of Object.keys(env)) {
+      expect(warnings.filter((w) => w.includes(name) && w.includes('ignored'))).toHaveLength(1);
+    }
+    await shutdownTracing();
+    // The same bad values again: already reported.
+    initTracing({ backends: [backend], env });
+    expect(warnings).toHaveLength(4);
+    await shutdownTracing();
+
+    initTracing({
+      env: {
+        LAZYTRACE_BACKENDS: 'console,jaeger',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url',
+      },
+    });
+    expect(describeTracing()!.backends.map((b) => b.name)).toEqual(['console']);
+    expect(warnings.some((w) => /LAZYTRACE_BACKENDS=.*unknown backend "jaeger"/.test(w))).toBe(true);
+    await shutdownTracing();
+    initTracing({
+      env: {
+        LAZYTRACE_BACKENDS: 'otlp',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:pw-s3cret@in valid',
+      },
+    });
+    expect(describeTracing()!.backends[0]).toMatchObject({
+      url: 'http://localhost:4318/v1/traces',
+      protocol: 'http/json',
+    });
+    expect(warnings.some((w) => w.includes('OTEL_EXPORTER_OTLP_PROTOCOL="grpc"'))).toBe(true);
+    expect(warnings.some((w) => w.includes('OTEL_EXPORTER_OTLP_ENDPOINT'))).toBe(true);
+    expect(warnings.join('\n')).not.toContain('pw-s3cret');
   });
 
   it('is idempotent: a second call returns the running handle', () => {

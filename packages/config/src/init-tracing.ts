@@ -51,8 +51,9 @@ let last: ActiveTracing | undefined;
  * warns once when it is given options that differ; `initTracing()` with no argument just returns
  * the handle). When the application already registered a global tracer
  * provider, lazytrace does not replace it: it runs on its own isolated provider (its spans still
- * nest under the application's active spans) and says so once. A misconfiguration throws a
- * `LazytraceConfigError` naming the option or variable, and leaves everything as it was.
+ * nest under the application's active spans) and says so once. A bad option given in code throws
+ * (a `TypeError` or `LazytraceConfigError` naming it) and leaves everything as it was; a bad
+ * environment variable is ignored with one warning naming it, and the default is used.
  */
 export function initTracing(options?: InitTracingOptions): TracingHandle {
   if (current !== undefined) {

@@ -14,7 +14,7 @@ import {
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { type Backend, backendFactory, backendNames } from './backends/backend.js';
 import { CaptureSpanProcessor } from './capture-trace.js';
-import { ConfigError, ENV, type Env, envList, envString } from './env.js';
+import { ConfigError, ENV, type Env, envList, envString, envWarning } from './env.js';
 import { GuardedExporter } from './export-guard.js';
 import type { InitTracingOptions } from './options.js';
 import { LazytraceSampler } from './sampler.js';
@@ -72,8 +72,9 @@ export function resolveBackends(
   serviceName: string | undefined,
   flushTimeoutMs: number,
 ): Backend[] {
-  const requested = options.backends ?? envList(env, ENV.backends) ?? defaultBackendNames(env);
-  const source = options.backends !== undefined ? 'initTracing: "backends"' : ENV.backends;
+  const fromCode = options.backends !== undefined;
+  const requested = options.backends ?? knownFromEnv(env) ?? defaultBackendNames(env);
+  const source = fromCode ? 'initTracing: "backends"' : ENV.backends;
   const seen = new Set<string>();
   const backends: Backend[] = [];
   for (const entry of requested) {
@@ -130,6 +131,27 @@ function backendOptionsFor(
     default:
       return (options as Record<string, unknown>)[name];
   }
+}
+
+/**
+ * `LAZYTRACE_BACKENDS` without the names no backend answers to (each reported once); when none is
+ * left, the default backends.
+ */
+function knownFromEnv(env: Env): string[] | undefined {
+  const names = envList(env, ENV.backends);
+  if (names === undefined) return undefined;
+  const known = names.filter((name) => {
+    if (name === 'none' || backendFactory(name) !== undefined) return true;
+    const hint = name === 'langfuse' ? ' (install @lazytrace/langfuse)' : '';
+    envWarning(
+      ENV.backends,
+      envString(env, ENV.backends) ?? '',
+      `names an unknown backend "${name}"${hint}; known: ${[...backendNames(), 'none'].join(', ')}`,
+      'the rest of the list (or the default backends)',
+    );
+    return false;
+  });
+  return known.length > 0 ? known : undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { ConfigError, ENV, type Env, envString } from '../env.js';
+import { redactUrl } from '../describe.js';
+import { ConfigError, ENV, type Env, envString, envWarning } from '../env.js';
 import type { Backend, BackendContext } from './backend.js';
 
 export type OtlpProtocol = 'http/json' | 'http/protobuf';
@@ -38,44 +39,61 @@ export function createOtlpBackend({ env, options }: BackendContext): Backend {
 }
 
 function resolveProtocol(opts: OtlpBackendOptions, env: Env): OtlpProtocol {
-  const [source, value] =
-    opts.protocol !== undefined
-      ? ['options.otlp.protocol', opts.protocol]
-      : envString(env, ENV.otlpTracesProtocol) !== undefined
-        ? [ENV.otlpTracesProtocol, envString(env, ENV.otlpTracesProtocol)]
-        : [ENV.otlpProtocol, envString(env, ENV.otlpProtocol) ?? 'http/json'];
-  if (value === 'http/json' || value === 'http/protobuf') return value;
-  if (value === 'grpc') {
+  if (opts.protocol !== undefined) {
+    if (opts.protocol === 'http/json' || opts.protocol === 'http/protobuf') return opts.protocol;
     throw new ConfigError(
-      `${source}="grpc" is not supported by lazytrace's otlp backend: use http/protobuf or http/json`,
+      `options.otlp.protocol=${JSON.stringify(opts.protocol)} is not an OTLP protocol lazytrace sends (use http/protobuf or http/json)`,
     );
   }
-  throw new ConfigError(
-    `${source}=${JSON.stringify(value)} is not an OTLP protocol (use http/protobuf or http/json)`,
-  );
+  for (const variable of [ENV.otlpTracesProtocol, ENV.otlpProtocol]) {
+    const value = envString(env, variable);
+    if (value === undefined) continue;
+    if (value === 'http/json' || value === 'http/protobuf') return value;
+    envWarning(
+      variable,
+      value,
+      value === 'grpc'
+        ? "is not supported by lazytrace's otlp backend (use http/protobuf or http/json)"
+        : 'is not an OTLP protocol (use http/protobuf or http/json)',
+      'http/json',
+    );
+    return 'http/json';
+  }
+  return 'http/json';
 }
 
 function resolveUrl(opts: OtlpBackendOptions, env: Env): string {
-  if (opts.url !== undefined) return checkUrl(opts.url, 'options.otlp.url');
-  const traces = envString(env, ENV.otlpTracesEndpoint);
-  if (traces !== undefined) return checkUrl(traces, ENV.otlpTracesEndpoint);
-  const base = envString(env, ENV.otlpEndpoint);
-  if (base !== undefined) return `${checkUrl(base, ENV.otlpEndpoint).replace(/\/+$/, '')}/v1/traces`;
+  if (opts.url !== undefined) {
+    const problem = urlProblem(opts.url);
+    if (problem !== undefined) {
+      throw new ConfigError(`options.otlp.url=${JSON.stringify(redactUrl(String(opts.url)))} ${problem}`);
+    }
+    return opts.url;
+  }
+  for (const [variable, suffix] of [
+    [ENV.otlpTracesEndpoint, ''],
+    [ENV.otlpEndpoint, '/v1/traces'],
+  ] as const) {
+    const value = envString(env, variable);
+    if (value === undefined) continue;
+    const problem = urlProblem(value);
+    if (problem === undefined) return suffix === '' ? value : `${value.replace(/\/+$/, '')}${suffix}`;
+    envWarning(variable, redactUrl(value), problem, DEFAULT_URL);
+    return DEFAULT_URL;
+  }
   return DEFAULT_URL;
 }
 
-function checkUrl(value: unknown, source: string): string {
-  if (typeof value !== 'string') throw new ConfigError(`${source} must be a URL string, got ${typeof value}`);
+function urlProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `must be a URL string, got ${typeof value}`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`${source}=${JSON.stringify(value)} is not a valid URL`);
+    return 'is not a valid URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${source}=${JSON.stringify(value)} must be an http:// or https:// URL`);
-  }
-  return value;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// URL';
+  return undefined;
 }
 
 /** `OTEL_EXPORTER_OTLP_HEADERS` then `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, parsed as OTel parses them. */
@@ -85,7 +103,13 @@ function envHeaders(env: Env): Record<string, string> {
     try {
       Object.assign(headers, parseKeyPairsIntoRecord(env[variable]));
     } catch {
-      throw new ConfigError(`${variable} has a badly encoded header (expected key=value pairs, URL-encoded)`);
+      // The value is not repeated: it holds credentials.
+      envWarning(
+        variable,
+        '…',
+        'has a badly encoded header (expected key=value pairs, URL-encoded)',
+        'no header from it',
+      );
     }
   }
   return headers;
