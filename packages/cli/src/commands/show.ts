@@ -54,7 +54,7 @@ export const registerShow: RegisterCommand = (program, ctx) => {
         else out.line(renderBuilt(out, built, options.level));
         return;
       }
-      const traces = await latestTraces(out, path, options.last);
+      const { traces, total } = await latestTraces(out, path, options.last);
       if (options.json) {
         out.printJson({ traces: traces.map((spans) => buildTrace(spans, options.level)) });
         return;
@@ -66,6 +66,13 @@ export const registerShow: RegisterCommand = (program, ctx) => {
       out.line(
         traces.map((spans) => renderBuilt(out, buildTrace(spans, options.level), options.level)).join('\n\n'),
       );
+      if (total > traces.length) {
+        out.note(
+          out.errColor.dim(
+            `the latest ${traces.length} of ${total} traces (--last N for more, --trace ID for one)`,
+          ),
+        );
+      }
     });
 };
 
@@ -74,7 +81,11 @@ export const registerShow: RegisterCommand = (program, ctx) => {
  * Pass 1 keeps one start time per trace, pass 2 only the chosen traces' spans, so memory stays
  * small on files of any size.
  */
-async function latestTraces(out: Output, path: string, last: number): Promise<SpanRecord[][]> {
+async function latestTraces(
+  out: Output,
+  path: string,
+  last: number,
+): Promise<{ traces: SpanRecord[][]; total: number }> {
   const starts = new Map<string, number>();
   const first = await readOtlpJsonFile(path, {
     onSpans: (batch) => {
@@ -93,5 +104,8 @@ async function latestTraces(out: Output, path: string, last: number): Promise<Sp
   // Problems were reported by pass 1.
   const quiet = new Output({ ...out.io, stderr: { write() {} } });
   const byTrace = await collectTraces(quiet, path, chosen);
-  return chosen.map((id) => byTrace.get(id)!).filter((spans) => spans.length > 0);
+  return {
+    traces: chosen.map((id) => byTrace.get(id)!).filter((spans) => spans.length > 0),
+    total: starts.size,
+  };
 }
