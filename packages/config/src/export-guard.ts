@@ -93,6 +93,11 @@ export class GuardedExporter implements SpanExporter {
     private readonly inner: SpanExporter,
     private readonly stats: StatsRecorder,
     private readonly timeoutMs: number,
+    /**
+     * Answer the processor at once (batch processors, see `export`); a simple processor is
+     * answered when the export really ends, so its own `forceFlush()` waits for it.
+     */
+    private readonly detached = true,
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -101,9 +106,13 @@ export class GuardedExporter implements SpanExporter {
     // backend, it would hold a process that is ending for one timeout per batch. Every span is
     // still counted (exported or dropped) when its export really ends, and flushes wait for it
     // through `idle()`.
-    resultCallback({ code: ExportResultCode.SUCCESS });
+    if (this.detached) resultCallback({ code: ExportResultCode.SUCCESS });
     // Spans arriving after stop() were counted as dropped when the backend was stopped.
-    if (this.stopped) return;
+    if (this.stopped) {
+      if (!this.detached)
+        resultCallback({ code: ExportResultCode.FAILED, error: new Error('backend stopped') });
+      return;
+    }
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     const call: ExportCall = {
@@ -118,6 +127,7 @@ export class GuardedExporter implements SpanExporter {
         this.pending = Math.max(0, this.pending - spans.length);
         if (result.code === ExportResultCode.SUCCESS) this.stats.exported += spans.length;
         else this.stats.failed(this.backend, spans.length, result.error);
+        if (!this.detached) resultCallback(result);
       },
     };
     this.calls.add(call);

@@ -39,6 +39,32 @@ describe('an exporter that never calls back (issue 9, item 15)', () => {
   });
 });
 
+describe('flushing through the provider itself', () => {
+  it("the provider's forceFlush() still waits for the batch to be delivered (batched and immediate)", async () => {
+    for (const exportMode of ['batched', 'immediate'] as const) {
+      const delivered: number[] = [];
+      const slow = {
+        name: 'slow',
+        exporter: {
+          export(spans: unknown[], done: (r: { code: number }) => void) {
+            setTimeout(() => {
+              delivered.push(spans.length);
+              done({ code: 0 });
+            }, 50);
+          },
+          shutdown: async () => {},
+        },
+      };
+      const handle = initTracing({ backends: [slow], exportMode });
+      for (let i = 0; i < 4; i++) await step.invoke(i);
+      await (handle.provider as unknown as { forceFlush(): Promise<void> }).forceFlush();
+      expect(delivered.reduce((a, b) => a + b, 0)).toBe(4);
+      expect(getTracingStats()).toMatchObject({ ended: 4, exported: 4, dropped: 0 });
+      await shutdownTracing();
+    }
+  });
+});
+
 describe('repeated flushes against a backend that is down (issue 9, item 16)', () => {
   it('one report for the backend and kind of failure, not one per flush', async () => {
     const down = await startFaultServer('down');

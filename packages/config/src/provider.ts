@@ -45,17 +45,23 @@ export function buildProvider(
   const processors: SpanProcessor[] = [new CountingProcessor(stats), new CaptureSpanProcessor()];
   const guards: GuardedExporter[] = [];
   for (const backend of settings.backends) {
-    const guard = new GuardedExporter(backend.name, backend.exporter, stats, settings.exportTimeoutMs);
+    const simple = backend.processing === 'simple' || settings.exportMode === 'immediate';
+    const guard = new GuardedExporter(
+      backend.name,
+      backend.exporter,
+      stats,
+      settings.exportTimeoutMs,
+      !simple,
+    );
     guards.push(guard);
-    const processor =
-      backend.processing === 'simple' || settings.exportMode === 'immediate'
-        ? new SimpleSpanProcessor({ exporter: guard })
-        : new BatchSpanProcessor({
-            exporter: guard,
-            maxQueueSize: MAX_PENDING_SPANS + MAX_EXPORT_BATCH,
-            maxExportBatchSize: MAX_EXPORT_BATCH,
-            scheduledDelayMillis: backend.scheduledDelayMillis,
-          });
+    const processor = simple
+      ? new SimpleSpanProcessor({ exporter: guard })
+      : new BatchSpanProcessor({
+          exporter: guard,
+          maxQueueSize: MAX_PENDING_SPANS + MAX_EXPORT_BATCH,
+          maxExportBatchSize: MAX_EXPORT_BATCH,
+          scheduledDelayMillis: backend.scheduledDelayMillis,
+        });
     processors.push(new BoundedProcessor(processor, guard, stats, MAX_PENDING_SPANS));
   }
   const provider = new TracerProvider({

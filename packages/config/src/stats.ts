@@ -148,8 +148,10 @@ export class BoundedProcessor implements SpanProcessor {
     this.inner.onEnd(span);
   }
 
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush();
+  /** Also waits for the batches already on their way (the guard answered the processor at once). */
+  async forceFlush(): Promise<void> {
+    await this.inner.forceFlush().catch(() => undefined);
+    await this.exporter.idle();
   }
 
   shutdown(): Promise<void> {
