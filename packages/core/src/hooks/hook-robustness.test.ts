@@ -372,7 +372,7 @@ describe('hook providers and factories returning anything (item 7)', () => {
       },
     });
     expect(await settle(() => hostile.ping(1))).toEqual({ ok: true, value: 2 });
-    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['Object.ping']);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['Service.ping']);
   });
 
   it('a stream whose hooks misbehave in every phase still yields every chunk and ends its span', async () => {
