@@ -24,10 +24,12 @@ async function startFlakyProxy(
 ) {
   let failuresLeft = plan.failures ?? 0;
   const seen: { at: number; status: number }[] = [];
+  const headers: Record<string, string | string[] | undefined>[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      headers.push(req.headers);
       if (failuresLeft > 0) {
         failuresLeft--;
         seen.push({ at: Date.now(), status: plan.status ?? 503 });
@@ -63,6 +65,7 @@ async function startFlakyProxy(
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
+    headers,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -177,6 +180,25 @@ describe('replay --to otlp (to @elastic/mockotlpserver)', () => {
       expect(await receiver.waitFor(recorded.length)).toHaveLength(recorded.length);
     } finally {
       await flaky.close();
+    }
+  });
+
+  it('sends OTEL_EXPORTER_OTLP_HEADERS, the TRACES_ form winning', async () => {
+    receiver.spans.length = 0;
+    const proxy = await startFlakyProxy(receiver.url, {});
+    try {
+      const result = await lazytrace(['replay', file, '--to', 'otlp'], {
+        env: {
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${proxy.url}/v1/traces`,
+          OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abc%20def,x-tenant=one',
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-tenant=two',
+        },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(proxy.headers[0]).toMatchObject({ 'x-api-key': 'abc def', 'x-tenant': 'two' });
+      expect(await receiver.waitFor(recorded.length)).toHaveLength(recorded.length);
+    } finally {
+      await proxy.close();
     }
   });
 
