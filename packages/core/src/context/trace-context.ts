@@ -130,6 +130,24 @@ function deriveScope(patch: TraceContextPatch, active: Context): Scope {
   };
 }
 
+/**
+ * Runs `fn` (a call's business code, or one pull of its stream) so that a `setTrace` in its
+ * synchronous part stays with the call: its continuations keep it, the code that called `invoke`
+ * (or pulled the stream) does not get it. Without this, `enterWith` would leave it on the
+ * caller's async resource: a handler's next call, or a consumer in another request, would run
+ * in the module's scope. (`AsyncLocalStorage.run` with the same store does not restore, hence by
+ * hand.)
+ */
+export function keepCallerScope<R>(fn: () => R): R {
+  const storage = state.storage;
+  const before = storage.getStore();
+  try {
+    return fn();
+  } finally {
+    if (storage.getStore() !== before) storage.enterWith(before as Scope);
+  }
+}
+
 /** The effective trace configuration here: defaults ← outer scopes ← inner scopes. */
 export function getTraceContext(): ResolvedTraceContext {
   const node = callNodeOf(otelContext.active());

@@ -8,6 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { CALL_NODE_KEY, CallNode } from '../context/call-node.js';
+import { keepCallerScope } from '../context/trace-context.js';
 import { sharedSingleton } from '../global-state.js';
 import type { Hook } from '../hooks/hook.js';
 import type { Invocation } from '../invocation.js';
@@ -69,11 +70,13 @@ export class ContextCarrier implements Hook {
     const rootsBelow = this.standIn || node === undefined || node.rootsBelow;
     this.carried = active.setValue(
       CALL_NODE_KEY,
-      new CallNode(scope, traceContext, traceName, node, rootsBelow),
+      new CallNode(scope, traceContext, traceName, node, rootsBelow, true),
     );
   }
 
   around<R>(next: () => R): R {
-    return this.carried === undefined ? next() : context.with(this.carried, next);
+    return this.carried === undefined
+      ? keepCallerScope(next)
+      : context.with(this.carried, keepCallerScope<R>, undefined, next);
   }
 }

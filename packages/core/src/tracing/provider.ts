@@ -68,7 +68,9 @@ export function tracingHookProvider(
     case 'module-off':
       // A request root switched off: a stand-in keeps its children in one trace.
       if (found.node === undefined || found.node.rootsBelow) return STAND_IN_ROOT;
-      return found.node.scope === found.scope ? none() : CARRIER;
+      // Carried even when the scope is the same: a `setTrace` in its body then stays its own
+      // (it would otherwise be anchored to the traced call above and reach its later children).
+      return CARRIER;
     case 'off':
       // Nothing is recorded, but what runs inside must keep seeing "off" wherever it runs (a
       // stream pulled elsewhere): carried unless the surroundings already carry this scope.

@@ -10,6 +10,7 @@ import {
 import { captureContent } from '../capture/capture.js';
 import { captureError } from '../capture/error.js';
 import { CALL_NODE_KEY, CallNode } from '../context/call-node.js';
+import { keepCallerScope } from '../context/trace-context.js';
 import type { Hook } from '../hooks/hook.js';
 import type { Invocation, ModelParameterValue } from '../invocation.js';
 import * as A from './attributes.js';
@@ -115,7 +116,9 @@ export class TracingHook implements Hook {
   }
 
   around<R>(next: () => R): R {
-    return this.spanContext === undefined ? next() : context.with(this.spanContext, next);
+    return this.spanContext === undefined
+      ? keepCallerScope(next)
+      : context.with(this.spanContext, keepCallerScope<R>, undefined, next);
   }
 
   post(output: unknown): void {
