@@ -23,6 +23,21 @@ describe('describeTracing() shows no credentials (issue 9, item 17)', () => {
     expect(otlp.headers).toEqual(['authorization', 'x-honeycomb-team']);
   });
 
+  it('a Langfuse base URL with credentials: shown without them; the public key stays visible', () => {
+    initTracing({
+      backends: ['langfuse'],
+      langfuse: {
+        baseUrl: 'https://proxy-user:proxy-s3cret@127.0.0.1:9',
+        publicKey: 'pk-lf-visible',
+        secretKey: 'sk-lf-never-shown',
+      },
+    });
+    const text = JSON.stringify(describeTracing());
+    expect(text).not.toContain('proxy-s3cret');
+    expect(text).not.toContain('sk-lf-never-shown');
+    expect(text).toContain('pk-lf-visible');
+  });
+
   it('a token given as the URL user name, and secret-looking keys of a custom backend', () => {
     initTracing({
       backends: [
