@@ -1,4 +1,5 @@
 import { describeTracing, initTracing, shutdownTracing } from '@lazytrace/config';
+import { fn, setLogger } from '@lazytrace/core';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -57,5 +58,31 @@ describe('describeTracing() shows no credentials (issue 9, item 17)', () => {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('"region":"eu"');
+  });
+
+  it('export failures are reported without the credentials of a URL in their message', async () => {
+    const warnings: string[] = [];
+    setLogger({ warn: (m) => warnings.push(m) });
+    try {
+      const failing = {
+        name: 'failing',
+        exporter: {
+          export(_spans: unknown[], done: (r: { code: number; error: Error }) => void) {
+            done({
+              code: 1,
+              error: new Error('cannot reach https://ingest:ingest-s3cret@127.0.0.1:9/v1?api_key=qk-s3cret'),
+            });
+          },
+          shutdown: async () => {},
+        },
+      };
+      initTracing({ backends: [failing], exportMode: 'immediate' });
+      await fn(async () => 1, { name: 'one' }).invoke(0);
+      await shutdownTracing();
+      expect(warnings.join('\n')).toContain('cannot reach https://REDACTED@127.0.0.1:9');
+      expect(warnings.join('\n')).not.toMatch(/ingest-s3cret|qk-s3cret/);
+    } finally {
+      setLogger(undefined);
+    }
   });
 });

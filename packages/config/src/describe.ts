@@ -1,3 +1,4 @@
+import { ProxyTracerProvider, trace } from '@opentelemetry/api';
 import type { Backend } from './backends/backend.js';
 
 /** What `describeTracing()` shows: the effective settings, never a secret. */
@@ -11,6 +12,47 @@ export interface TracingDescription {
   readonly maxContentChars: number;
   readonly flushTimeoutMs: number;
   readonly backends: readonly Readonly<Record<string, unknown>>[];
+  /** How spans are kept or dropped (see the README, "Sampling beside your own SDK"). */
+  readonly sampler: SamplerDescription;
+}
+
+export interface SamplerDescription {
+  /** The share of new traces lazytrace keeps at a root (`sampleRate`). */
+  readonly rate: number;
+  /**
+   * Always true: under a parent span, its sampling decision holds, so traces are kept or dropped
+   * whole (`setTrace({ sampled: true })` keeps a request whatever the decision).
+   */
+  readonly followsParent: true;
+  /**
+   * Beside an application's own provider (`provider: 'isolated'`): the sampler of that provider,
+   * as it describes itself (`ParentBased{root=TraceIdRatioBased{0.1}, …}`), or `unknown`. Its
+   * decision on the application's spans is inherited by lazytrace's spans below them: an
+   * application span sampled out takes lazytrace's spans under it along, whatever `sampleRate`.
+   */
+  readonly inherited?: string;
+}
+
+/** The sampler description, reading the application's sampler when lazytrace runs beside it. */
+export function describeSampler(rate: number, provider: TracingDescription['provider']): SamplerDescription {
+  if (provider !== 'isolated') return Object.freeze({ rate, followsParent: true });
+  return Object.freeze({ rate, followsParent: true, inherited: applicationSampler() });
+}
+
+/**
+ * The registered provider's sampler. The OTel SDK (2.x and 3.x lines alike) keeps it on each
+ * tracer as `_sampler`, a private field: read defensively, `unknown` when it is not there.
+ */
+function applicationSampler(): string {
+  try {
+    const registered = trace.getTracerProvider();
+    const provider = registered instanceof ProxyTracerProvider ? registered.getDelegate() : registered;
+    const sampler = (provider.getTracer('@lazytrace/config') as { _sampler?: unknown })._sampler;
+    if (sampler !== null && typeof sampler === 'object') return String(sampler);
+  } catch {
+    // A provider that throws here says nothing about its sampler.
+  }
+  return 'unknown';
 }
 
 export const REDACTED = 'REDACTED';
@@ -77,4 +119,14 @@ export function redactUrl(text: string): string {
     }
   }
   return changed ? url.toString() : text;
+}
+
+/** Any text (an error message) with the credentials of the URLs in it cut out by shape. */
+export function redactText(text: string): string {
+  return text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, `$1${REDACTED}@`)
+    .replace(
+      /([?&][^=&#\s]*(?:key|token|secret|passw(?:or)?d|pwd|auth|sig)[^=&#\s]*=)[^&#\s]*/gi,
+      `$1${REDACTED}`,
+    );
 }

@@ -1,6 +1,7 @@
 import { logWarning } from '@lazytrace/core';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { redactText } from './describe.js';
 import type { GuardedExporter } from './export-guard.js';
 
 /**
@@ -95,8 +96,9 @@ export function failureKind(error: unknown): string {
 
 function reasonOf(error: unknown): string {
   try {
-    const text = error instanceof Error ? error.message || error.name : String(error ?? 'unknown error');
-    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+    const raw = error instanceof Error ? error.message || error.name : String(error ?? 'unknown error');
+    const text = redactText(raw.length > 300 ? `${raw.slice(0, 300)}…` : raw);
+    return text;
   } catch {
     return 'unknown error';
   }
