@@ -80,6 +80,7 @@ export function envList(env: Env, name: string): string[] | undefined {
 /** The environment variables lazytrace reads itself (OTel's are also read by the OTLP exporter). */
 export const ENV = {
   enabled: 'LAZYTRACE_ENABLED',
+  sdkDisabled: 'OTEL_SDK_DISABLED',
   backends: 'LAZYTRACE_BACKENDS',
   captureContent: 'LAZYTRACE_CAPTURE_CONTENT',
   maxContentChars: 'LAZYTRACE_MAX_CONTENT_CHARS',
@@ -94,3 +95,18 @@ export const ENV = {
   langfusePublicKey: 'LANGFUSE_PUBLIC_KEY',
   langfuseSecretKey: 'LANGFUSE_SECRET_KEY',
 } as const;
+
+/**
+ * The master switch from the environment: `LAZYTRACE_ENABLED` (lazytrace's own, so it wins), else
+ * the OpenTelemetry SDK's `OTEL_SDK_DISABLED`, where only `true` (any case) disables, as the
+ * OTel specification reads it.
+ */
+export function envEnabled(env: Env): boolean | undefined {
+  const own = envBoolean(env, ENV.enabled);
+  if (own !== undefined) return own;
+  const disabled = present(env, ENV.sdkDisabled)?.toLowerCase();
+  if (disabled === undefined) return undefined;
+  if (disabled === 'true') return false;
+  if (disabled !== 'false') envWarning(ENV.sdkDisabled, disabled, 'is not true or false', 'false');
+  return undefined;
+}

@@ -11,8 +11,8 @@ import {
 import { context, type TracerProvider, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { TracerProvider as SdkTracerProvider } from '@opentelemetry/sdk-trace';
-import { describeBackend, type TracingDescription } from './describe.js';
-import { ENV, envBoolean, envInteger, envRate, envString } from './env.js';
+import { describeBackend, describeSampler, type TracingDescription } from './describe.js';
+import { ENV, envBoolean, envEnabled, envInteger, envRate, envString } from './env.js';
 import { type GuardedExporter, watchExportRequests } from './export-guard.js';
 import { checkOptions, type InitTracingOptions, sameOptions } from './options.js';
 import {
@@ -123,7 +123,7 @@ class ActiveTracing {
     const env = options.env ?? process.env;
     // Everything is resolved and built before anything global changes: a bad setting throws
     // and leaves the process as it was.
-    const enabled = options.enabled ?? envBoolean(env, ENV.enabled) ?? true;
+    const enabled = options.enabled ?? envEnabled(env) ?? true;
     const captureContent = options.captureContent ?? envBoolean(env, ENV.captureContent) ?? true;
     const maxContentChars = options.maxContentChars ?? envInteger(env, ENV.maxContentChars, 256) ?? 4_096;
     const sampleRate = options.sampleRate ?? envRate(env, ENV.sampleRate) ?? 1;
@@ -201,6 +201,7 @@ class ActiveTracing {
       maxContentChars,
       flushTimeoutMs: this.flushTimeoutMs,
       backends: Object.freeze(backends.map(describeBackend)),
+      sampler: describeSampler(sampleRate, mode),
     });
     this.handle = Object.freeze({
       provider,

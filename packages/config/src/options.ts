@@ -70,6 +70,17 @@ export const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'env',
 ]);
 
+/**
+ * The keys each built-in backend's options object accepts: a misspelt `otlp.header` is rejected
+ * like a misspelt top-level option, instead of being silently ignored. (`langfuse` options are
+ * checked by `@lazytrace/langfuse` itself.)
+ */
+export const KNOWN_BACKEND_OPTIONS: Readonly<Record<'otlp' | 'file' | 'console', readonly string[]>> = {
+  otlp: ['url', 'headers', 'protocol', 'timeoutMillis'],
+  file: ['path', 'flushIntervalMs'],
+  console: ['stream', 'colors', 'contentChars'],
+};
+
 /** Throws a `TypeError` naming the option for anything `initTracing` cannot use. */
 export function checkOptions(options: InitTracingOptions): void {
   if (options === null || typeof options !== 'object') {
@@ -83,6 +94,20 @@ export function checkOptions(options: InitTracingOptions): void {
     }
   }
   const o = options as Record<string, unknown>;
+  for (const [name, known] of Object.entries(KNOWN_BACKEND_OPTIONS)) {
+    const value = o[name];
+    if (value === undefined) continue;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new TypeError(
+        `initTracing: "${name}" must be an options object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+      );
+    }
+    for (const key of Object.keys(value)) {
+      if (!known.includes(key)) {
+        throw new TypeError(`initTracing: unknown option "${name}.${key}" (known: ${known.join(', ')})`);
+      }
+    }
+  }
   for (const key of ['enabled', 'captureContent', 'flushOnExit', 'handleSignals']) {
     if (o[key] !== undefined && typeof o[key] !== 'boolean') {
       throw new TypeError(`initTracing: "${key}" must be a boolean, got ${typeof o[key]}`);

@@ -30,9 +30,9 @@ registerBackend('file', ({ options }) => {
   };
 });
 
-registerBackend('console', ({ options }) => ({
+registerBackend('console', ({ env, options }) => ({
   name: 'console',
-  exporter: new ConsoleTreeExporter(options as ConsoleBackendOptions | undefined),
+  exporter: new ConsoleTreeExporter(options as ConsoleBackendOptions | undefined, env),
   processing: 'simple',
   description: {},
 }));

@@ -1,11 +1,12 @@
 import { fromReadableSpan, renderTraceTree } from '@lazytrace/traces';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { Env } from '../env.js';
 
 export interface ConsoleBackendOptions {
   /** Where the trees go. Default `process.stdout`. */
   readonly stream?: { write(text: string): unknown; isTTY?: boolean };
-  /** Default: on when the stream is a TTY and `NO_COLOR` is not set. */
+  /** Default: on when the stream is a TTY and `NO_COLOR` is not set (in the environment given to `initTracing`). */
   readonly colors?: boolean;
   /** Characters of input/output shown per span. Default 80. */
   readonly contentChars?: number;
@@ -27,9 +28,11 @@ export class ConsoleTreeExporter implements SpanExporter {
   private readonly colors: boolean;
   private readonly contentChars: number;
 
-  constructor(options: ConsoleBackendOptions = {}) {
+  /** `env`: where `NO_COLOR` is read (`initTracing` passes the environment it was given). */
+  constructor(options: ConsoleBackendOptions = {}, env: Env = process.env) {
     this.stream = options.stream ?? process.stdout;
-    this.colors = options.colors ?? (Boolean(this.stream.isTTY) && process.env.NO_COLOR === undefined);
+    // no-color.org: NO_COLOR set to anything but the empty string turns colours off.
+    this.colors = options.colors ?? (Boolean(this.stream.isTTY) && (env.NO_COLOR ?? '') === '');
     this.contentChars = options.contentChars ?? 80;
   }
 

@@ -1,4 +1,3 @@
-import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { redactUrl } from '../describe.js';
@@ -96,21 +95,48 @@ function urlProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** `OTEL_EXPORTER_OTLP_HEADERS` then `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, parsed as OTel parses them. */
+/**
+ * `OTEL_EXPORTER_OTLP_HEADERS` then `OTEL_EXPORTER_OTLP_TRACES_HEADERS`: comma-separated
+ * `key=value` pairs, URL-encoded, as OTel reads them. OTel's own parser drops a malformed pair
+ * silently (a header missing, and nobody told); here each well-formed pair is used and the others
+ * are reported in one warning per variable, by position only (the values are often API keys).
+ */
 function envHeaders(env: Env): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const variable of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
-    try {
-      Object.assign(headers, parseKeyPairsIntoRecord(env[variable]));
-    } catch {
-      // The value is not repeated: it holds credentials.
+    const raw = env[variable];
+    if (raw === undefined || raw.trim() === '') continue;
+    const malformed: number[] = [];
+    raw.split(',').forEach((entry, i) => {
+      if (entry.trim() === '') return;
+      const header = parseHeader(entry);
+      if (header === undefined) malformed.push(i + 1);
+      else headers[header[0]] = header[1];
+    });
+    if (malformed.length > 0) {
       envWarning(
         variable,
         '…',
-        'has a badly encoded header (expected key=value pairs, URL-encoded)',
-        'no header from it',
+        `has ${malformed.length === 1 ? 'a malformed entry' : 'malformed entries'} (number ${malformed.join(', ')}; expected key=value, URL-encoded, comma-separated)`,
+        'each well-formed header',
       );
     }
   }
   return headers;
+}
+
+/** An HTTP header name: an RFC 9110 token. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function parseHeader(entry: string): [string, string] | undefined {
+  const at = entry.indexOf('=');
+  if (at <= 0) return undefined;
+  try {
+    const key = decodeURIComponent(entry.slice(0, at).trim());
+    const value = decodeURIComponent(entry.slice(at + 1).trim());
+    if (!TOKEN.test(key) || /[\r\n\0]/.test(value)) return undefined;
+    return [key, value];
+  } catch {
+    return undefined; // a bad %-escape
+  }
 }
