@@ -47,7 +47,8 @@ interface LineInfo {
  * 3. Everything past the snapshot is copied verbatim, and again until the file stops growing,
  *    then the path is checked to still be the same file (inode) and the temporary file is
  *    fsynced and renamed over it.
- * 4. A writer that opens the file per write (lazytrace's file backend does) writes to the new
+ * 4. A writer that opens the file per write, or checks its descriptor before each write (lazytrace's
+ *    file backend does: `fstat`, no links left → reopen), writes to the new
  *    file from then on. A writer that opened the old file before the rename may still append to
  *    it: the old file is watched for `graceMs` and whatever it gained is appended to the new one.
  *

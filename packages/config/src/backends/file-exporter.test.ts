@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fn, setLogger } from '@lazytrace/core';
@@ -44,6 +44,22 @@ const linesOf = (path: string) =>
     .filter((l) => l !== '');
 
 describe('the file backend (issue 9, item 19)', () => {
+  it('writes the very next batch into a file renamed over its path (lazytrace cleanup, rotation)', async () => {
+    const dir = tmp();
+    const path = join(dir, 'traces.jsonl');
+    const exporter = new FileSpanExporter(path);
+    expect(await exportTo(exporter, spans(1))).toBe(ExportResultCode.SUCCESS);
+    // An atomic rewrite: a new file renamed over the path while the exporter holds the old one.
+    writeFileSync(join(dir, 'rewritten.tmp'), 'kept\n');
+    renameSync(join(dir, 'rewritten.tmp'), path);
+    expect(await exportTo(exporter, spans(2))).toBe(ExportResultCode.SUCCESS);
+    const lines = linesOf(path);
+    expect(lines[0]).toBe('kept');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[1]!).resourceSpans[0].scopeSpans[0].spans).toHaveLength(2);
+    await exporter.shutdown();
+  });
+
   it('keeps one descriptor open across batches (no open/append/close per batch)', async () => {
     const path = join(tmp(), 'traces.jsonl');
     const exporter = new FileSpanExporter(path);

@@ -48,8 +48,12 @@ const NEWLINE = new Uint8Array([0x0a]);
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK;
 /** A pipe whose reader is slow: retried for this long, then the export fails. */
 const BUSY_RETRY_MS = 2_000;
-/** How often a kept descriptor is checked for its file having been removed (rotation, `rm`). */
-const RECHECK_MS = 1_000;
+/**
+ * How often a kept descriptor is checked for its file having been removed or renamed over
+ * (rotation, `rm`, `lazytrace cleanup`'s atomic rewrite). Every batch: one `fstat` per batch is
+ * cheap, and cleanup only watches the old file for a short grace period after its rename.
+ */
+const RECHECK_MS = 0;
 
 /** An error already reported to the user: the stats count it without logging it again. */
 function reported(message: string, cause?: unknown): Error {
@@ -166,7 +170,7 @@ export class FileSpanExporter implements SpanExporter {
 
   private async openFd(): Promise<number> {
     if (this.fd !== undefined) {
-      if (Date.now() - this.checkedAt < RECHECK_MS) return this.fd;
+      if (RECHECK_MS > 0 && Date.now() - this.checkedAt < RECHECK_MS) return this.fd;
       this.checkedAt = Date.now();
       // Removed or renamed away (log rotation, `rm`): open the path again, so lines are not
       // written into a file nobody can see.
