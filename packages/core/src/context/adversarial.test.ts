@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { context } from '@opentelemetry/api';
 import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeEach, describe, expect, it, test } from 'vitest';
@@ -171,6 +173,15 @@ const VARIANTS: readonly [string, TraceContext, Expect][] = [
     'retrievers off (byKind)',
     { modules: { byKind: { retriever: false } } },
     { names: ALL.filter((n) => !n.startsWith('doc')), content: 'all' },
+  ],
+  [
+    'root switched off, llm content off',
+    { modules: { byName: { app: false }, byKind: { llm: { captureContent: false } } } },
+    {
+      names: ALL.filter((n) => n !== 'app'),
+      content: 'no-secret',
+      parents: { ...PARENTS, classify: undefined, lookup: undefined, llm: undefined, format: undefined },
+    },
   ],
   [
     'root and llm off, llm content off elsewhere',
@@ -745,25 +756,32 @@ describe('content withheld by value: only the request and the flow that got the 
   });
 
   it('a finished request keeps nothing reachable from the next one', async () => {
-    const big = fn(() => ({ payload: 'x'.repeat(1000) }), { name: 'counter' });
-    const flow = pipeline([big, (o: { payload: string }) => o.payload.length], { name: 'big-flow' });
     const refs: WeakRef<object>[] = [];
+    const big = fn(
+      () => {
+        const value = { payload: 'x'.repeat(1000) };
+        refs.push(new WeakRef(value));
+        return value;
+      },
+      { name: 'counter' },
+    );
+    const flow = pipeline([big, (o: { payload: string }) => o.payload.length], { name: 'big-flow' });
     for (let i = 0; i < 5; i++) {
-      const out = await runWithTraceContext(off, async () => {
-        const value = await big.invoke(null);
-        refs.push(new WeakRef(value as object));
-        return flow.invoke(null);
-      });
-      expect(out).toBe(1000);
+      expect(await runWithTraceContext(off, () => flow.invoke(null))).toBe(1000);
     }
     await one.invoke(null);
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc === undefined) return; // only checkable with --expose-gc
     await tick(5);
-    gc();
+    forceGc();
+    expect(refs).toHaveLength(5);
     expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
   });
 });
+
+/** A full collection, without starting Node with --expose-gc. */
+function forceGc(): void {
+  setFlagsFromString('--expose_gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 const tickFn = fn(
   async (x: unknown) => {

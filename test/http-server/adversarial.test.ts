@@ -1,0 +1,445 @@
+import {
+  Agent,
+  createServer,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { getTrace, setTrace, withTrace } from '@lazytrace/config';
+import { expressTracing, honoTracing, traceRequests } from '@lazytrace/config/http';
+import { type CallContext, fn, parallel, pipeline, setLogger, type TraceContext } from '@lazytrace/core';
+import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { installTestTracing, parentId, spanId, uninstallTestTracing } from '../support/otel.js';
+
+// An attacker's view of the request context over real sockets on 127.0.0.1 (issue 9, items 1, 2,
+// 5, 11, 13): every way of scoping a request (setTrace before / after the first await, withTrace,
+// the middleware of @lazytrace/config/http) × every transport (keep-alive agent with concurrent
+// clients, pipelined raw writes, one connection one request after another) × requests with and
+// without their own session, user, tags, with tracing or content off, with a repeated header.
+// Checked on every exported span: session, user, tags, trace, parent, content.
+
+let exporter: InMemorySpanExporter;
+const warnings: string[] = [];
+beforeEach(() => {
+  ({ exporter } = installTestTracing());
+  setLogger({ warn: (m: string) => warnings.push(m) });
+});
+afterEach(() => setLogger(undefined));
+afterAll(() => uninstallTestTracing());
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Seven calls per request: awaits, a timer, a parallel; the LLM step reports the trace id.
+const app = pipeline(
+  {
+    classify: fn(async (q: string) => {
+      await pause(1);
+      return q;
+    }),
+    lookup: parallel({
+      a: fn(async (q: string) => new Promise<string>((r) => setTimeout(() => r(`a:${q}`), 1)), {
+        name: 'a',
+        kind: 'retriever',
+      }),
+      b: fn(async (q: string) => `b:${q}`, { name: 'b', kind: 'retriever' }),
+    }),
+    llm: fn(
+      async (found: { a: string }, ctx: CallContext) => {
+        await pause(1);
+        return {
+          answer: `SECRET<${found.a.slice(2)}>`,
+          traceId: ctx.traceId ?? null,
+          session: getTrace().sessionId ?? null,
+        };
+      },
+      { name: 'llm', kind: 'llm' },
+    ),
+    format: (x: { answer: string; traceId: string | null; session: string | null }) => x,
+  },
+  { name: 'app' },
+);
+const SPANS_PER_REQUEST = 7;
+
+/** The trace configuration a request asks for in its headers (what an application would read). */
+function configOf(req: IncomingMessage): TraceContext {
+  const h = req.headersDistinct;
+  return {
+    sessionId: h['x-session'],
+    // A repeated x-user is ambiguous: dropped with one warning, never thrown.
+    userId: h['x-user'],
+    tags: h['x-tag'],
+    enabled: req.headers['x-off'] === undefined ? undefined : false,
+    captureContent: req.headers['x-no-content'] === undefined ? undefined : false,
+    metadata: req.headers['x-plan'] === undefined ? undefined : { plan: Number(req.headers['x-plan']) },
+  };
+}
+
+const hasOwnConfig = (req: IncomingMessage) => Object.keys(req.headers).some((k) => k.startsWith('x-'));
+
+async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const q = new URL(req.url ?? '/', 'http://localhost').searchParams.get('q') ?? '';
+  const out = await app.invoke(q);
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ q, ...out, done: true }));
+}
+
+type Scoping = (req: IncomingMessage, res: ServerResponse) => void;
+const SCOPINGS: readonly [string, Scoping][] = [
+  [
+    'setTrace before the first await',
+    (req, res) => {
+      setTrace(configOf(req));
+      void answer(req, res);
+    },
+  ],
+  [
+    'setTrace only when the request has headers (README)',
+    (req, res) => {
+      if (hasOwnConfig(req)) setTrace(configOf(req));
+      void answer(req, res);
+    },
+  ],
+  [
+    'setTrace after an await',
+    (req, res) =>
+      void (async () => {
+        await pause(1);
+        setTrace(configOf(req));
+        await answer(req, res);
+      })(),
+  ],
+  ['withTrace', (req, res) => void withTrace(configOf(req), () => answer(req, res))],
+  ['traceRequests', traceRequests((req, res) => void answer(req, res), { context: configOf })],
+  [
+    'expressTracing',
+    (() => {
+      const mw = expressTracing({ context: configOf });
+      return (req: IncomingMessage, res: ServerResponse) => mw(req, res, () => void answer(req, res));
+    })(),
+  ],
+  [
+    'honoTracing',
+    (() => {
+      const mw = honoTracing<{ req: IncomingMessage; res: ServerResponse }>({
+        context: (c) => configOf(c.req),
+      });
+      return (req: IncomingMessage, res: ServerResponse) =>
+        void mw({ req, res }, async () => {
+          await pause(1);
+          await answer(req, res);
+        });
+    })(),
+  ],
+];
+
+interface Sent {
+  readonly q: string;
+  readonly headers: Readonly<Record<string, string | string[]>>;
+}
+
+/** The mix: own values, none at all, repeated header, off, content off, number metadata. */
+function mix(prefix: string): Sent[] {
+  return [
+    {
+      q: `${prefix}-1`,
+      headers: { 'x-session': `s-${prefix}-1`, 'x-user': `u-${prefix}-1`, 'x-tag': 'alpha' },
+    },
+    { q: `${prefix}-2`, headers: {} },
+    { q: `${prefix}-3`, headers: { 'x-tag': ['beta', 'gamma'] } },
+    { q: `${prefix}-4`, headers: { 'x-user': ['u-a', 'u-b'], 'x-session': `s-${prefix}-4` } },
+    { q: `${prefix}-5`, headers: {} },
+    { q: `${prefix}-6`, headers: { 'x-off': '1', 'x-user': 'ghost', 'x-tag': 'ghost' } },
+    { q: `${prefix}-7`, headers: {} },
+    { q: `${prefix}-8`, headers: { 'x-no-content': '1', 'x-session': `s-${prefix}-8`, 'x-plan': '3' } },
+    { q: `${prefix}-9`, headers: {} },
+  ];
+}
+
+function expected(sent: Sent): {
+  off: boolean;
+  session?: string;
+  user?: string;
+  tags?: string[];
+  content: boolean;
+  plan?: string;
+} {
+  const h = sent.headers;
+  const one = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+  const tags = h['x-tag'] === undefined ? undefined : ([] as string[]).concat(h['x-tag']);
+  return {
+    off: h['x-off'] !== undefined,
+    session: one(h['x-session']),
+    user: one(h['x-user']),
+    tags,
+    content: h['x-no-content'] === undefined,
+    plan: h['x-plan'] === undefined ? undefined : String(h['x-plan']),
+  };
+}
+
+const rawRequest = (s: Sent) =>
+  `GET /?q=${s.q} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(s.headers)
+    .flatMap(([k, v]) => ([] as string[]).concat(v).map((one) => `${k}: ${one}\r\n`))
+    .join('')}\r\n`;
+
+type Body = { q: string; answer: string; traceId: string | null; session: string | null };
+
+/** Raw requests on one socket: all in one TCP write when `pipelined`, else one after another. */
+async function overOneSocket(port: number, sent: readonly Sent[], pipelined: boolean): Promise<Body[]> {
+  const socket = connect(port, '127.0.0.1');
+  socket.setEncoding('utf8');
+  let received = '';
+  const bodies = () =>
+    [...received.matchAll(/\{[^\r\n]*"done":true\}/g)].map((m) => JSON.parse(m[0]!) as Body);
+  socket.on('data', (chunk: string) => {
+    received += chunk;
+  });
+  const waitFor = (n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${bodies().length} of ${n} answers`)), 10_000);
+      const check = () => {
+        if (bodies().length >= n) {
+          clearTimeout(timer);
+          socket.off('data', check);
+          resolve();
+        }
+      };
+      socket.on('data', check);
+      check();
+    });
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  try {
+    if (pipelined) {
+      socket.write(sent.map(rawRequest).join(''));
+      await waitFor(sent.length);
+    } else {
+      for (let i = 0; i < sent.length; i++) {
+        socket.write(rawRequest(sent[i]!));
+        await waitFor(i + 1);
+      }
+    }
+  } finally {
+    socket.destroy();
+  }
+  return bodies();
+}
+
+/** Concurrent clients over a keep-alive agent of two sockets: requests of different users interleave. */
+async function overKeepAliveAgent(port: number, sent: readonly Sent[]): Promise<Body[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  try {
+    return await Promise.all(
+      sent.map(
+        (s) =>
+          new Promise<Body>((resolve, reject) => {
+            const req = request(
+              { host: '127.0.0.1', port, path: `/?q=${s.q}`, headers: s.headers, agent },
+              (res) => {
+                let text = '';
+                res.setEncoding('utf8');
+                res.on('data', (c) => {
+                  text += c;
+                });
+                res.on('end', () => resolve(JSON.parse(text) as Body));
+              },
+            );
+            req.on('error', reject);
+            req.end();
+          }),
+      ),
+    );
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function withServer<T>(handler: Scoping, run: (port: number) => Promise<T>): Promise<T> {
+  const server: Server = createServer(handler);
+  server.keepAliveTimeout = 2_000; // bounded: no connection outlives the test
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    return await run((server.address() as AddressInfo).port);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+function check(sentList: readonly Sent[], bodies: readonly Body[]): void {
+  expect(bodies.map((b) => b.q).sort()).toEqual(sentList.map((s) => s.q).sort());
+  const spans = exporter.getFinishedSpans();
+  let traced = 0;
+  for (const sent of sentList) {
+    const body = bodies.find((b) => b.q === sent.q)!;
+    const want = expected(sent);
+    expect([sent.q, body.answer]).toEqual([sent.q, `SECRET<${sent.q}>`]);
+    expect([sent.q, body.session]).toEqual([sent.q, want.session ?? null]);
+    if (want.off) {
+      expect([sent.q, body.traceId]).toEqual([sent.q, null]);
+      continue;
+    }
+    traced++;
+    const mine = spans.filter((s) => s.spanContext().traceId === body.traceId);
+    expect([sent.q, mine.length]).toEqual([sent.q, SPANS_PER_REQUEST]);
+    const ids = new Set(mine.map(spanId));
+    const roots = mine.filter((s) => parentId(s) === undefined || !ids.has(parentId(s)!));
+    expect([sent.q, roots.map((r) => r.name)]).toEqual([sent.q, ['app']]);
+    for (const span of mine) {
+      const where = [sent.q, span.name];
+      expect([...where, span.attributes['session.id']]).toEqual([...where, want.session]);
+      expect([...where, span.attributes['user.id']]).toEqual([...where, want.user]);
+      expect([...where, span.attributes['lazytrace.tags']]).toEqual([...where, want.tags]);
+      expect([...where, span.attributes['lazytrace.metadata.plan']]).toEqual([...where, want.plan]);
+      const content = span.attributes['lazytrace.input'] !== undefined;
+      expect([...where, content]).toEqual([...where, want.content]);
+    }
+    if (want.content) {
+      expect(mine.find((s) => s.name === 'app')!.attributes['lazytrace.input']).toBe(JSON.stringify(sent.q));
+    }
+  }
+  // Nothing recorded for requests that were off, no stray span.
+  expect(spans).toHaveLength(traced * SPANS_PER_REQUEST);
+}
+
+type Transport =
+  | 'keep-alive agent, concurrent clients'
+  | 'pipelined in one TCP write'
+  | 'one connection, one after another';
+const TRANSPORTS: readonly Transport[] = [
+  'keep-alive agent, concurrent clients',
+  'pipelined in one TCP write',
+  'one connection, one after another',
+];
+
+describe('every way of scoping a request × every transport', () => {
+  const cases = SCOPINGS.flatMap(([label, handler]) => TRANSPORTS.map((t) => [label, t, handler] as const));
+  test.each(cases)('%s, %s', async (_label, transport, handler) => {
+    const prefix = Math.random().toString(36).slice(2, 8);
+    const sent = mix(prefix);
+    const bodies = await withServer(handler, (port) =>
+      transport === 'keep-alive agent, concurrent clients'
+        ? overKeepAliveAgent(port, sent)
+        : overOneSocket(port, sent, transport === 'pipelined in one TCP write'),
+    );
+    check(sent, bodies);
+    // The repeated header was reported, never thrown; at most once.
+    expect(warnings.filter((w) => w.includes('userId')).length).toBeLessThanOrEqual(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// A stream produced by one request and consumed by another (a shared queue), over real sockets.
+
+const token = fn(async (i: number) => `tok${i}.`, { name: 'token', kind: 'llm' });
+const generate = pipeline(
+  {
+    generate: fn(
+      async function* generate(q: string) {
+        for (let i = 0; i < 3; i++) {
+          await pause(1);
+          yield await token.invoke(i);
+        }
+        yield `SECRET<${q}>`;
+      },
+      { kind: 'llm' },
+    ),
+  },
+  { name: 'stream-app' },
+);
+
+const PRODUCER_CONFIGS: readonly [string, TraceContext, 'content' | 'none' | 'off'][] = [
+  ['content', {}, 'content'],
+  ['captureContent: false', { captureContent: false }, 'none'],
+  ['enabled: false', { enabled: false }, 'off'],
+  ['sampled: false', { sampled: false }, 'off'],
+];
+
+describe('a stream made in one request, consumed by another request on the same or another socket', () => {
+  const cases = PRODUCER_CONFIGS.flatMap(([label, config, exp]) =>
+    (['same socket, pipelined', 'another socket'] as const).flatMap((where) =>
+      (['setTrace', 'traceRequests'] as const).map((how) => [label, where, how, config, exp] as const),
+    ),
+  );
+  test.each(cases)('producer %s, consumer on %s, scoped with %s', async (_l, where, how, config, exp) => {
+    const parked = new Map<string, AsyncIterable<string>>();
+    const inner = async (req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const q = url.searchParams.get('q') ?? '';
+      if (url.pathname === '/produce') {
+        const stream = (await withTrace(config, () => generate.invoke(q))) as AsyncIterable<string>;
+        parked.set(q, stream);
+        res.end(JSON.stringify({ q, done: true }));
+        return;
+      }
+      // The consumer: another user, content on; drains the producer's stream after a timer.
+      await pause(2);
+      let body = '';
+      for await (const chunk of parked.get(q)!) body += chunk;
+      res.end(JSON.stringify({ q, body, done: true }));
+    };
+    const handler: Scoping =
+      how === 'setTrace'
+        ? (req, res) => {
+            setTrace(configOf(req));
+            void inner(req, res);
+          }
+        : traceRequests((req, res) => void inner(req, res), { context: configOf });
+    const bodies = await withServer(handler, async (port) => {
+      const produce = `GET /produce?q=p HTTP/1.1\r\nHost: 127.0.0.1\r\nx-session: producer\r\nx-user: alice\r\nx-tag: p\r\n\r\n`;
+      const consume = `GET /consume?q=p HTTP/1.1\r\nHost: 127.0.0.1\r\nx-session: consumer\r\nx-user: bob\r\nx-tag: c\r\n\r\n`;
+      if (where === 'same socket, pipelined') return overRaw(port, [produce + consume], 2);
+      const first = await overRaw(port, [produce], 1);
+      return [...first, ...(await overRaw(port, [consume], 1))];
+    });
+    expect((bodies.find((b) => 'body' in b) as { body: string }).body).toBe('tok0.tok1.tok2.SECRET<p>');
+    const spans = exporter.getFinishedSpans();
+    if (exp === 'off') {
+      expect(spans).toHaveLength(0);
+      return;
+    }
+    expect(spans.map((s) => s.name).sort()).toEqual(['generate', 'stream-app', 'token', 'token', 'token']);
+    const root = spans.find((s) => s.name === 'stream-app')!;
+    for (const span of spans) {
+      expect([
+        span.name,
+        span.attributes['session.id'],
+        span.attributes['user.id'],
+        span.attributes['lazytrace.tags'],
+      ]).toEqual([span.name, 'producer', 'alice', ['p']]);
+      expect(span.spanContext().traceId).toBe(root.spanContext().traceId);
+      const recorded =
+        span.attributes['lazytrace.input'] !== undefined || span.attributes['lazytrace.output'] !== undefined;
+      expect([span.name, recorded]).toEqual([span.name, exp === 'content']);
+    }
+  });
+});
+
+async function overRaw(port: number, writes: readonly string[], answers: number): Promise<{ q: string }[]> {
+  const socket = connect(port, '127.0.0.1');
+  socket.setEncoding('utf8');
+  let received = '';
+  socket.on('data', (c: string) => {
+    received += c;
+  });
+  const bodies = () =>
+    [...received.matchAll(/\{[^\r\n]*"done":true\}/g)].map((m) => JSON.parse(m[0]!) as { q: string });
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  try {
+    for (const w of writes) socket.write(w);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer')), 10_000);
+      const poll = () => {
+        if (bodies().length >= answers) {
+          clearTimeout(timer);
+          resolve();
+        } else socket.once('data', poll);
+      };
+      poll();
+    });
+  } finally {
+    socket.destroy();
+  }
+  return bodies();
+}
