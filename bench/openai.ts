@@ -16,7 +16,7 @@ import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import OpenAI from 'openai';
-import { wrapOpenAI } from '../packages/openai/dist/index.js';
+import { wrapOpenAI } from '@lazytrace/openai';
 import { chatReply, type Reply, startFakeOpenAI } from '../test/openai/fake-openai.js';
 import { formatNs, machine } from './harness.js';
 
