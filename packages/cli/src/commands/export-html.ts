@@ -59,7 +59,8 @@ export const registerExportHtml: RegisterCommand = (program, ctx) => {
           .map(({ g }) => g);
       }
       if (groups.length === 0) throw new CliError(`no traces in ${path}: nothing to export`);
-      const built = groups.map((g) => buildTrace(g, 'detailed'));
+      // debug: span events carry exceptions and their stacks, which the report's span detail shows.
+      const built = groups.map((g) => buildTrace(g, 'debug'));
       const summaries = groups.map((g) => summarizeTrace(g));
       let html: string;
       try {
