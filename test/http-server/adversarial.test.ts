@@ -6,6 +6,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { createRequire } from 'node:module';
 import { type AddressInfo, connect } from 'node:net';
 import { getTrace, setTrace, withTrace } from '@lazytrace/config';
 import { expressTracing, honoTracing, traceRequests } from '@lazytrace/config/http';
@@ -443,3 +444,241 @@ async function overRaw(port: number, writes: readonly string[], answers: number)
   }
   return bodies();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Real frameworks (resolved from @lazytrace/config, which tests against them), with JSON bodies
+// arriving after their headers, concurrent clients of different users and pipelined requests.
+
+const fromConfig = createRequire(new URL('../../packages/config/package.json', import.meta.url));
+
+interface Running {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** The answer to a POST: the question is in the body, the user in the headers. */
+async function answerBody(q: string): Promise<Record<string, unknown>> {
+  const out = await app.invoke(q);
+  return { q, ...out, done: true };
+}
+
+async function listenNode(server: Server): Promise<Running> {
+  server.keepAliveTimeout = 2_000;
+  if (!server.listening) await new Promise((r) => server.once('listening', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+const FRAMEWORKS: readonly [string, () => Promise<Running>][] = [
+  [
+    'Express, expressTracing after express.json()',
+    async () => {
+      const express = fromConfig('express');
+      const web = express();
+      web.use(express.json());
+      web.use(expressTracing({ context: (req: IncomingMessage) => configOf(req) }));
+      web.post('/ask', async (req: { body: { q: string } }, res: { json(v: unknown): void }) =>
+        res.json(await answerBody(req.body.q)),
+      );
+      return listenNode(web.listen(0, '127.0.0.1'));
+    },
+  ],
+  [
+    'Express, expressTracing before express.json()',
+    async () => {
+      const express = fromConfig('express');
+      const web = express();
+      web.use(expressTracing({ context: (req: IncomingMessage) => configOf(req) }));
+      web.use(express.json());
+      web.post('/ask', async (req: { body: { q: string } }, res: { json(v: unknown): void }) =>
+        res.json(await answerBody(req.body.q)),
+      );
+      return listenNode(web.listen(0, '127.0.0.1'));
+    },
+  ],
+  [
+    'Express, setTrace in the route',
+    async () => {
+      const express = fromConfig('express');
+      const web = express();
+      web.use(express.json());
+      web.post(
+        '/ask',
+        async (req: IncomingMessage & { body: { q: string } }, res: { json(v: unknown): void }) => {
+          setTrace(configOf(req));
+          res.json(await answerBody(req.body.q));
+        },
+      );
+      return listenNode(web.listen(0, '127.0.0.1'));
+    },
+  ],
+  [
+    'Fastify, fastifyTracing',
+    async () => {
+      const { fastifyTracing } = await import('@lazytrace/config/http');
+      const Fastify = fromConfig('fastify');
+      const web = Fastify({ keepAliveTimeout: 2_000 });
+      await web.register(fastifyTracing({ context: (r: { raw: IncomingMessage }) => configOf(r.raw) }));
+      web.post('/ask', async (req: { body: { q: string } }) => answerBody(req.body.q));
+      await web.listen({ port: 0, host: '127.0.0.1' });
+      return {
+        port: (web.server.address() as AddressInfo).port,
+        close: async () => {
+          web.server.closeAllConnections();
+          await web.close();
+        },
+      };
+    },
+  ],
+  [
+    'Hono on @hono/node-server, honoTracing',
+    async () => {
+      const { Hono } = fromConfig('hono');
+      const { serve } = fromConfig('@hono/node-server');
+      const web = new Hono();
+      web.use(
+        // @hono/node-server hands the IncomingMessage over as `c.env.incoming`.
+        honoTracing<{ env: { incoming: IncomingMessage } }>({ context: (c) => configOf(c.env.incoming) }),
+      );
+      web.post('/ask', async (c: { req: { json(): Promise<{ q: string }> }; json(v: unknown): Response }) =>
+        c.json(await answerBody((await c.req.json()).q)),
+      );
+      return listenNode(serve({ fetch: web.fetch, port: 0, hostname: '127.0.0.1' }) as Server);
+    },
+  ],
+];
+
+/** POSTs over one socket, pipelined: each body in a TCP write of its own, 2 ms after its headers. */
+async function postsPipelined(port: number, sent: readonly Sent[]): Promise<Body[]> {
+  const socket = connect(port, '127.0.0.1');
+  socket.setEncoding('utf8');
+  let received = '';
+  socket.on('data', (c: string) => {
+    received += c;
+  });
+  const bodies = () =>
+    [...received.matchAll(/\{[^\r\n]*"done":true\}/g)].map((m) => JSON.parse(m[0]!) as Body);
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  try {
+    for (const s of sent) {
+      const body = JSON.stringify({ q: s.q });
+      const headers = Object.entries(s.headers)
+        .flatMap(([k, v]) => ([] as string[]).concat(v).map((one) => `${k}: ${one}\r\n`))
+        .join('');
+      socket.write(
+        `POST /ask HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${headers}\r\n`,
+      );
+      await pause(2);
+      socket.write(body);
+    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${bodies().length} answers`)), 10_000);
+      const poll = () => {
+        if (bodies().length >= sent.length) {
+          clearTimeout(timer);
+          resolve();
+        } else socket.once('data', poll);
+      };
+      poll();
+    });
+  } finally {
+    socket.destroy();
+  }
+  return bodies();
+}
+
+/** POSTs from concurrent clients over a keep-alive agent of two sockets. */
+async function postsConcurrent(port: number, sent: readonly Sent[]): Promise<Body[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  try {
+    return await Promise.all(
+      sent.map(
+        (s) =>
+          new Promise<Body>((resolve, reject) => {
+            const body = JSON.stringify({ q: s.q });
+            const req = request(
+              {
+                host: '127.0.0.1',
+                port,
+                method: 'POST',
+                path: '/ask',
+                agent,
+                headers: { ...s.headers, 'content-type': 'application/json', 'content-length': body.length },
+              },
+              (res) => {
+                let text = '';
+                res.setEncoding('utf8');
+                res.on('data', (c) => {
+                  text += c;
+                });
+                res.on('end', () => {
+                  try {
+                    resolve(JSON.parse(text) as Body);
+                  } catch (error) {
+                    reject(new Error(`${res.statusCode}: ${text} (${String(error)})`));
+                  }
+                });
+              },
+            );
+            req.on('error', reject);
+            // Headers now, the body on a later tick.
+            req.flushHeaders();
+            setTimeout(() => req.end(body), 2);
+          }),
+      ),
+    );
+  } finally {
+    agent.destroy();
+  }
+}
+
+describe('real frameworks: POST bodies after their headers, concurrent and pipelined', () => {
+  const cases = FRAMEWORKS.flatMap(([label, start]) =>
+    (['concurrent keep-alive clients', 'pipelined on one socket'] as const).map(
+      (t) => [label, t, start] as const,
+    ),
+  );
+  test.each(cases)('%s, %s', async (_label, transport, start) => {
+    const running = await start();
+    const sent = mix(Math.random().toString(36).slice(2, 8));
+    try {
+      const bodies =
+        transport === 'concurrent keep-alive clients'
+          ? await postsConcurrent(running.port, sent)
+          : await postsPipelined(running.port, sent);
+      check(sent, bodies);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe('unusual requests on a connection whose earlier request called setTrace', () => {
+  const scoping = SCOPINGS.find(([label]) => label.startsWith('setTrace only when'))![1];
+  const cases: readonly [string, string][] = [
+    ['Expect: 100-continue', 'GET /?q=%Q HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n\r\n'],
+    ['HTTP/1.0 with keep-alive', 'GET /?q=%Q HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'],
+    [
+      'a chunked body nobody reads',
+      'POST /?q=%Q HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    ],
+    ['absolute-form target', 'GET http://127.0.0.1/?q=%Q HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'],
+  ];
+  test.each(cases.flatMap(([l, r]) => [true, false].map((p) => [l, p, r] as const)))(
+    '%s (pipelined: %s) sees only the defaults',
+    async (_label, pipelined, raw) => {
+      const first: Sent = { q: 'first', headers: { 'x-session': 's1', 'x-user': 'u1', 'x-tag': 't1' } };
+      const second: Sent = { q: 'second', headers: {} };
+      const bodies = await withServer(scoping, async (port) => {
+        const writes = [rawRequest(first), raw.replace('%Q', 'second')];
+        return (await overRaw(port, pipelined ? [writes.join('')] : writes, 2)) as Body[];
+      });
+      check([first, second], bodies);
+    },
+  );
+});

@@ -755,6 +755,33 @@ describe('content withheld by value: only the request and the flow that got the 
     );
   });
 
+  it.each([
+    ['a flow switched off', { byName: { inner: false } }],
+    ['a root switched off', { byName: { outer: false } }],
+    ['both switched off', { byName: { inner: false, outer: false } }],
+  ])('through %s, the value is still withheld from the steps it flows into', async (_label, modules) => {
+    const secret = fn(async () => 'SECRET-VALUE', { name: 'counter' });
+    const inner = pipeline({ secret, pass: (x: string) => x }, { name: 'inner' });
+    const outer = pipeline(
+      {
+        inner,
+        format: (x: string) => `[${x}]`,
+        other: parallel({ len: (x: string) => x.length, hello }, { name: 'other' }),
+      },
+      { name: 'outer' },
+    );
+    const out = await runWithTraceContext(
+      { modules: { ...modules, byName: { ...modules.byName, counter: { captureContent: false } } } },
+      () => outer.invoke('q'),
+    );
+    expect(out).toEqual({ len: 14, hello: 'hello' });
+    const text = JSON.stringify(exporter.getFinishedSpans().map((s) => s.attributes));
+    expect(text).not.toContain('SECRET-VALUE');
+    // `hello` gets `format`'s output, derived from the value: withheld too.
+    const helloSpan = exporter.getFinishedSpans().find((s) => s.name === 'hello')!;
+    expect(helloSpan.attributes['lazytrace.output']).toBeUndefined(); // its input derives from the value
+  });
+
   it('a finished request keeps nothing reachable from the next one', async () => {
     const refs: WeakRef<object>[] = [];
     const big = fn(
