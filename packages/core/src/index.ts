@@ -18,6 +18,7 @@ export type {
   TraceContext,
 } from './context/types.js';
 export { validateTraceContext } from './context/validate.js';
+export type { InputOf, OutputOf } from './flows/child-types.js';
 export type { Condition } from './flows/condition.js';
 export { Diverter, diverter } from './flows/diverter.js';
 export type { Child, Children, FlowChild, FlowOptions } from './flows/flow.js';
@@ -26,7 +27,9 @@ export { Ifs, ifs } from './flows/ifs.js';
 export { DEFAULT_MAX_ITERATIONS, Loop, LoopLimitError, type LoopOptions, loop } from './flows/loop.js';
 export { Parallel, type ParallelOptions, parallel } from './flows/parallel.js';
 export { Pipeline, pipeline } from './flows/pipeline.js';
+export { DEFAULT_RETRY_ATTEMPTS, Retry, type RetryOptions, retry } from './flows/retry.js';
 export { SwitchCase, switchCase } from './flows/switch-case.js';
+export { Timeout, TimeoutError, timeout } from './flows/timeout.js';
 export { Warp, warp } from './flows/warp.js';
 export type {
   Hook,
@@ -43,6 +46,7 @@ export { type HookFailure, HookPhaseError } from './hooks/hook-phase-error.js';
 export { registerHookProvider } from './hooks/registry.js';
 export type {
   CallContext,
+  InvokeOptions,
   ModelInfo,
   ModelParameterInput,
   ModelParameterValue,
@@ -51,7 +55,7 @@ export type {
   StreamState,
   Usage,
 } from './invocation.js';
-export { Invocation } from './invocation.js';
+export { Invocation, StreamCancelledError } from './invocation.js';
 export { type Logger, logWarning, setLogger } from './logger.js';
 export { FnRunnable, fn } from './runnables/fn.js';
 export { Module } from './runnables/module.js';

@@ -75,6 +75,13 @@ export interface CallContext<FlowInput = unknown> {
    * is traced: for an `x-trace-id` header or `score({ traceId })`. Same as `getTraceId()`.
    */
   readonly traceId: string | undefined;
+  /**
+   * Aborted when the call should stop: its `timeout` ran out, an enclosing flow's signal was
+   * aborted, the caller's `invoke(input, { signal })` was, or (traced calls) the consumer of its
+   * stream stopped early. Pass it on (`fetch(url, { signal: ctx.signal })`, an SDK's `signal`
+   * option). Every step of a flow gets a signal that follows the flow's.
+   */
+  readonly signal: AbortSignal;
   /*
    * The report calls below never throw into business code (tracing on or off): `null`/`undefined`
    * mean "not set", numbers become strings where a string is expected, and any other wrong value
@@ -94,6 +101,26 @@ export interface CallContext<FlowInput = unknown> {
   setModelParameters(parameters: Readonly<Record<string, ModelParameterInput>> | null | undefined): void;
   /** Extra span attributes for this call. Merged over earlier calls. */
   setAttributes(attributes: Attributes | null | undefined): void;
+}
+
+/** What a caller may give one call besides its input. */
+export interface InvokeOptions {
+  /** Aborting it aborts the call's `ctx.signal` (and every step's below it). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** @internal What a flow gives one child call. */
+export interface CallOptions extends InvokeOptions {
+  /** Attributes the call starts with (a retry's attempt number). */
+  readonly attributes?: Attributes | undefined;
+}
+
+/** The reason `ctx.signal` is aborted with when the consumer of a stream stops early. */
+export class StreamCancelledError extends Error {
+  override readonly name = 'AbortError';
+  constructor() {
+    super('the consumer stopped reading the stream');
+  }
 }
 
 /** How a streamed result ended, filled in by the stream wrapper. */
@@ -123,17 +150,41 @@ export class Invocation implements CallContext {
   modelParameters: Record<string, ModelParameterValue> | undefined;
   attributes: Attributes | undefined;
   stream: StreamState | undefined;
+  /** The caller's signal; this call's own is made only when someone reads `signal` or aborts. */
+  private readonly outerSignal: AbortSignal | undefined;
+  private controller: AbortController | undefined;
+  private ownSignal: AbortSignal | undefined;
 
-  constructor(runnable: Runnable<any, any>, name: string, flowInput: unknown) {
+  constructor(runnable: Runnable<any, any>, name: string, flowInput: unknown, options?: CallOptions) {
     this.runnable = runnable;
     this.name = name;
     this.kind = runnable.kind;
     this.className = runnable.className;
     this.input = flowInput;
+    if (options !== undefined) {
+      this.outerSignal = options.signal;
+      if (options.attributes !== undefined) this.attributes = { ...options.attributes };
+    }
   }
 
   get traceId(): string | undefined {
     return getTraceId();
+  }
+
+  get signal(): AbortSignal {
+    if (this.ownSignal === undefined) {
+      // Made on first use: most calls never read it. It follows the caller's signal.
+      this.controller = new AbortController();
+      const outer = this.outerSignal;
+      this.ownSignal =
+        outer === undefined ? this.controller.signal : followBoth(outer, this.controller.signal);
+    }
+    return this.ownSignal;
+  }
+
+  /** @internal Aborts this call's `signal` (not the caller's); a no-op when nobody has read it. */
+  abort(reason: unknown): void {
+    if (this.controller !== undefined && !this.controller.signal.aborted) this.controller.abort(reason);
   }
 
   setModel(model: string | ModelInfo | null | undefined): void {
@@ -159,6 +210,21 @@ export class Invocation implements CallContext {
     const next = attributesFrom(this.attributes, attributes);
     if (next !== undefined) this.attributes = next;
   }
+}
+
+/** A signal aborted when either is (the first one's reason). */
+function followBoth(a: AbortSignal, b: AbortSignal): AbortSignal {
+  // `AbortSignal.any` (Node >= 20.3) holds its sources weakly, so a long-lived caller's signal
+  // does not keep every finished call's signal alive.
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
+  const controller = new AbortController();
+  const follow = (signal: AbortSignal) => {
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  };
+  follow(a);
+  follow(b);
+  return controller.signal;
 }
 
 export function typeName(value: unknown): string {

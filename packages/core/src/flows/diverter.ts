@@ -1,4 +1,5 @@
 import { type Invocation, typeName } from '../invocation.js';
+import type { ChildRecord, ChildTuple, InputOf, InputsOf, OutputsOf } from './child-types.js';
 import {
   type Children,
   checkConcurrency,
@@ -33,10 +34,10 @@ export class Diverter<I = any, O = any> extends Flow<I, O> {
   }
 
   /** @internal */
-  async execute(input: I, _context: Invocation): Promise<unknown> {
+  async execute(input: I, context: Invocation): Promise<unknown> {
     const parts = this.split(input);
     const results = await runConcurrently(
-      this.branches.map((branch, i) => () => this.call(branch, parts[i], input)),
+      this.branches.map((branch, i) => () => this.call(branch, parts[i], input, context)),
       this.concurrency,
     );
     return shapeResults(this.branches, results, this.asRecord);
@@ -68,6 +69,19 @@ export class Diverter<I = any, O = any> extends Flow<I, O> {
   }
 }
 
-export function diverter<I = any, O = any>(branches: Children, options?: ParallelOptions): Diverter<I, O> {
-  return new Diverter<I, O>(branches, options);
+/**
+ * Typed from the branches: the input is a tuple (array branches) or a record (record branches) of
+ * what each branch accepts — for record branches also the same values as a tuple in key order —
+ * and the output has the branches' shape.
+ */
+export function diverter<const B extends ChildTuple>(
+  branches: B,
+  options?: ParallelOptions,
+): Diverter<InputsOf<B>, OutputsOf<B>>;
+export function diverter<const B extends ChildRecord>(
+  branches: B,
+  options?: ParallelOptions,
+): Diverter<InputsOf<B> | readonly InputOf<B[keyof B]>[], OutputsOf<B>>;
+export function diverter(branches: Children, options?: ParallelOptions): Diverter {
+  return new Diverter(branches, options);
 }

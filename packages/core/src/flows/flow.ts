@@ -1,4 +1,4 @@
-import type { CallContext } from '../invocation.js';
+import type { CallContext, CallOptions } from '../invocation.js';
 import { FnRunnable } from '../runnables/fn.js';
 import { Runnable } from '../runnables/runnable.js';
 
@@ -32,9 +32,24 @@ export abstract class Flow<I = unknown, O = unknown> extends Runnable<I, O> {
     super({ name: options.name }, 'flow');
   }
 
-  /** Calls a child with this flow's input as the child's `ctx.input`. */
-  protected call(child: FlowChild, input: unknown, flowInput: unknown): Promise<unknown> {
-    return child.runnable.run(input, flowInput, child.name);
+  /**
+   * Calls a child with this flow's input as the child's `ctx.input`; the child's `ctx.signal`
+   * follows this call's.
+   */
+  protected call(
+    child: FlowChild,
+    input: unknown,
+    flowInput: unknown,
+    context: CallContext<any>,
+    options?: CallOptions,
+  ): Promise<unknown> {
+    const signal = context.signal;
+    return child.runnable.run(
+      input,
+      flowInput,
+      child.name,
+      options === undefined ? { signal } : { ...options, signal },
+    );
   }
 }
 

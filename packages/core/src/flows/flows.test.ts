@@ -141,7 +141,9 @@ describe('diverter and warp', () => {
       n: -2,
       s: 'b!',
     });
+    // @ts-expect-error one branch takes a one-element tuple
     await expect(diverter([(x: number) => x]).invoke([1, 2])).rejects.toThrow(/must have 1 elements/);
+    // @ts-expect-error the input lacks the branch key
     await expect(diverter({ a: (x: number) => x }).invoke({ b: 1 })).rejects.toThrow(
       /missing the key\(s\) "a"/,
     );

@@ -1,5 +1,6 @@
 import type { Invocation } from '../invocation.js';
 import { ATTR_IFS_BRANCH } from '../tracing/attributes.js';
+import type { InputOf, OutputOf } from './child-types.js';
 import { type Condition, evaluateCondition, type ResolvedCondition, toCondition } from './condition.js';
 import { type Child, Flow, type FlowChild, type FlowOptions, toFlowChild } from './flow.js';
 
@@ -28,15 +29,31 @@ export class Ifs<I = any, O = any> extends Flow<I, O> {
     const holds = Boolean(await evaluateCondition(this.condition, input, context));
     context.setAttributes({ [ATTR_IFS_BRANCH]: holds ? 'then' : 'else' });
     const branch = holds ? this.thenBranch : this.elseBranch;
-    return branch === undefined ? input : this.call(branch, input, input);
+    return branch === undefined ? input : this.call(branch, input, input, context);
   }
 }
 
-export function ifs<I = any, O = any>(
+/**
+ * Typed from the condition and the branches: the input is what all of them accept; the output is
+ * either branch's, or the input itself when there is no `otherwise`.
+ */
+export function ifs<const C extends Condition<unknown>, const T extends Child>(
+  condition: C,
+  then: T,
+  otherwise?: undefined,
+  options?: FlowOptions,
+): Ifs<InputOf<C> & InputOf<T>, OutputOf<T> | (InputOf<C> & InputOf<T>)>;
+export function ifs<const C extends Condition<unknown>, const T extends Child, const E extends Child>(
+  condition: C,
+  then: T,
+  otherwise: E,
+  options?: FlowOptions,
+): Ifs<InputOf<C> & InputOf<T> & InputOf<E>, OutputOf<T> | OutputOf<E>>;
+export function ifs(
   condition: Condition<unknown>,
   then: Child,
   otherwise?: Child,
   options?: FlowOptions,
-): Ifs<I, O> {
-  return new Ifs<I, O>(condition, then, otherwise, options);
+): Ifs {
+  return new Ifs(condition, then, otherwise, options);
 }

@@ -1,5 +1,15 @@
 import type { Invocation } from '../invocation.js';
 import { ATTR_LOOP_ITERATIONS } from '../tracing/attributes.js';
+import type {
+  Accepting,
+  CheckedSteps,
+  ChildRecord,
+  ChildTuple,
+  FirstInput,
+  InputOf,
+  LastOutput,
+  OutputOf,
+} from './child-types.js';
 import {
   type Child,
   type Children,
@@ -10,11 +20,11 @@ import {
   toFlowChildren,
 } from './flow.js';
 
-export interface LoopOptions extends FlowOptions {
+export interface LoopOptions<O = any> extends FlowOptions {
   /** Run exactly this many iterations (fewer if `until` says stop first). */
   readonly count?: number;
   /** Checked after each iteration with its output; `true` stops the loop. */
-  readonly until?: (output: any, iteration: number) => boolean | Promise<boolean>;
+  readonly until?: (output: O, iteration: number) => boolean | Promise<boolean>;
   /** Hard limit so a condition that never holds cannot spin forever. Default 1000. */
   readonly maxIterations?: number;
 }
@@ -81,7 +91,7 @@ export class Loop<I = any, O = any> extends Flow<I, O> {
     let iterations = 0;
     try {
       while (iterations < limit) {
-        for (const step of this.body) value = await this.call(step, value, input);
+        for (const step of this.body) value = await this.call(step, value, input, context);
         iterations++;
         if (this.until !== undefined && (await this.until(value, iterations))) return value;
       }
@@ -104,6 +114,20 @@ function isChildren(body: unknown): body is Children {
   );
 }
 
-export function loop<I = any, O = any>(body: Child | Children, options?: LoopOptions): Loop<I, O> {
-  return new Loop<I, O>(body, options);
+/**
+ * Typed from the body: a single child or array steps (checked like a pipeline's) whose output
+ * feeds the next iteration, so the last output must be accepted as the first input. Record steps
+ * cannot be ordered by the type system: give their types explicitly, `loop<Draft, Draft>({ … })`.
+ */
+export function loop<const B extends Child>(
+  body: B & Accepting<B, OutputOf<B>, any>,
+  options?: LoopOptions<OutputOf<B>>,
+): Loop<InputOf<B>, OutputOf<B>>;
+export function loop<const S extends ChildTuple>(
+  body: S & CheckedSteps<S, LastOutput<S, FirstInput<S>>, FirstInput<S>>,
+  options?: LoopOptions<LastOutput<S, FirstInput<S>>>,
+): Loop<FirstInput<S>, LastOutput<S, FirstInput<S>>>;
+export function loop<I = any, O = any>(body: ChildRecord, options?: LoopOptions<O>): Loop<I, O>;
+export function loop(body: Child | Children, options?: LoopOptions): Loop {
+  return new Loop(body, options);
 }

@@ -1,5 +1,6 @@
 import type { Invocation } from '../invocation.js';
 import { ATTR_PARALLEL_BRANCHES } from '../tracing/attributes.js';
+import type { ChildRecord, ChildTuple, OutputsOf, SharedInput } from './child-types.js';
 import {
   type Children,
   checkConcurrency,
@@ -42,13 +43,20 @@ export class Parallel<I = any, O = any> extends Flow<I, O> {
   async execute(input: I, context: Invocation): Promise<unknown> {
     context.setAttributes({ [ATTR_PARALLEL_BRANCHES]: this.branches.length });
     const results = await runConcurrently(
-      this.branches.map((branch) => () => this.call(branch, input, input)),
+      this.branches.map((branch) => () => this.call(branch, input, input, context)),
       this.concurrency,
     );
     return shapeResults(this.branches, results, this.asRecord);
   }
 }
 
-export function parallel<I = any, O = any>(branches: Children, options?: ParallelOptions): Parallel<I, O> {
-  return new Parallel<I, O>(branches, options);
+/**
+ * Typed from the branches: the input is what every branch accepts (the intersection), the output
+ * a tuple (array branches) or a record (record branches) of their outputs.
+ */
+export function parallel<const B extends ChildTuple | ChildRecord>(
+  branches: B,
+  options?: ParallelOptions,
+): Parallel<SharedInput<B>, OutputsOf<B>> {
+  return new Parallel(branches, options);
 }

@@ -1,4 +1,5 @@
 import type { Invocation } from '../invocation.js';
+import type { CheckedSteps, ChildRecord, ChildTuple, FirstInput, LastOutput } from './child-types.js';
 import { type Children, Flow, type FlowChild, type FlowOptions, toFlowChildren } from './flow.js';
 
 /**
@@ -18,13 +19,25 @@ export class Pipeline<I = any, O = any> extends Flow<I, O> {
   }
 
   /** @internal */
-  async execute(input: I, _context: Invocation): Promise<unknown> {
+  async execute(input: I, context: Invocation): Promise<unknown> {
     let value: unknown = input;
-    for (const step of this.steps) value = await this.call(step, value, input);
+    for (const step of this.steps) value = await this.call(step, value, input, context);
     return value;
   }
 }
 
-export function pipeline<I = any, O = any>(steps: Children, options?: FlowOptions): Pipeline<I, O> {
-  return new Pipeline<I, O>(steps, options);
+/**
+ * Array steps are typed: the pipeline's input is what the first step accepts, its output what the
+ * last resolves to, and a step that cannot take the previous step's output (or whose
+ * `ctx: CallContext<X>` does not match the pipeline's input) is a compile error. Record steps
+ * (whose keys name the spans) cannot be ordered by the type system: give their types explicitly,
+ * `pipeline<string, AsyncIterable<string>>({ retrieve, generate })`.
+ */
+export function pipeline<const S extends ChildTuple>(
+  steps: S & CheckedSteps<S, FirstInput<S>, FirstInput<S>>,
+  options?: FlowOptions,
+): Pipeline<FirstInput<S>, LastOutput<S, FirstInput<S>>>;
+export function pipeline<I = any, O = any>(steps: ChildRecord, options?: FlowOptions): Pipeline<I, O>;
+export function pipeline(steps: Children, options?: FlowOptions): Pipeline {
+  return new Pipeline(steps, options);
 }

@@ -1,5 +1,6 @@
 import type { Invocation } from '../invocation.js';
 import { ATTR_SWITCH_CASE } from '../tracing/attributes.js';
+import type { ChildRecord, InputOf, OutputOf, SharedInput } from './child-types.js';
 import { type Condition, evaluateCondition, type ResolvedCondition, toCondition } from './condition.js';
 import { type Child, Flow, type FlowChild, type FlowOptions, toFlowChild } from './flow.js';
 
@@ -42,11 +43,11 @@ export class SwitchCase<I = any, O = any> extends Flow<I, O> {
     const branch = this.cases.get(key);
     if (branch !== undefined) {
       context.setAttributes({ [ATTR_SWITCH_CASE]: key });
-      return this.call(branch, input, input);
+      return this.call(branch, input, input, context);
     }
     if (this.fallback !== undefined) {
       context.setAttributes({ [ATTR_SWITCH_CASE]: 'default' });
-      return this.call(this.fallback, input, input);
+      return this.call(this.fallback, input, input, context);
     }
     throw new Error(
       `switchCase "${this.name}": no case for ${JSON.stringify(key)} and no default (cases: ${[...this.cases.keys()].join(', ')})`,
@@ -54,11 +55,31 @@ export class SwitchCase<I = any, O = any> extends Flow<I, O> {
   }
 }
 
-export function switchCase<I = any, O = any>(
+/**
+ * Typed from the selector and the cases: the input is what all of them (and the fallback) accept,
+ * the output any case's (or the fallback's).
+ */
+export function switchCase<const S extends Condition<unknown>, const C extends ChildRecord>(
+  selector: S,
+  cases: C,
+  fallback?: undefined,
+  options?: FlowOptions,
+): SwitchCase<InputOf<S> & SharedInput<C>, OutputOf<C[keyof C]>>;
+export function switchCase<
+  const S extends Condition<unknown>,
+  const C extends ChildRecord,
+  const F extends Child,
+>(
+  selector: S,
+  cases: C,
+  fallback: F,
+  options?: FlowOptions,
+): SwitchCase<InputOf<S> & SharedInput<C> & InputOf<F>, OutputOf<C[keyof C]> | OutputOf<F>>;
+export function switchCase(
   selector: Condition<unknown>,
   cases: Readonly<Record<string, Child>>,
   fallback?: Child,
   options?: FlowOptions,
-): SwitchCase<I, O> {
-  return new SwitchCase<I, O>(selector, cases, fallback, options);
+): SwitchCase {
+  return new SwitchCase(selector, cases, fallback, options);
 }

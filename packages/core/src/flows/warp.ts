@@ -1,4 +1,5 @@
 import { type Invocation, typeName } from '../invocation.js';
+import type { InputOf, OutputOf } from './child-types.js';
 import { type Child, checkConcurrency, Flow, type FlowChild, runConcurrently, toFlowChild } from './flow.js';
 import type { ParallelOptions } from './parallel.js';
 
@@ -18,17 +19,21 @@ export class Warp<I = any, O = any> extends Flow<I, O> {
   }
 
   /** @internal */
-  execute(input: I, _context: Invocation): Promise<unknown[]> {
+  execute(input: I, context: Invocation): Promise<unknown[]> {
     if (!Array.isArray(input)) {
       throw new TypeError(`warp "${this.name}": input must be an array, got ${typeName(input)}`);
     }
     return runConcurrently(
-      input.map((item) => () => this.call(this.body, item, input)),
+      input.map((item) => () => this.call(this.body, item, input, context)),
       this.concurrency,
     );
   }
 }
 
-export function warp<I = any, O = any>(body: Child, options?: ParallelOptions): Warp<I, O> {
-  return new Warp<I, O>(body, options);
+/** Typed from the body: an array of what it accepts in, an array of what it resolves to out. */
+export function warp<const B extends Child>(
+  body: B,
+  options?: ParallelOptions,
+): Warp<readonly InputOf<B>[], OutputOf<B>[]> {
+  return new Warp(body, options);
 }

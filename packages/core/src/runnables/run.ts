@@ -1,6 +1,6 @@
 import { Lifecycle } from '../hooks/lifecycle.js';
 import { collectHooks, type HookDefinition } from '../hooks/registry.js';
-import { Invocation } from '../invocation.js';
+import { type CallOptions, Invocation } from '../invocation.js';
 import { isAsyncIterable } from '../streaming/is-async-iterable.js';
 import { tracedStream } from '../streaming/traced-stream.js';
 
@@ -22,11 +22,12 @@ export function runInvocation(
   input: unknown,
   flowInput: unknown,
   name: string,
+  options?: CallOptions,
 ): Promise<unknown> {
   let invocation: Invocation;
   let hooks: readonly HookDefinition[];
   try {
-    invocation = new Invocation(runnable as never, name, flowInput);
+    invocation = new Invocation(runnable as never, name, flowInput, options);
     hooks = collectHooks(runnable.ownHooks, invocation);
   } catch (error) {
     return Promise.reject(error);

@@ -1,6 +1,6 @@
 import type { HookRegistration } from '../hooks/hook.js';
 import { type HookDefinition, sortByPriority, toHookDefinition } from '../hooks/registry.js';
-import type { CallContext, Invocation } from '../invocation.js';
+import type { CallContext, CallOptions, Invocation, InvokeOptions } from '../invocation.js';
 import { runInvocation } from './run.js';
 
 /** Kinds lazytrace knows; any other string is accepted too. */
@@ -72,7 +72,8 @@ export abstract class Runnable<I = unknown, O = unknown> {
     return this.className;
   }
 
-  invoke(input: I): Promise<O> {
+  /** Runs the call. `options.signal` aborts its `ctx.signal` (and every step's below it). */
+  invoke(input: I, options?: InvokeOptions): Promise<O> {
     let name: string;
     try {
       name = this.name;
@@ -80,7 +81,13 @@ export abstract class Runnable<I = unknown, O = unknown> {
       // A subclass's name or className getter failed: still a promise, never a synchronous throw.
       return Promise.reject(error);
     }
-    return runInvocation(this, input, input, name) as Promise<O>;
+    return runInvocation(
+      this,
+      input,
+      input,
+      name,
+      options?.signal === undefined ? undefined : { signal: options.signal },
+    ) as Promise<O>;
   }
 
   /**
@@ -102,8 +109,8 @@ export abstract class Runnable<I = unknown, O = unknown> {
    * @internal How flows call their children: with the flow's input as `ctx.input` and the
    * child's name in this flow (a record key).
    */
-  run(input: unknown, flowInput: unknown, name: string): Promise<unknown> {
-    return runInvocation(this, input, flowInput, name);
+  run(input: unknown, flowInput: unknown, name: string, options?: CallOptions): Promise<unknown> {
+    return runInvocation(this, input, flowInput, name, options);
   }
 
   /** @internal The business code of this runnable. */

@@ -1,5 +1,5 @@
 import type { Lifecycle } from '../hooks/lifecycle.js';
-import type { StreamState } from '../invocation.js';
+import { StreamCancelledError, type StreamState } from '../invocation.js';
 import { getTracingSettings } from '../settings.js';
 import { StreamCollector } from './stream-collector.js';
 
@@ -78,6 +78,8 @@ class StreamCall<T> {
   /** `return()` on the traced iterator: the consumer stopped early. */
   cancel(method: Method | undefined, value: unknown): Promise<IteratorResult<T>> {
     this.state.cancelled = true;
+    // Before the source's `return()`: a request it awaits with `ctx.signal` stops now.
+    this.lifecycle.invocation.abort(new StreamCancelledError());
     if (method === undefined) {
       // The source has no `return()` (only `next()`): nothing to close but the call itself.
       try {

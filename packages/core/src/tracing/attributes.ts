@@ -28,6 +28,14 @@ export const ATTR_IFS_BRANCH = 'lazytrace.ifs.branch';
 export const ATTR_SWITCH_CASE = 'lazytrace.switch.case';
 export const ATTR_LOOP_ITERATIONS = 'lazytrace.loop.iterations';
 export const ATTR_PARALLEL_BRANCHES = 'lazytrace.parallel.branches';
+/** On each attempt's span under `retry`: 1 for the first call, 2 for the first retry … */
+export const ATTR_RETRY_ATTEMPT = 'lazytrace.retry.attempt';
+/** On the `retry` flow's span: how many attempts were made. */
+export const ATTR_RETRY_ATTEMPTS = 'lazytrace.retry.attempts';
+/** On the `timeout` flow's span: its limit in milliseconds. */
+export const ATTR_TIMEOUT_MS = 'lazytrace.timeout.ms';
+/** On the `timeout` flow's span: `true` when the limit was reached. */
+export const ATTR_TIMEOUT_EXCEEDED = 'lazytrace.timeout.exceeded';
 
 /** Number of documents a retriever or reranker returned (when its output is an array). */
 export const ATTR_DOCUMENT_COUNT = 'lazytrace.documents.count';

@@ -1,0 +1,178 @@
+/**
+ * Type tests for flows, checked by the root typecheck (`pnpm typecheck`, run in CI): each
+ * `expectTypeOf` must hold and each `@ts-expect-error` must be an error, or `tsc` fails.
+ */
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  type CallContext,
+  diverter,
+  fn,
+  ifs,
+  loop,
+  Module,
+  parallel,
+  pipeline,
+  type Runnable,
+  retry,
+  switchCase,
+  timeout,
+  warp,
+} from '../index.js';
+
+interface Doc {
+  readonly id: string;
+  readonly text: string;
+}
+class Retriever extends Module<string, Doc[]> {
+  async forward(query: string): Promise<Doc[]> {
+    return [{ id: '1', text: query }];
+  }
+}
+class Generator extends Module<Doc[], AsyncIterable<string>> {
+  async *forward(docs: Doc[]): AsyncGenerator<string> {
+    for (const d of docs) yield d.text;
+  }
+}
+const count = fn((docs: Doc[]) => docs.length);
+
+describe('pipeline', () => {
+  it('array steps: input of the first, output of the last; a stream is an AsyncIterable', () => {
+    const p = pipeline([new Retriever(), new Generator()]);
+    expectTypeOf(p.invoke).parameter(0).toEqualTypeOf<string>();
+    expectTypeOf(p.invoke('q')).resolves.toEqualTypeOf<AsyncIterable<string>>();
+    const q = pipeline([(s: string) => s.length, async (n: number) => n > 2, (b: boolean) => [b]]);
+    expectTypeOf(q).toMatchTypeOf<Runnable<string, boolean[]>>();
+    // @ts-expect-error a bound invoke passed as a step: its output is awaited, its input checked
+    pipeline([(s: string) => s.length, async (n: number) => n > 2, count.invoke.bind(count)]);
+    const g = pipeline([
+      async function* (s: string) {
+        yield s;
+      },
+    ]);
+    expectTypeOf(g.invoke('x')).resolves.toMatchTypeOf<AsyncIterable<string>>();
+  });
+
+  it('a step that does not accept the previous output is a compile error', () => {
+    // @ts-expect-error Generator takes Doc[], not a number
+    pipeline([(s: string) => s.length, new Generator()]);
+    // @ts-expect-error the second function takes a string, the first gives a number
+    pipeline([(s: string) => s.length, (t: string) => t]);
+    // @ts-expect-error count takes Doc[], the retriever's input is a string
+    pipeline([count, new Retriever()]);
+    pipeline([new Retriever(), count]);
+  });
+
+  it('ctx.input is the pipeline input: a step declaring another flow input is an error', () => {
+    pipeline([(s: string) => s.length, (n: number, ctx: CallContext<string>) => ctx.input.repeat(n)]);
+    // @ts-expect-error ctx.input is the pipeline's input, a string
+    pipeline([(s: string) => s.length, (n: number, ctx: CallContext<number>) => ctx.input + n]);
+  });
+
+  it('record steps are typed explicitly (keys have no order in the type system)', () => {
+    const p = pipeline<string, AsyncIterable<string>>({
+      retrieve: new Retriever(),
+      generate: new Generator(),
+    });
+    expectTypeOf(p.invoke('q')).resolves.toEqualTypeOf<AsyncIterable<string>>();
+    // @ts-expect-error the input is a string
+    p.invoke(1);
+  });
+});
+
+describe('parallel', () => {
+  it('array and record branches: shared input, outputs in the branches shape', () => {
+    const a = parallel([new Retriever(), (s: string) => s.length]);
+    expectTypeOf(a.invoke).parameter(0).toEqualTypeOf<string>();
+    expectTypeOf(a.invoke('q')).resolves.toEqualTypeOf<[Doc[], number]>();
+    const r = parallel({ docs: new Retriever(), size: (s: string) => s.length });
+    expectTypeOf(r.invoke('q')).resolves.toEqualTypeOf<{ docs: Doc[]; size: number }>();
+  });
+
+  it('branches taking different inputs need an input that is both', () => {
+    const p = parallel({ a: (x: { a: number }) => x.a, b: (x: { b: string }) => x.b });
+    expectTypeOf(p.invoke).parameter(0).toEqualTypeOf<{ a: number } & { b: string }>();
+    // @ts-expect-error b is missing
+    p.invoke({ a: 1 });
+    // @ts-expect-error a string branch and a number branch cannot share an input
+    parallel([(s: string) => s, (n: number) => n]).invoke('x');
+  });
+});
+
+describe('diverter', () => {
+  it('one input per branch, outputs in the branches shape', () => {
+    const d = diverter([(n: number) => n * 2, (s: string) => s.length]);
+    expectTypeOf(d.invoke).parameter(0).toEqualTypeOf<[number, string]>();
+    expectTypeOf(d.invoke([1, 'a'])).resolves.toEqualTypeOf<[number, number]>();
+    const r = diverter({ n: (n: number) => n, s: (s: string) => s });
+    expectTypeOf(r.invoke({ n: 1, s: 'a' })).resolves.toEqualTypeOf<{ n: number; s: string }>();
+    // @ts-expect-error n must be a number
+    r.invoke({ n: 'x', s: 'a' });
+  });
+});
+
+describe('warp', () => {
+  it('an array of the body input in, an array of its output out', () => {
+    const w = warp(new Retriever());
+    expectTypeOf(w.invoke(['a', 'b'])).resolves.toEqualTypeOf<Doc[][]>();
+    // @ts-expect-error elements are strings
+    w.invoke([1]);
+  });
+});
+
+describe('ifs and switchCase', () => {
+  it('ifs: input accepted by condition and branches, output of either branch', () => {
+    const i = ifs(
+      (s: string) => s.length > 3,
+      new Retriever(),
+      (s: string) => s.length,
+    );
+    expectTypeOf(i.invoke('q')).resolves.toEqualTypeOf<Doc[] | number>();
+    const passThrough = ifs(
+      (s: string) => s === '',
+      (s: string) => s.length,
+    );
+    expectTypeOf(passThrough.invoke('q')).resolves.toEqualTypeOf<number | string>();
+    const strings = ifs(
+      (s: string) => s === '',
+      (s: string) => s,
+    );
+    // @ts-expect-error the condition takes a string
+    strings.invoke(3);
+  });
+
+  it('switchCase: input accepted by selector, cases and fallback; output of any', () => {
+    const s = switchCase(
+      (x: { lang: string }) => x.lang,
+      { en: () => 'hello', fr: () => 1 },
+      () => true,
+    );
+    expectTypeOf(s.invoke({ lang: 'en' })).resolves.toEqualTypeOf<string | number | boolean>();
+    // @ts-expect-error lang is missing
+    s.invoke({});
+  });
+});
+
+describe('loop', () => {
+  it('the body output must feed its input; until sees the output type', () => {
+    const l = loop((n: number) => n + 1, { until: (n) => n > 3 });
+    expectTypeOf(l.invoke(0)).resolves.toEqualTypeOf<number>();
+    loop([(n: number) => String(n), (s: string) => s.length], { count: 2 });
+    // @ts-expect-error the body gives a string but takes a number
+    loop((n: number) => String(n), { count: 2 });
+    // @ts-expect-error the last step gives a string, the first takes a number
+    loop([(n: number) => n, (n: number) => String(n)], { count: 2 });
+  });
+});
+
+describe('retry and timeout', () => {
+  it('keep the child type', () => {
+    expectTypeOf(retry(new Retriever(), { attempts: 3 }).invoke('q')).resolves.toEqualTypeOf<Doc[]>();
+    expectTypeOf(timeout(new Generator(), 1000).invoke([])).resolves.toEqualTypeOf<AsyncIterable<string>>();
+    // @ts-expect-error the retriever takes a string
+    retry(new Retriever()).invoke(1);
+  });
+
+  it('ctx.signal is an AbortSignal', () => {
+    fn((_: string, ctx) => expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>());
+  });
+});
