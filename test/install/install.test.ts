@@ -253,6 +253,15 @@ for (const line of Object.keys(LINES) as Line[]) {
       for (const span of ours) expect(span.traceId).toBe(request?.traceId);
     });
 
+    it("TypeScript (strict, nodenext): the declarations fit the app's own SDK types", async () => {
+      await sh('npm install --prefer-offline --no-save typescript@5.9.3 @types/node@20.19.43', app, env());
+      await sh(
+        'npx tsc --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext --skipLibCheck typed.mts',
+        app,
+        env(),
+      );
+    }, 120_000);
+
     it("ESM: the Langfuse exporter works inside the app's NodeSDK", async () => {
       const before = langfuse.accepted.length;
       const out = await sh(
