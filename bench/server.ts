@@ -269,6 +269,7 @@ async function scaleBench(): Promise<void> {
   report(`${label}: one 10,000-span trace /api/traces/:id p95`, one.p95, 'ms');
   globalThis.gc?.();
   report(`${label}: process RSS (service + this benchmark)`, process.memoryUsage().rss / 1024 / 1024, 'MB');
+  report(`${label}: of which V8 heap used`, process.memoryUsage().heapUsed / 1024 / 1024, 'MB');
   console.log(`  load average ${load()}`);
   await server.close();
 }
@@ -311,12 +312,18 @@ async function main(): Promise<void> {
   // protobufjs' fromObject reads bytes as base64: give it the ids as bytes.
   encodeRequest = (value) => encodeExportRequest(idsToBytes(value) as Record<string, unknown>);
   console.log(`node ${process.version}, ${process.platform} ${process.arch}`);
-  await importBench();
-  await otlpBench('json');
-  await otlpBench('protobuf');
-  await liveBench();
+  const only = process.argv.includes('--scale-only');
+  if (!only) {
+    await importBench();
+    await otlpBench('json');
+    await otlpBench('protobuf');
+    await liveBench();
+  }
   await scaleBench();
-  writeFileSync(new URL('./server-results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(
+    new URL(only ? './server-results.scale.json' : './server-results.json', import.meta.url),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
 }
 
 function idsToBytes(value: unknown, key = ''): unknown {

@@ -37,6 +37,8 @@ export interface ServerOptions {
   retention?: string | number;
   /** Largest OTLP body accepted (after decompression), bytes. Default 20 MB. */
   maxBodyBytes?: number;
+  /** DuckDB's memory limit (its page cache; larger work spills to disk). Default '256MB'. */
+  memoryLimit?: string;
   /** File poll interval, ms (fs.watch reports most changes sooner). Default 250. */
   pollMs?: number;
   /** Where start-up messages go (the URL, warnings). Default: console.error. `null` for silence. */

@@ -46,13 +46,17 @@ export class Database {
     this.readers = readers;
   }
 
-  static async open(path: string, readOnly = false): Promise<Database> {
+  static async open(path: string, readOnly = false, memoryLimit?: string): Promise<Database> {
     const memory = path === ':memory:';
     const file = memory ? path : resolve(path);
     if (!memory && !readOnly) mkdirSync(dirname(file), { recursive: true });
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(file, readOnly && !memory ? { access_mode: 'READ_ONLY' } : {});
+      const config: Record<string, string> = {};
+      if (readOnly && !memory) config.access_mode = 'READ_ONLY';
+      // DuckDB caches up to 80% of RAM by default; a development service should stay small.
+      if (memoryLimit !== undefined) config.memory_limit = memoryLimit;
+      instance = await DuckDBInstance.create(file, config);
     } catch (error) {
       const err = error as Error;
       if (/lock/i.test(err.message)) throw new StoreLockedError(file, err);

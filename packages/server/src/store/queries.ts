@@ -83,15 +83,35 @@ export async function listTraces(
   cursor?: Cursor,
 ): Promise<{ traces: TraceSummary[]; nextCursor: string | null }> {
   const where = whereClause(filter, cursor);
-  const rows = await store.db.rows(
-    `SELECT CAST(summary AS VARCHAR) FROM traces t ${where.sql}
-     ORDER BY t.start_ms DESC, t.trace_id DESC LIMIT ${limit + 1}`,
-    where.params,
-  );
+  // Two steps: the page's ids from the narrow columns, then only those summaries. One query
+  // ordering by start would read every row's summary JSON before keeping fifty.
+  const unfiltered = Object.values(filter).every((value) => value === undefined);
+  const ids = unfiltered
+    ? store.newestTraceIds(limit + 1, cursor)
+    : (
+        await store.db.rows(
+          `SELECT t.trace_id FROM traces t ${where.sql} ORDER BY t.start_ms DESC, t.trace_id DESC LIMIT ${limit + 1}`,
+          where.params,
+        )
+      ).map((row) => row[0] as string);
+  const summaries = new Map<string, string>();
+  if (ids.length > 0) {
+    const wanted = ids.slice(0, limit);
+    // Constants (not a joined list), so DuckDB filters in the scan and reads only these summaries.
+    const found = await store.db.rows(
+      `SELECT trace_id, CAST(summary AS VARCHAR) FROM traces WHERE trace_id IN (${wanted.map((_, i) => `$${i + 1}`).join(', ')})`,
+      wanted,
+    );
+    for (const row of found) summaries.set(row[0] as string, row[1] as string);
+  }
+  const rows = ids.flatMap((id) => {
+    const text = summaries.get(id);
+    return text === undefined ? [] : [[text]];
+  });
   const traces = rows.slice(0, limit).map((row) => JSON.parse(row[0] as string) as TraceSummary);
   const last = traces.at(-1);
   const nextCursor =
-    rows.length > limit && last !== undefined
+    ids.length > limit && last !== undefined
       ? encodeCursor({ startMs: last.startMs, traceId: last.traceId })
       : null;
   return { traces, nextCursor };

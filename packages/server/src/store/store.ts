@@ -14,6 +14,7 @@ import {
   traceRowLine,
 } from './rows.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { TraceOrder } from './trace-order.js';
 
 export interface StoredSpan {
   /** Ingest order; the SSE event id. */
@@ -42,6 +43,8 @@ export interface StoreOptions {
   maxSpans?: number;
   /** Traces that started longer ago than this (ms) are dropped. Default: kept. */
   retentionMs?: number;
+  /** DuckDB's memory limit (its cache; bigger work spills to disk). Default '256MB'. */
+  memoryLimit?: string;
 }
 
 export const DEFAULT_MAX_SPANS = 1_000_000;
@@ -70,6 +73,8 @@ export class TraceStore {
   private traceTotal = 0;
   private listeners = new Set<(committed: Committed) => void>();
   private closed = false;
+  /** Every trace's (start, id), sorted: the unfiltered list without a query. */
+  private readonly order = new TraceOrder();
   /** Where each batch's rows are written for DuckDB's read_json (removed at close). */
   private scratch: string | undefined;
 
@@ -83,7 +88,7 @@ export class TraceStore {
     if (options.maxSpans !== undefined && !(Number.isInteger(options.maxSpans) && options.maxSpans > 0)) {
       throw new TypeError(`maxSpans must be a positive integer, got ${String(options.maxSpans)}`);
     }
-    const db = await Database.open(options.db, options.readOnly);
+    const db = await Database.open(options.db, options.readOnly, options.memoryLimit ?? '256MB');
     const store = new TraceStore(db, options);
     try {
       if (!options.readOnly) {
@@ -110,6 +115,9 @@ export class TraceStore {
     const saved = row?.[3] === null || row?.[3] === undefined ? 0 : Number(row[3]);
     // Never reuse an id a client may hold as Last-Event-ID, even after its span was deleted.
     this.nextSeq = Math.max(maxSeq + 1, saved);
+    for (const [traceId, startMs] of await this.db.rows('SELECT trace_id, start_ms FROM traces')) {
+      this.order.set(traceId as string, startMs as number);
+    }
   }
 
   get counts(): { spans: number; traces: number } {
@@ -231,6 +239,7 @@ export class TraceStore {
       throw error;
     }
     this.nextSeq = seq;
+    for (const { summary } of summaries) this.order.set(summary.traceId, summary.startMs);
     this.spanTotal += added.length;
     this.traceTotal += byTrace.size - [...byTrace.keys()].filter((id) => existing.has(id)).length;
     const traces: CommittedTrace[] = [];
@@ -265,10 +274,12 @@ export class TraceStore {
         await w.run('COMMIT');
         return 0;
       }
+      const doomed = (await w.runAndReadAll('SELECT trace_id FROM doomed')).getRows();
       await w.run('DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM doomed)');
       await w.run('DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM doomed)');
       await w.run('DROP TABLE doomed');
       await w.run('COMMIT');
+      for (const [traceId] of doomed) this.order.delete(traceId as string);
       this.traceTotal -= traceCount as number;
       this.spanTotal -= spanCount as number;
       return traceCount as number;
@@ -312,6 +323,11 @@ export class TraceStore {
   /** Waits for every write queued so far. */
   async idle(): Promise<void> {
     await this.chain;
+  }
+
+  /** Up to `count` trace ids, newest first (by start, then id), older than the cursor if given. */
+  newestTraceIds(count: number, after?: { startMs: number; traceId: string }): string[] {
+    return this.order.newest(count, after);
   }
 
   /** One trace's spans in start order, or an empty array. */
