@@ -8,10 +8,22 @@ import {
 } from 'node:http';
 import { createRequire } from 'node:module';
 import { type AddressInfo, connect } from 'node:net';
-import { getTrace, setTrace, withTrace } from '@lazytrace/config';
+import { getTrace, LazytraceSampler, setTrace, withTrace } from '@lazytrace/config';
 import { expressTracing, honoTracing, traceRequests } from '@lazytrace/config/http';
-import { type CallContext, fn, parallel, pipeline, setLogger, type TraceContext } from '@lazytrace/core';
-import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  type CallContext,
+  configureTracing,
+  fn,
+  parallel,
+  pipeline,
+  setLogger,
+  type TraceContext,
+} from '@lazytrace/core';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { installTestTracing, parentId, spanId, uninstallTestTracing } from '../support/otel.js';
 
@@ -681,4 +693,70 @@ describe('unusual requests on a connection whose earlier request called setTrace
       check([first, second], bodies);
     },
   );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Whole-request sampling (LazytraceSampler) with flows switched off and per-request `sampled`.
+
+describe('a request is kept or dropped whole under a sample rate, whatever is switched off', () => {
+  const VARIANTS: readonly [string, TraceContext, number, 'whole' | 'all' | 'none'][] = [
+    ['nothing switched off, rate 0.5', {}, 0.5, 'whole'],
+    ['root switched off, rate 0.5', { modules: { byName: { app: false } } }, 0.5, 'whole'],
+    [
+      'root and a nested flow off, rate 0.5',
+      { modules: { byClass: { Pipeline: false, Parallel: false } } },
+      0.5,
+      'whole',
+    ],
+    ['sampled: true under rate 0', { sampled: true }, 0, 'all'],
+    [
+      'sampled: true, root switched off, rate 0',
+      { sampled: true, modules: { byName: { app: false } } },
+      0,
+      'all',
+    ],
+    ['sampled: false under rate 1', { sampled: false }, 1, 'none'],
+  ];
+  test.each(VARIANTS)('%s', async (_label, config, rate, want) => {
+    const sampledExporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      sampler: new LazytraceSampler(rate),
+      spanProcessors: [new SimpleSpanProcessor(sampledExporter)],
+    });
+    configureTracing({ tracerProvider: provider });
+    try {
+      const qs = Array.from({ length: 24 }, (_, i) => `r${i}`);
+      const outs = await Promise.all(
+        qs.map((q, i) => withTrace({ ...config, sessionId: `s-${i}` }, () => app.invoke(q))),
+      );
+      const spans = sampledExporter.getFinishedSpans();
+      let kept = 0;
+      for (const [i, q] of qs.entries()) {
+        const mine = spans.filter((s) => s.attributes['session.id'] === `s-${i}`);
+        const traces = new Set(mine.map((s) => s.spanContext().traceId));
+        // Kept whole (every span the configuration leaves, in one trace, the id the app saw) or not at all.
+        if (mine.length > 0) {
+          kept++;
+          expect([q, traces.size]).toEqual([q, 1]);
+          expect([q, outs[i]!.traceId]).toEqual([q, [...traces][0]]);
+          const switchedOff =
+            (config.modules?.byName?.app === false ? 1 : 0) + (config.modules?.byClass ? 2 : 0);
+          expect([q, mine.length]).toEqual([q, SPANS_PER_REQUEST - switchedOff]);
+        }
+      }
+      if (want === 'all') expect(kept).toBe(qs.length);
+      if (want === 'none') expect(kept).toBe(0);
+      // At 0.5, some of 24 requests are kept and some dropped (all or none: one chance in 8 million).
+      if (want === 'whole') expect(kept > 0 && kept < qs.length).toBe(true);
+      // Nothing but whole requests was exported (no orphan of a dropped request).
+      const perRequest =
+        SPANS_PER_REQUEST -
+        (config.modules?.byName?.app === false ? 1 : 0) -
+        (config.modules?.byClass ? 2 : 0);
+      expect(spans).toHaveLength(kept * perRequest);
+    } finally {
+      await provider.shutdown();
+      ({ exporter } = installTestTracing());
+    }
+  });
 });
