@@ -142,6 +142,34 @@ describe('configuration honesty (issue 11, item 7)', () => {
     expect(describeTracing()?.sampler).toEqual({ rate: 1, followsParent: true });
   });
 
+  it('OTEL_BSP_SCHEDULE_DELAY from the given environment sets the batch delay of the network backends', async () => {
+    listen();
+    initTracing({
+      backends: ['otlp'],
+      otlp: { url: 'http://127.0.0.1:9/v1/traces' },
+      env: { OTEL_BSP_SCHEDULE_DELAY: '50' },
+      flushOnExit: false,
+    });
+    expect(describeTracing()?.backends[0]).toMatchObject({ name: 'otlp', scheduledDelayMillis: 50 });
+    await shutdownTracing();
+    initTracing({
+      backends: ['otlp'],
+      otlp: { url: 'http://127.0.0.1:9/v1/traces' },
+      env: {},
+      flushOnExit: false,
+    });
+    expect(describeTracing()?.backends[0]?.scheduledDelayMillis).toBeUndefined();
+    await shutdownTracing();
+    initTracing({
+      backends: ['otlp'],
+      otlp: { url: 'http://127.0.0.1:9/v1/traces' },
+      env: { OTEL_BSP_SCHEDULE_DELAY: 'soon' },
+      flushOnExit: false,
+    });
+    expect(describeTracing()?.backends[0]?.scheduledDelayMillis).toBeUndefined();
+    expect(warnings.join('\n')).toMatch(/OTEL_BSP_SCHEDULE_DELAY="soon"/);
+  });
+
   it('the console backend reads NO_COLOR from the environment given to initTracing', async () => {
     const render = async (env: Record<string, string>) => {
       let out = '';

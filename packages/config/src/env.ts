@@ -110,3 +110,12 @@ export function envEnabled(env: Env): boolean | undefined {
   if (disabled !== 'false') envWarning(ENV.sdkDisabled, disabled, 'is not true or false', 'false');
   return undefined;
 }
+
+/**
+ * `OTEL_BSP_SCHEDULE_DELAY` (ms a batch waits), read from the environment given to `initTracing`
+ * for the network backends. OTel's `sdk-trace-base` read it from `process.env` in its processor;
+ * `@opentelemetry/sdk-trace` (2.12+ and 3.x, what lazytrace builds on) leaves it to the caller.
+ */
+export function envBatchDelay(env: Env): number | undefined {
+  return envInteger(env, 'OTEL_BSP_SCHEDULE_DELAY', 0);
+}

@@ -11,8 +11,9 @@ export interface Backend {
    */
   readonly processing?: 'simple' | 'batch';
   /**
-   * Longest a batch waits before it is sent (batch processing). Default OTel's 5000 ms
-   * (`OTEL_BSP_SCHEDULE_DELAY`); the file backend uses 200 ms, so a trace shows up while you look.
+   * Longest a batch waits before it is sent (batch processing). Default OTel's 5000 ms; the
+   * `otlp` and `langfuse` backends take `OTEL_BSP_SCHEDULE_DELAY` from the environment given to
+   * `initTracing`; the file backend uses 200 ms, so a trace shows up while you look.
    */
   readonly scheduledDelayMillis?: number;
   /**

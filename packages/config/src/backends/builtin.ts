@@ -1,5 +1,5 @@
 import { LangfuseExporter, type LangfuseOptions } from '@lazytrace/langfuse';
-import { ENV } from '../env.js';
+import { ENV, envBatchDelay } from '../env.js';
 import { registerBackend } from './backend.js';
 import { type ConsoleBackendOptions, ConsoleTreeExporter } from './console-exporter.js';
 import {
@@ -40,9 +40,11 @@ registerBackend('console', ({ env, options }) => ({
 registerBackend('langfuse', ({ env, options }) => {
   const exporter = new LangfuseExporter({ env, ...(options as LangfuseOptions | undefined) });
   const { baseUrl, publicKey, environment, release, exportAllSpans } = exporter.settings;
+  const scheduledDelayMillis = envBatchDelay(env);
   return {
     name: 'langfuse',
     exporter,
-    description: { baseUrl, publicKey, environment, release, exportAllSpans },
+    scheduledDelayMillis,
+    description: { baseUrl, publicKey, environment, release, exportAllSpans, scheduledDelayMillis },
   };
 });

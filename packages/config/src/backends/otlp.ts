@@ -1,7 +1,7 @@
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { redactUrl } from '../describe.js';
-import { ConfigError, ENV, type Env, envString, envWarning } from '../env.js';
+import { ConfigError, ENV, type Env, envBatchDelay, envString, envWarning } from '../env.js';
 import type { Backend, BackendContext } from './backend.js';
 
 export type OtlpProtocol = 'http/json' | 'http/protobuf';
@@ -29,11 +29,13 @@ export function createOtlpBackend({ env, options }: BackendContext): Backend {
   const headers = { ...envHeaders(env), ...opts.headers };
   const config = { url, headers, timeoutMillis: opts.timeoutMillis };
   const exporter = protocol === 'http/protobuf' ? new ProtobufExporter(config) : new JsonExporter(config);
+  const scheduledDelayMillis = envBatchDelay(env);
   return {
     name: 'otlp',
     exporter,
+    scheduledDelayMillis,
     // Header names only: their values are often API keys.
-    description: { url, protocol, headers: Object.keys(headers) },
+    description: { url, protocol, headers: Object.keys(headers), scheduledDelayMillis },
   };
 }
 
