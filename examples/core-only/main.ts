@@ -35,7 +35,8 @@ class Llm extends Module<string, AsyncIterable<string>> {
   }
 }
 
-const app = pipeline({
+// Record steps (keys name the spans) say their types: a question in, a token stream out.
+const app = pipeline<string, AsyncIterable<string>>({
   retrieve: parallel({ first: new Retriever(), second: new Retriever() }),
   prompt: (docs: { first: string[] }, ctx: CallContext<string>) =>
     `Q: ${ctx.input}\n${docs.first.join('\n')}`,
@@ -43,5 +44,5 @@ const app = pipeline({
 });
 
 await runWithTraceContext({ sessionId: 's-1', userId: 'u-1', tags: ['example'] }, async () => {
-  for await (const token of (await app.invoke('tides')) as AsyncIterable<string>) process.stdout.write(token);
+  for await (const token of await app.invoke('tides')) process.stdout.write(token);
 });

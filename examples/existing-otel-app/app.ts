@@ -34,7 +34,7 @@ export function startApp(
   // Adding lazytrace: one call.
   const tracing = initTracing({ serviceName: 'existing-app-llm', backends: lazytraceBackends });
 
-  const answer = pipeline(
+  const answer = pipeline<string, string>(
     {
       retrieve: fn(async (q: string) => [`doc about ${q}`], { kind: 'retriever' }),
       generate: fn(async (docs: string[]) => `answer from ${docs.length} doc(s)`, { kind: 'llm' }),
@@ -50,7 +50,7 @@ export function startApp(
     handleRequest: (question) =>
       appTracer.startActiveSpan('GET /ask', async (span) => {
         try {
-          return (await answer.invoke(question)) as string;
+          return await answer.invoke(question);
         } finally {
           span.end();
         }

@@ -5,7 +5,7 @@ import { fn, parallel, pipeline } from '@lazytrace/core';
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A small request pipeline: classify the question, look it up two ways, answer. */
-export const answerQuestion = pipeline(
+export const answerQuestion = pipeline<string, string>(
   {
     classify: fn(async (q: string) => {
       await pause(Math.random() * 3);
@@ -35,7 +35,9 @@ export async function handle(req: IncomingMessage, res: ServerResponse): Promise
     const value = req.headers[name];
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
-  setTrace({ sessionId: header('x-session-id'), userId: header('x-user-id'), tags: ['http'] });
+  const sessionId = header('x-session-id');
+  const userId = header('x-user-id');
+  setTrace({ ...(sessionId && { sessionId }), ...(userId && { userId }), tags: ['http'] });
   const question = new URL(req.url ?? '/', 'http://localhost').searchParams.get('q') ?? '';
   try {
     const answer = await answerQuestion.invoke(question);

@@ -73,7 +73,7 @@ class Answer extends Module<string, string> {
 }
 
 export function ragPipeline(client: OpenAI, model: string) {
-  return pipeline(
+  return pipeline<string, string>(
     {
       retrieve: fn(
         async (question: string) => [`lazytrace records one span per call`, `about: ${question}`],

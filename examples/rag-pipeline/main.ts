@@ -24,7 +24,7 @@ const rag = buildRag();
 const question = 'What causes the tides, and how far away is the Moon?';
 console.log(`Q: ${question}`);
 process.stdout.write('A: ');
-for await (const token of (await rag.invoke(question)) as AsyncIterable<string>) process.stdout.write(token);
+for await (const token of await rag.invoke(question)) process.stdout.write(token);
 process.stdout.write('\n\n');
 
 const { backends } = describeTracing() ?? { backends: [] };

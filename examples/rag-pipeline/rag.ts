@@ -11,10 +11,10 @@ import {
 
 /**
  * rewrite → (dense ∥ sparse) → rerank → convert units (tool) → prompt → streaming LLM.
- * Record keys name the spans.
+ * Record keys name the spans; their types are given: a question in, a token stream out.
  */
 export function buildRag(tokenDelayMs = 3) {
-  return pipeline(
+  return pipeline<string, AsyncIterable<string>>(
     {
       rewrite: new QueryRewriter(),
       retrieve: parallel({ dense: new DenseRetriever(), sparse: new SparseRetriever() }),

@@ -35,7 +35,8 @@ export class FakeStreamingChat extends Module<ChatMessage[], AsyncIterable<strin
 
 /** system prompt → chat model (streaming). The pipeline's span ends with the stream. */
 export function buildChat(delayMs = 5) {
-  return pipeline(
+  // Record steps (keys name the spans) say their types: a question in, a token stream out.
+  return pipeline<string, AsyncIterable<string>>(
     {
       toMessages: (question: string): ChatMessage[] => [
         { role: 'system', content: 'You are a concise assistant.' },

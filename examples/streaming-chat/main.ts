@@ -5,9 +5,7 @@ import { buildChat } from './chat.js';
 initTracing({ serviceName: 'streaming-chat', backends: ['console'] });
 setTrace({ sessionId: 'chat-1', userId: 'alice' });
 
-const stream = (await buildChat().invoke(
-  'What does lazytrace record for a stream?',
-)) as AsyncIterable<string>;
+const stream = await buildChat().invoke('What does lazytrace record for a stream?');
 for await (const token of stream) process.stdout.write(token);
 process.stdout.write('\n\n');
 await shutdownTracing();

@@ -6,22 +6,22 @@ import { GEN_AI_REQUEST_STOP_SEQUENCES } from './tracing/attributes.js';
 
 /** Token usage of one LLM or embedding call. */
 export interface Usage {
-  readonly inputTokens?: number;
-  readonly outputTokens?: number;
+  readonly inputTokens?: number | undefined;
+  readonly outputTokens?: number | undefined;
   /** Defaults to input + output when both are known. */
-  readonly totalTokens?: number;
+  readonly totalTokens?: number | undefined;
   /** Finer counts, e.g. `{ cachedInputTokens: 120, reasoningTokens: 40 }`. */
-  readonly details?: Readonly<Record<string, number>>;
+  readonly details?: Readonly<Record<string, number>> | undefined;
 }
 
 /** Which model served the call. A plain string sets the requested model. */
 export interface ModelInfo {
   /** The model asked for (`gen_ai.request.model`). */
-  readonly request?: string;
+  readonly request?: string | undefined;
   /** The model that answered, when the provider reports it (`gen_ai.response.model`). */
-  readonly response?: string;
+  readonly response?: string | undefined;
   /** `openai`, `anthropic`, `aws.bedrock` … (`gen_ai.provider.name`). */
-  readonly provider?: string;
+  readonly provider?: string | undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { Runnable } from '../runnables/runnable.js';
 
 export interface FlowOptions {
   /** Name of the flow's span. Default: the flow type (`Pipeline`, `Parallel` …) or its record key. */
-  readonly name?: string;
+  readonly name?: string | undefined;
 }
 
 /** A child of a flow: a runnable, or a plain function `(input, ctx) => output` (wrapped with `fn`). */

@@ -22,11 +22,11 @@ import {
 
 export interface LoopOptions<O = any> extends FlowOptions {
   /** Run exactly this many iterations (fewer if `until` says stop first). */
-  readonly count?: number;
+  readonly count?: number | undefined;
   /** Checked after each iteration with its output; `true` stops the loop. */
-  readonly until?: (output: O, iteration: number) => boolean | Promise<boolean>;
+  readonly until?: ((output: O, iteration: number) => boolean | Promise<boolean>) | undefined;
   /** Hard limit so a condition that never holds cannot spin forever. Default 1000. */
-  readonly maxIterations?: number;
+  readonly maxIterations?: number | undefined;
 }
 
 export const DEFAULT_MAX_ITERATIONS = 1000;

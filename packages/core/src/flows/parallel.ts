@@ -15,7 +15,7 @@ import {
 
 export interface ParallelOptions extends FlowOptions {
   /** At most this many branches run at once. Default: all. */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
 }
 
 /**

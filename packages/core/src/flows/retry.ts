@@ -6,17 +6,17 @@ import { type Child, Flow, type FlowChild, type FlowOptions, toFlowChild } from 
 
 export interface RetryOptions extends FlowOptions {
   /** Attempts in all, the first call included. Default 3. */
-  readonly attempts?: number;
+  readonly attempts?: number | undefined;
   /**
    * Milliseconds to wait before attempt `attempt + 1` after `attempt` failed: a number, or a
    * function of the failed attempt and its error. Default: 200 ms doubled each time (200, 400, 800 …).
    */
-  readonly backoff?: number | ((attempt: number, error: unknown) => number);
+  readonly backoff?: (number | ((attempt: number, error: unknown) => number)) | undefined;
   /**
    * Whether an error is worth another attempt. Default: every error, unless `ctx.signal` was
    * aborted (a timeout or a caller gave up: retrying would not be wanted).
    */
-  readonly retryOn?: (error: unknown, attempt: number) => boolean | Promise<boolean>;
+  readonly retryOn?: ((error: unknown, attempt: number) => boolean | Promise<boolean>) | undefined;
 }
 
 export const DEFAULT_RETRY_ATTEMPTS = 3;

@@ -19,8 +19,8 @@ export type RunnableKind =
 
 export interface RunnableOptions {
   /** Name in the trace. Default: the record key inside a flow, else the class or function name. */
-  readonly name?: string;
-  readonly kind?: RunnableKind;
+  readonly name?: string | undefined;
+  readonly kind?: RunnableKind | undefined;
 }
 
 /**
