@@ -83,6 +83,7 @@ export function summaryOf(tree: Tree): TraceSummary {
     if (tags.length === 0) tags = tagsOf(span);
   }
   const name = stringAttr(rs, ATTR_TRACE_NAME) ?? rs.name;
+  const rootInput = inputOf(rs);
   const service = rs.resource[SERVICE_NAME];
   return {
     traceId: rs.traceId,
@@ -98,8 +99,8 @@ export function summaryOf(tree: Tree): TraceSummary {
     sessionId,
     userId,
     tags,
-    input: preview(inputOf(rs) ?? firstInput(tree), PREVIEW_CHARS),
-    output: preview(outputOf(rs) ?? lastOutput(tree), PREVIEW_CHARS),
+    input: preview(rootInput ?? firstInput(tree), PREVIEW_CHARS),
+    output: preview(requestOutput(tree, rootInput), PREVIEW_CHARS),
     model,
     tokens: traceTokens(tree),
     serviceName: typeof service === 'string' ? service : null,
@@ -122,6 +123,19 @@ function firstInput(tree: Tree): string | null {
     }
   }
   return best;
+}
+
+/**
+ * The request's output is its root's. Only a root that records no content at all (no input
+ * either: an HTTP server span of a plain OTel app) borrows the last-ending span's output, and
+ * never when the root failed: a request that threw returned nothing, whatever a step before the
+ * failure produced.
+ */
+function requestOutput(tree: Tree, rootInput: string | null): string | null {
+  const rs = tree.tops[0]!.span;
+  const own = outputOf(rs);
+  if (own !== null || rootInput !== null || rs.status === 'error') return own;
+  return lastOutput(tree);
 }
 
 function lastOutput(tree: Tree): string | null {
@@ -214,7 +228,8 @@ function nodeOf(node: TreeNode, level: DetailLevel): SpanNode {
     model: io ? modelOf(span) : null,
     tokens: io ? tokensOf(span) : null,
     attributes: full ? span.attributes : {},
-    events: level === 'debug' ? span.events : [],
+    // Times as ISO strings, like every other time of the API (timeUnixNano stays exact).
+    events: level === 'debug' ? span.events.map((e) => ({ ...e, time: iso(e.timeMs) })) : [],
     children: [],
   };
   if (level === 'debug') result.resource = span.resource;

@@ -140,8 +140,8 @@ export interface SpanNode {
   tokens: TokenCounts | null;
   /** Empty below `detailed`. */
   attributes: Record<string, unknown>;
-  /** Empty below `debug`. */
-  events: SpanEventRecord[];
+  /** Empty below `debug`; `time` is the event's time as an ISO string. */
+  events: (SpanEventRecord & { time: string })[];
   /** Only at `debug`. */
   resource?: Record<string, unknown>;
   children: SpanNode[];
