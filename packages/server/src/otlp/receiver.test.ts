@@ -125,6 +125,16 @@ describe('POST /v1/traces', () => {
     expect(stored.trace.spanCount).toBe(3);
   });
 
+  it('stores a span with a large attribute (a long prompt) whole', async () => {
+    const t = ragTrace(Date.now() - 45_000, { question: 'q'.repeat(400_000) });
+    expect((await postJson(server, otlpRequest([t]))).status).toBe(200);
+    const { body } = await getJson<{ root: { input: string } }>(
+      server,
+      `/api/traces/${t.traceId}?level=detailed`,
+    );
+    expect(body.root.input.length).toBe(400_002);
+  });
+
   it('a retried request stores nothing twice', async () => {
     const t = ragTrace(Date.now() - 30_000);
     const before = (await getJson<{ spans: number }>(server, '/health')).body.spans;

@@ -98,14 +98,22 @@ const ROW_TYPES =
   "total_tokens: 'BIGINT', session_id: 'VARCHAR', user_id: 'VARCHAR', service_name: 'VARCHAR', scope_name: 'VARCHAR', " +
   "scope_version: 'VARCHAR', attributes: 'JSON', events: 'JSON', links: 'JSON', resource: 'JSON'}";
 
+/**
+ * read_json's `maximum_object_size` for lines up to `longest` characters: DuckDB's 16 MB default
+ * unless a line is longer (it allocates buffers of twice this, within the memory limit).
+ */
+export function objectSizeFor(longest: number): number {
+  return Math.max(16 * 1024 * 1024, Math.ceil((longest * 4 + 1024) / 1024) * 1024);
+}
+
 /** INSERT of a file of spanRowLine lines (its path a parameter: `$1`). */
-export const INSERT_SPANS_FROM_FILE = `INSERT INTO spans SELECT
+export const insertSpansFromFile = (objectSize: number) => `INSERT INTO spans SELECT
   seq, trace_id, span_id, parent_span_id, trace_state, name, kind, span_kind,
   CAST(start_unix_nano AS BIGINT), CAST(end_unix_nano AS BIGINT), to_timestamp(CAST(start_unix_nano AS BIGINT) / 1e9),
   start_ms, end_ms, duration_ms, status, status_message, input, output, model,
   input_tokens, output_tokens, total_tokens, session_id, user_id, service_name, scope_name, scope_version,
   attributes, events, links, resource
-  FROM read_json($1, format = 'newline_delimited', maximum_object_size = 268435456, columns = ${ROW_TYPES})`;
+  FROM read_json($1, format = 'newline_delimited', maximum_object_size = ${objectSize}, columns = ${ROW_TYPES})`;
 
 /**
  * One stored span as the JSON text of its SpanRecord (plus `seq`), built by DuckDB: reading a
@@ -183,8 +191,8 @@ export function traceRowLine(t: TraceSummary, rootEnded: boolean, lastSeq: numbe
   });
 }
 
-export const INSERT_TRACES_FROM_FILE = `INSERT INTO traces SELECT * FROM read_json($1,
-  format = 'newline_delimited', maximum_object_size = 268435456,
+export const insertTracesFromFile = (objectSize: number) => `INSERT INTO traces SELECT * FROM read_json($1,
+  format = 'newline_delimited', maximum_object_size = ${objectSize},
   columns = {trace_id: 'VARCHAR', name: 'VARCHAR', status: 'VARCHAR', start_ms: 'DOUBLE', end_ms: 'DOUBLE',
              duration_ms: 'DOUBLE', span_count: 'INTEGER', error_count: 'INTEGER', session_id: 'VARCHAR',
              user_id: 'VARCHAR', tags: 'VARCHAR[]', model: 'VARCHAR', input_tokens: 'BIGINT',

@@ -6,8 +6,9 @@ import { listValue } from '@duckdb/node-api';
 import { type SpanRecord, summarizeTrace, type TraceSummary } from '@lazytrace/traces';
 import { Database, type Row } from './database.js';
 import {
-  INSERT_SPANS_FROM_FILE,
-  INSERT_TRACES_FROM_FILE,
+  insertSpansFromFile,
+  insertTracesFromFile,
+  objectSizeFor,
   parseRecords,
   recordsQuery,
   spanRowLine,
@@ -219,19 +220,18 @@ export class TraceStore {
     try {
       this.scratch ??= mkdtempSync(join(tmpdir(), 'lazytrace-ingest-'));
       const rowsFile = join(this.scratch, 'batch.jsonl');
-      await writeFile(rowsFile, added.map(({ seq: s, span }) => spanRowLine(s, span)).join('\n'));
-      await w.run(INSERT_SPANS_FROM_FILE, [rowsFile]);
+      const spanLines = added.map(({ seq: s, span }) => spanRowLine(s, span));
+      await writeFile(rowsFile, spanLines.join('\n'));
+      await w.run(insertSpansFromFile(objectSizeFor(longest(spanLines))), [rowsFile]);
       if (existing.size > 0) {
         await w.run('DELETE FROM traces WHERE trace_id IN (SELECT unnest($1))', [idsParam(existing.keys())]);
       }
       const tracesFile = join(this.scratch, 'traces.jsonl');
-      await writeFile(
-        tracesFile,
-        summaries
-          .map(({ summary, rootEnded, lastSeq }) => traceRowLine(summary, rootEnded, lastSeq))
-          .join('\n'),
+      const traceLines = summaries.map(({ summary, rootEnded, lastSeq }) =>
+        traceRowLine(summary, rootEnded, lastSeq),
       );
-      await w.run(INSERT_TRACES_FROM_FILE, [tracesFile]);
+      await writeFile(tracesFile, traceLines.join('\n'));
+      await w.run(insertTracesFromFile(objectSizeFor(longest(traceLines))), [tracesFile]);
       await w.run(`INSERT OR REPLACE INTO meta VALUES ('next_seq', '${seq}')`);
       await w.run('COMMIT');
     } catch (error) {
@@ -362,6 +362,12 @@ export class TraceStore {
     this.db.close();
     if (this.scratch !== undefined) rmSync(this.scratch, { recursive: true, force: true });
   }
+}
+
+function longest(lines: readonly string[]): number {
+  let max = 0;
+  for (const line of lines) if (line.length > max) max = line.length;
+  return max;
 }
 
 export type { Row };
