@@ -885,3 +885,33 @@ describe('inside the calls', () => {
     },
   );
 });
+
+// ---------------------------------------------------------------------------------------------
+// Known gap, outside this area (invocation.ts): `ctx.traceId` reads the *active* OTel context, and
+// a user hook's `pre` / `post` / `finalize` run outside the call's `around`, so for a request root
+// they see no trace at all (only `around` does). A hook scoring the call on `finalize` with
+// `ctx.traceId` gets `undefined`. The fix belongs in `Invocation.traceId` (the tracing hook knows
+// the call's span context at `pre`).
+describe('ctx.traceId in a user hook of a request root', () => {
+  it.fails.each(['pre', 'post', 'finalize'] as const)('is the call’s trace id in %s', async (phase) => {
+    const seen: Record<string, string | undefined> = {};
+    const root = pipeline([fn(async (x: number) => x, { name: 'step' })], { name: 'hooked-root' });
+    root.registerHook({
+      name: 'reader',
+      create: (inv) => ({
+        pre: () => {
+          seen.pre = inv.traceId;
+        },
+        post: () => {
+          seen.post = inv.traceId;
+        },
+        finalize: () => {
+          seen.finalize = inv.traceId;
+        },
+      }),
+    });
+    await root.invoke(1);
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'hooked-root')!;
+    expect(seen[phase]).toBe(span.spanContext().traceId);
+  });
+});
