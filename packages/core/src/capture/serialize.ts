@@ -45,36 +45,264 @@ const dateGetTime = Date.prototype.getTime;
  * array, Map or Set what its first elements cost. Truncation is marked once, where the budget
  * ran out (`…[truncated N chars]`, `…[N more items]`, `"…":"…[truncated]"`); the levels around it
  * just close. Secrets under redacted keys become `[REDACTED]`; the result is always valid JSON.
+ *
+ * Most captured values are small plain data (`{ query, k }`, a few documents, chat messages)
+ * that fit the budget whole: those take a direct path (see `fastWrite`) that writes exactly what
+ * the full walk would, and anything else — a class instance, a Map, a value that needs cutting —
+ * goes through the full walk.
  */
 export function serializeValue(value: unknown, options: SerializeOptions): string {
   try {
-    const walker = new Walker(options);
-    walker.write(value, 0);
-    const text = walker.text();
-    return text.length <= options.maxChars ? text : JSON.stringify(TRUNCATED);
+    const fast = fastSerialize(value, options);
+    if (fast !== undefined) return fast;
+    return walkValue(value, options);
   } catch {
     return JSON.stringify('[unserializable]');
   }
 }
 
+/** The full walk alone (exported for the differential test of the direct path). */
+export function walkValue(value: unknown, options: SerializeOptions): string {
+  // One walker serves every capture; a capture started from inside another (a getter or toJSON
+  // that captures) gets its own.
+  const walker = idleWalker ?? new Walker();
+  idleWalker = undefined;
+  try {
+    walker.reset(options);
+    walker.write(value, 0);
+    const text = walker.text();
+    return text.length <= options.maxChars ? text : JSON.stringify(TRUNCATED);
+  } catch {
+    return JSON.stringify('[unserializable]');
+  } finally {
+    walker.release();
+    idleWalker = walker;
+    // Keys handed over are valid for the walk that follows their listing only.
+    if (handedKeys.size > 0) handedKeys.clear();
+  }
+}
+
+let idleWalker: Walker | undefined;
+
+// ---------------------------------------------------------------------------------------------
+// The direct path.
+//
+// It writes plain data only: strings, finite and non-finite numbers, booleans, null, undefined,
+// arrays, and objects whose prototype is Object.prototype or null with no toJSON — the same
+// classification the walk makes first. It gives up (returns undefined) on anything else and when
+// the text would come near the budget, so it never needs to cut: whatever it returns, the walk
+// would have written character for character (serialize.fast.test.ts checks that over many
+// generated values). Below `limit` every budget test of the walk passes, which is why the texts
+// are the same:
+//   - strings: the walk keeps a string whole when it is within maxStringChars (256 for keys) and
+//     its quoted text fits what is left after the closing brackets and MARKER_ROOM;
+//   - members: a member starts when its key plus 6 fits; items when anything is left;
+//   - the number of keys collected: each member costs at least 4 characters.
+// Cycles need no bookkeeping: a cycle nests until maxDepth, where the direct path gives up.
+// ---------------------------------------------------------------------------------------------
+
+/** Characters kept free below maxChars: the marker room plus a member's `:` and short value. */
+const FAST_SLACK = MARKER_ROOM + 8;
+let fastOut = '';
+let fastLimit = 0;
+let fastMaxString = 0;
+let fastMaxDepth = DEFAULT_MAX_DEPTH;
+let fastRedacted: (key: string) => boolean = () => false;
+let lastRedactKeys: readonly (string | RegExp)[] | undefined;
+let lastMatcher: (key: string) => boolean = fastRedacted;
+/** The direct path is running: a capture started from a getter inside it takes the walk. */
+let fastBusy = false;
+/**
+ * Keys of large objects the direct path listed before giving up, for the walk to reuse: V8 lists
+ * all of an object's keys when a for...in starts, which for 870k keys costs more than the rest
+ * of the capture. Filled only for objects with more keys than the walk would show.
+ */
+const handedKeys = new Map<object, { keys: string[]; more: boolean; room: number }>();
+
+/** The direct path alone: the text, or undefined where the walk must answer (exported for its test). */
+export function fastSerialize(value: unknown, options: SerializeOptions): string | undefined {
+  // Primitives first: no state to set up.
+  switch (typeof value) {
+    case 'string': {
+      if (value.length > options.maxStringChars || value.length + 2 > options.maxChars - FAST_SLACK) {
+        return undefined;
+      }
+      const text = quote(value);
+      return text.length <= options.maxChars - FAST_SLACK ? text : undefined;
+    }
+    case 'number':
+      return Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+      return 'null';
+    case 'object':
+      if (value === null) return 'null';
+      break;
+    default:
+      return undefined;
+  }
+  if (fastBusy) return undefined;
+  if (handedKeys.size > 0) handedKeys.clear();
+  if (options.redactKeys !== lastRedactKeys) {
+    lastRedactKeys = options.redactKeys;
+    lastMatcher = keyMatcher(options.redactKeys);
+  }
+  fastRedacted = lastMatcher;
+  fastLimit = options.maxChars - FAST_SLACK;
+  fastMaxString = options.maxStringChars;
+  fastMaxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  fastOut = '';
+  fastBusy = true;
+  try {
+    return fastObject(value as object, 0, 0) ? fastOut : undefined;
+  } catch {
+    // A getter or Proxy trap threw: the walk shows that where it happened.
+    return undefined;
+  } finally {
+    fastOut = '';
+    fastBusy = false;
+  }
+}
+
+/** Appends one value; false means "give up". `open` counts the containers around it. */
+function fastWrite(value: unknown, depth: number, open: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      return fastString(value, fastMaxString);
+    case 'number':
+      fastOut += Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
+      return fastOut.length <= fastLimit;
+    case 'boolean':
+      fastOut += value ? 'true' : 'false';
+      return fastOut.length <= fastLimit;
+    case 'undefined':
+      fastOut += 'null';
+      return fastOut.length <= fastLimit;
+    case 'object':
+      if (value === null) {
+        fastOut += 'null';
+        return fastOut.length <= fastLimit;
+      }
+      return fastObject(value, depth, open);
+    default:
+      return false;
+  }
+}
+
+function fastString(value: string, maxChars: number): boolean {
+  // Checked before quoting: a 50 MB string must not be scanned only to give up.
+  if (value.length > maxChars || fastOut.length + value.length + 2 > fastLimit) return false;
+  fastOut += quote(value);
+  return fastOut.length <= fastLimit;
+}
+
+function fastObject(obj: object, depth: number, open: number): boolean {
+  if (depth >= fastMaxDepth) return false;
+  if (Array.isArray(obj)) {
+    const length = obj.length;
+    // Each item costs at least one character: a longer array cannot fit.
+    if (fastOut.length + length > fastLimit) return false;
+    fastOut += '[';
+    for (let i = 0; i < length; i++) {
+      if (i > 0) fastOut += ',';
+      if (!fastWrite(obj[i], depth + 1, open + 1)) return false;
+    }
+    fastOut += ']';
+    return fastOut.length + open <= fastLimit;
+  }
+  const proto = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null) return false;
+  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') return false;
+  // The walk's count of keys it collects (writeRecord), from its room at this point: the text so
+  // far is the walk's, so the room is the same.
+  const room = fastLimit + FAST_SLACK - fastOut.length - open - MARKER_ROOM;
+  const cap = Math.floor((Math.max(0, Math.floor(room / 2)) + 1) / 2) + 1;
+  const record = obj as Record<string, unknown>;
+  const keys = keyBuffer(depth);
+  let failed = false;
+  let first = true;
+  const start = fastOut.length;
+  fastOut += '{';
+  for (const key in record) {
+    if (!hasOwn.call(record, key)) continue;
+    if (keys.length >= cap) {
+      // More keys than the walk shows: it cuts here. It gets the keys listed so far, so that a
+      // huge object is listed once, not twice.
+      handedKeys.set(obj, { keys: keys.slice(), more: true, room });
+      return false;
+    }
+    keys.push(key);
+    // After a give-up, only the keys are still listed (at most `cap`, for the hand-over).
+    if (failed) continue;
+    // The walk's test before every member, also one whose value is left out (undefined).
+    if (key.length > MAX_KEY_CHARS || room - (fastOut.length - start) - 1 < key.length + 6) {
+      failed = true;
+      continue;
+    }
+    const value = fastRedacted(key) ? REDACTED : record[key];
+    if (value === undefined) continue;
+    if (!first) fastOut += ',';
+    first = false;
+    if (!fastString(key, MAX_KEY_CHARS)) {
+      failed = true;
+      continue;
+    }
+    fastOut += ':';
+    if (!fastWrite(value, depth + 1, open + 1)) failed = true;
+  }
+  fastOut += '}';
+  return !failed && fastOut.length + open <= fastLimit;
+}
+
+/** One reusable key list per depth: listing keys allocates nothing once warm. */
+const keyBuffers: string[][] = [];
+function keyBuffer(depth: number): string[] {
+  let keys = keyBuffers[depth];
+  if (keys === undefined) {
+    keys = [];
+    keyBuffers[depth] = keys;
+  }
+  keys.length = 0;
+  return keys;
+}
+
+const NO_OPTIONS: SerializeOptions = { maxChars: 0, maxStringChars: 0, redactKeys: [] };
+
+/** The full walk's state. Reused from one capture to the next (see `walkValue`). */
 class Walker {
-  private readonly parts: string[] = [];
+  private out = '';
   private used = 0;
   /** Containers written but not closed yet: each needs one closing character. */
   private open = 0;
   /** The budget ran out and its marker is written: only closing brackets follow. */
   private exhausted = false;
-  private readonly ancestors = new Set<object>();
-  private readonly maxDepth: number;
-  private readonly isRedacted: (key: string) => boolean;
+  /** Objects being written, outermost first (at most maxDepth: a list beats a Set). */
+  private readonly ancestors: object[] = [];
+  private maxDepth = DEFAULT_MAX_DEPTH;
+  private isRedacted: (key: string) => boolean = () => false;
+  private options: SerializeOptions = NO_OPTIONS;
 
-  constructor(private readonly options: SerializeOptions) {
+  reset(options: SerializeOptions): void {
+    this.options = options;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.isRedacted = keyMatcher(options.redactKeys);
+    this.out = '';
+    this.used = 0;
+    this.open = 0;
+    this.exhausted = false;
+    this.ancestors.length = 0;
+  }
+
+  /** Drops what the last capture referenced, so an idle walker keeps nothing alive. */
+  release(): void {
+    this.out = '';
+    this.ancestors.length = 0;
+    this.options = NO_OPTIONS;
   }
 
   text(): string {
-    return this.parts.join('');
+    return this.out;
   }
 
   /** Characters content may still use, leaving room for one marker and every closing bracket. */
@@ -83,7 +311,7 @@ class Walker {
   }
 
   private emit(text: string): void {
-    this.parts.push(text);
+    this.out += text;
     this.used += text.length;
   }
 
@@ -158,7 +386,7 @@ class Walker {
   }
 
   private writeObject(obj: object, depth: number): void {
-    if (this.ancestors.has(obj)) {
+    if (this.ancestors.includes(obj)) {
       this.note('[Circular]');
       return;
     }
@@ -177,7 +405,7 @@ class Walker {
       this.note(shape.kind === 'array' ? '[Array]' : '[Object]');
       return;
     }
-    this.ancestors.add(obj);
+    this.ancestors.push(obj);
     try {
       switch (shape.kind) {
         case 'array':
@@ -200,7 +428,7 @@ class Walker {
           break;
       }
     } finally {
-      this.ancestors.delete(obj);
+      this.ancestors.pop();
     }
   }
 
@@ -289,6 +517,14 @@ class Walker {
   }
 
   private writeRecord(obj: Record<string, unknown>, depth: number): void {
+    const handed = handedKeys.get(obj);
+    if (handed !== undefined && handed.room === this.room()) {
+      // The direct path listed this object's keys at this very place: V8 lists all keys of an
+      // object when a for...in starts, so a second listing of 870k keys would double the cost.
+      handedKeys.delete(obj);
+      this.writeMembers(handed.keys, (i) => readProperty(obj, handed.keys[i]!), handed.more, depth);
+      return;
+    }
     const keys: string[] = [];
     // Each member costs at least four characters (`"":0`): keys past what the budget can show
     // are not collected. (V8 still lists an object's keys once when a for...in starts.)
