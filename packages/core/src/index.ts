@@ -68,6 +68,7 @@ export {
   type MaskFunction,
   type TracingSettings,
 } from './settings.js';
+export type { StreamAggregate, StreamedToolCall } from './streaming/aggregate.js';
 export * as attributes from './tracing/attributes.js';
 export { isStandInParent } from './tracing/context-carrier.js';
 export { TRACER_NAME } from './tracing/tracer.js';

@@ -1,6 +1,7 @@
 import type { HookRegistration } from '../hooks/hook.js';
 import { type HookDefinition, sortByPriority, toHookDefinition } from '../hooks/registry.js';
 import type { CallContext, CallOptions, Invocation, InvokeOptions } from '../invocation.js';
+import type { StreamAggregate } from '../streaming/aggregate.js';
 import { runInvocation } from './run.js';
 
 /** Kinds lazytrace knows; any other string is accepted too. */
@@ -21,6 +22,13 @@ export interface RunnableOptions {
   /** Name in the trace. Default: the record key inside a flow, else the class or function name. */
   readonly name?: string | undefined;
   readonly kind?: RunnableKind | undefined;
+  /**
+   * How a streamed result is recorded: `aggregate(chunks) => output`, called once when the stream
+   * ends with its chunks. Default: strings concatenated; OpenAI chat chunks, OpenAI Responses
+   * events and Anthropic message events as their text (and tool calls); anything else as the list
+   * of chunks, cut at the capture budget.
+   */
+  readonly aggregate?: StreamAggregate | undefined;
 }
 
 /**
@@ -30,6 +38,8 @@ export interface RunnableOptions {
  */
 export abstract class Runnable<I = unknown, O = unknown> {
   kind: RunnableKind;
+  /** How a streamed result is recorded (see `RunnableOptions.aggregate`). */
+  readonly aggregate: StreamAggregate | undefined;
   private explicitName: string | undefined;
   private hooks: readonly HookDefinition[] = [];
 
@@ -43,6 +53,10 @@ export abstract class Runnable<I = unknown, O = unknown> {
     if (options.kind !== undefined && (typeof options.kind !== 'string' || options.kind === '')) {
       throw new TypeError(`"kind" must be a non-empty string, got ${JSON.stringify(options.kind)}`);
     }
+    if (options.aggregate !== undefined && typeof options.aggregate !== 'function') {
+      throw new TypeError(`"aggregate" must be a function, got ${typeof options.aggregate}`);
+    }
+    this.aggregate = options.aggregate;
     this.explicitName = options.name;
     this.kind = options.kind ?? defaultKind;
   }

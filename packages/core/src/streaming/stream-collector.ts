@@ -1,3 +1,16 @@
+import { errorMessage, logWarning } from '../logger.js';
+import { type EventAggregator, recognizeStream, type StreamAggregate } from './aggregate.js';
+
+/**
+ * For a module's own `aggregate(chunks)`, chunks are kept up to about this many characters (or
+ * 16 × the capture budget, if more): it needs them all, but a stream must not hold unbounded
+ * memory for its record. Past it, `aggregate` gets the chunks kept so far.
+ */
+export const AGGREGATE_KEEP_CHARS = 1_048_576;
+
+/** `aggregate` functions already reported as throwing. */
+const warned = new WeakSet<StreamAggregate>();
+
 /** Below this much budget left, no further non-string chunk could be shown: stop keeping them. */
 const MIN_ROOM = 64;
 
@@ -12,19 +25,41 @@ const MIN_ROOM = 64;
  * - any other value costs about the length of its JSON text, measured only as far as the budget
  *   left (a quick walk, no text built; never past the point where the budget is used up).
  * What is not kept is counted and shown as `…[N more chunks not recorded]`.
+ *
+ * A stream of provider chunk objects (OpenAI chat chunks, OpenAI Responses events, Anthropic
+ * message events — recognised by its first chunk) is instead aggregated as it goes into its text
+ * and tool calls (`aggregate.ts`), themselves cut at the budget. A module's own
+ * `aggregate(chunks)` gets the chunks (up to `AGGREGATE_KEEP_CHARS`) when the stream ends.
  */
 export class StreamCollector {
   private readonly kept: unknown[] = [];
   private chars = 0;
   private dropped = 0;
   private onlyStrings = true;
+  private events: EventAggregator | undefined;
 
   constructor(
     private readonly maxChars: number,
     private readonly maxStringChars: number = maxChars,
+    private readonly aggregate?: StreamAggregate | undefined,
   ) {}
 
   add(chunk: unknown): void {
+    if (this.aggregate !== undefined) {
+      this.keepForAggregate(chunk);
+      return;
+    }
+    if (this.events !== undefined) {
+      this.events.add(chunk);
+      return;
+    }
+    if (this.kept.length === 0 && this.dropped === 0 && typeof chunk === 'object') {
+      this.events = recognizeStream(chunk, this.maxChars);
+      if (this.events !== undefined) {
+        this.events.add(chunk);
+        return;
+      }
+    }
     if (typeof chunk === 'string') {
       if (this.chars < this.maxChars) {
         this.kept.push(chunk);
@@ -60,7 +95,41 @@ export class StreamCollector {
     }
   }
 
+  private keepForAggregate(chunk: unknown): void {
+    const limit = Math.max(AGGREGATE_KEEP_CHARS, this.maxChars * 16);
+    if (this.chars >= limit) {
+      this.dropped++;
+      return;
+    }
+    this.kept.push(chunk);
+    const room = limit - this.chars;
+    this.chars += typeof chunk === 'string' ? chunk.length : this.cost(chunk, room);
+  }
+
   output(): unknown {
+    if (this.aggregate !== undefined) {
+      try {
+        return this.aggregate(this.kept.slice());
+      } catch (error) {
+        // The record falls back to the chunks; the stream itself is never affected.
+        if (!warned.has(this.aggregate)) {
+          warned.add(this.aggregate);
+          logWarning(
+            `aggregate() of a stream threw (${errorMessage(error)}); its chunks are recorded instead (logged once)`,
+          );
+        }
+        return this.dropped > 0
+          ? [...this.kept, `…[${this.dropped} more chunks not recorded]`]
+          : this.kept.slice();
+      }
+    }
+    if (this.events !== undefined) {
+      try {
+        return this.events.output();
+      } catch {
+        return '';
+      }
+    }
     if (this.onlyStrings && this.kept.length > 0) {
       const text = (this.kept as string[]).join('');
       return this.dropped > 0 ? `${text}…[${this.dropped} more chunks not recorded]` : text;

@@ -27,7 +27,11 @@ class StreamCall<T> {
 
   constructor(private readonly lifecycle: Lifecycle) {
     const settings = getTracingSettings();
-    this.collector = new StreamCollector(settings.maxContentChars, settings.maxStringChars);
+    this.collector = new StreamCollector(
+      settings.maxContentChars,
+      settings.maxStringChars,
+      lifecycle.invocation.runnable.aggregate,
+    );
     this.idleTimeoutMs = settings.streamIdleTimeoutMs;
     this.state = {
       chunks: 0,
