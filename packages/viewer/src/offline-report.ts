@@ -4,9 +4,12 @@ import { viewerAssetsDir } from './assets-dir.js';
 
 /** What the report embeds: the HTTP API's shapes (see DESIGN.md part 2), so the same UI reads it. */
 export interface OfflineReportData {
-  /** Each as `GET /api/traces/:id?level=detailed` answers: `{ trace, root, orphans }`. */
-  traces: { trace: object; root: object | null; orphans?: object[] }[];
-  /** An `Analysis` over these traces (its entries are shown on the traces they name). */
+  /**
+   * Each as `GET /api/traces/:id?level=detailed` answers: `{ trace, root, orphans }`, optionally with
+   * the trace's own `Analysis` (as `GET /api/traces/:id/analysis`), which its trace page then shows.
+   */
+  traces: { trace: object; root: object | null; orphans?: object[]; analysis?: object }[];
+  /** An `Analysis` over these traces (its entries are shown on the traces they name, when a trace has no own analysis). */
   analysis?: object;
   /** A `/api/stats` answer; computed in the page from the traces when absent. */
   stats?: object;
@@ -63,7 +66,12 @@ export function renderOfflineReport(data: OfflineReportData): string {
     throw new TypeError('renderOfflineReport: data.traces must be an array');
   const { js, css } = readBuiltApp();
   const payload = {
-    traces: data.traces.map((t) => ({ trace: t.trace, root: t.root ?? null, orphans: t.orphans ?? [] })),
+    traces: data.traces.map((t) => ({
+      trace: t.trace,
+      root: t.root ?? null,
+      orphans: t.orphans ?? [],
+      ...(t.analysis === undefined ? {} : { analysis: t.analysis }),
+    })),
     analysis: data.analysis,
     stats: data.stats,
     title: data.title,

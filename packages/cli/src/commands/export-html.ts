@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
+  analyzeTrace,
   analyzeTraces,
   buildTrace,
   computeStats,
@@ -60,7 +61,9 @@ export const registerExportHtml: RegisterCommand = (program, ctx) => {
       }
       if (groups.length === 0) throw new CliError(`no traces in ${path}: nothing to export`);
       // debug: span events carry exceptions and their stacks, which the report's span detail shows.
-      const built = groups.map((g) => buildTrace(g, 'debug'));
+      // Each trace carries its own analysis: the page of one trace shows that trace's bottlenecks and
+      // recommendations, not the whole file's filtered by evidence (capped, and naming other traces).
+      const built = groups.map((g) => ({ ...buildTrace(g, 'debug'), analysis: analyzeTrace(g) }));
       const summaries = groups.map((g) => summarizeTrace(g));
       let html: string;
       try {
