@@ -113,6 +113,11 @@ export interface InvokeOptions {
 export interface CallOptions extends InvokeOptions {
   /** Attributes the call starts with (a retry's attempt number). */
   readonly attributes?: Attributes | undefined;
+  /**
+   * The enclosing call, whose signal this call's follows. Read only when this call's signal is
+   * first read, so a flow whose steps never look at `ctx.signal` makes no signal at all.
+   */
+  readonly parent?: { readonly signal: AbortSignal } | undefined;
 }
 
 /** The reason `ctx.signal` is aborted with when the consumer of a stream stops early. */
@@ -152,6 +157,7 @@ export class Invocation implements CallContext {
   stream: StreamState | undefined;
   /** The caller's signal; this call's own is made only when someone reads `signal` or aborts. */
   private readonly outerSignal: AbortSignal | undefined;
+  private readonly parent: { readonly signal: AbortSignal } | undefined;
   private controller: AbortController | undefined;
   private ownSignal: AbortSignal | undefined;
 
@@ -163,6 +169,7 @@ export class Invocation implements CallContext {
     this.input = flowInput;
     if (options !== undefined) {
       this.outerSignal = options.signal;
+      this.parent = options.parent;
       if (options.attributes !== undefined) this.attributes = { ...options.attributes };
     }
   }
@@ -175,7 +182,7 @@ export class Invocation implements CallContext {
     if (this.ownSignal === undefined) {
       // Made on first use: most calls never read it. It follows the caller's signal.
       this.controller = new AbortController();
-      const outer = this.outerSignal;
+      const outer = this.outerSignal ?? this.parent?.signal;
       this.ownSignal =
         outer === undefined ? this.controller.signal : followBoth(outer, this.controller.signal);
     }

@@ -25,5 +25,5 @@ export function evaluateCondition(
   ctx: CallContext<any>,
 ): unknown {
   if (condition.kind === 'function') return condition.fn(input, ctx);
-  return condition.child.runnable.run(input, input, condition.child.name, { signal: ctx.signal });
+  return condition.child.runnable.run(input, input, condition.child.name, { parent: ctx });
 }

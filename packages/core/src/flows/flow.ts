@@ -43,12 +43,11 @@ export abstract class Flow<I = unknown, O = unknown> extends Runnable<I, O> {
     context: CallContext<any>,
     options?: CallOptions,
   ): Promise<unknown> {
-    const signal = context.signal;
     return child.runnable.run(
       input,
       flowInput,
       child.name,
-      options === undefined ? { signal } : { ...options, signal },
+      options === undefined ? { parent: context } : { ...options, parent: context },
     );
   }
 }
