@@ -223,8 +223,11 @@ export class TraceStore {
       const spanLines = added.map(({ seq: s, span }) => spanRowLine(s, span));
       await writeFile(rowsFile, spanLines.join('\n'));
       await w.run(insertSpansFromFile(objectSizeFor(longest(spanLines))), [rowsFile]);
-      if (existing.size > 0) {
-        await w.run('DELETE FROM traces WHERE trace_id IN (SELECT unnest($1))', [idsParam(existing.keys())]);
+      // Only the rows of traces that gained spans are rewritten: a known trace whose spans in this
+      // batch were all stored already (a file read again, an OTLP retry) keeps its row untouched.
+      const updated = [...byTrace.keys()].filter((id) => existing.has(id));
+      if (updated.length > 0) {
+        await w.run('DELETE FROM traces WHERE trace_id IN (SELECT unnest($1))', [idsParam(updated)]);
       }
       const tracesFile = join(this.scratch, 'traces.jsonl');
       const traceLines = summaries.map(({ summary, rootEnded, lastSeq }) =>
