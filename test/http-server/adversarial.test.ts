@@ -760,3 +760,96 @@ describe('a request is kept or dropped whole under a sample rate, whatever is sw
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// The middleware's own inputs: a wrong option fails at start-up, a hostile `context` never fails
+// a request.
+
+describe('the middleware of @lazytrace/config/http', () => {
+  const MAKERS: readonly [string, (options: unknown) => unknown][] = [
+    ['traceRequests', (o) => traceRequests(() => undefined, o as never)],
+    ['expressTracing', (o) => expressTracing(o as never)],
+    ['honoTracing', (o) => honoTracing(o as never)],
+  ];
+  test.each(
+    MAKERS.flatMap(([name, make]) =>
+      (
+        [
+          ['a string context', { context: 'x-user' }],
+          ['a number as options', 42],
+          ['an object as context', { context: {} }],
+        ] as const
+      ).map(([label, options]) => [name, label, make, options] as const),
+    ),
+  )('%s with %s throws a TypeError when made, naming the problem', (_name, _label, make, options) => {
+    expect(() => make(options)).toThrow(TypeError);
+  });
+
+  test.each(MAKERS.map(([name, make]) => [name, make] as const))(
+    '%s with null or no options is fine',
+    (_n, make) => {
+      expect(() => make(null)).not.toThrow();
+      expect(() => make(undefined)).not.toThrow();
+      expect(() => make({ context: undefined })).not.toThrow();
+    },
+  );
+
+  const unprintable = {
+    toString() {
+      throw new Error('no');
+    },
+  };
+  const HOSTILE: readonly [string, (req: IncomingMessage) => unknown][] = [
+    [
+      'throws an Error',
+      () => {
+        throw new Error('context failed');
+      },
+    ],
+    [
+      'throws an unprintable object',
+      () => {
+        throw unprintable;
+      },
+    ],
+    ['returns a promise', async (req) => configOf(req)],
+    [
+      'returns an all-traps Proxy',
+      () =>
+        new Proxy(
+          {},
+          {
+            ownKeys() {
+              throw new Error('trap');
+            },
+            get() {
+              throw new Error('trap');
+            },
+          },
+        ),
+    ],
+    ['returns a number', () => 42],
+    ['returns a Map', (req) => new Map([['userId', req.headers['x-user']]])],
+    [
+      'returns settings with a throwing getter',
+      () =>
+        Object.defineProperty({ sessionId: 's' }, 'userId', {
+          enumerable: true,
+          get() {
+            throw new Error('getter');
+          },
+        }),
+    ],
+  ];
+  test.each(HOSTILE)(
+    'a context function that %s: every request is served, with no settings of its own',
+    async (_label, context) => {
+      const handler = traceRequests((req, res) => void answer(req, res), { context: context as never });
+      const sent = mix(Math.random().toString(36).slice(2, 8)).map((s) => ({ ...s, headers: {} }));
+      const bodies = await withServer(handler, (port) => overKeepAliveAgent(port, sent));
+      check(sent, bodies);
+      // Reported, at most once per problem.
+      expect(new Set(warnings).size).toBe(warnings.length);
+    },
+  );
+});

@@ -21,23 +21,47 @@ export interface RequestTracingOptions<Request> {
 
 let contextFailureLogged = false;
 
-function readContext<Request>(
-  options: RequestTracingOptions<Request> | undefined,
-  request: Request,
-): TraceContext {
-  const read = options?.context;
-  if (read === undefined) return {};
+/** What was thrown, as text, never throwing itself (a thrown object's `toString` may throw too). */
+function describeThrown(error: unknown): string {
   try {
-    return read(request) ?? {};
-  } catch (error) {
-    if (!contextFailureLogged) {
-      contextFailureLogged = true;
-      logWarning(
-        `the request tracing "context" function threw (${String(error)}); the request ran with no trace settings of its own (logged once)`,
-      );
-    }
-    return {};
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return 'an unprintable value';
   }
+}
+
+type ReadContext<Request> = (request: Request) => TraceContext;
+
+/**
+ * The options' `context` function, read once when the middleware is made (start-up
+ * configuration: a wrong value throws there, never in a request), wrapped so that a request
+ * never fails because of it.
+ */
+function contextReader<Request>(
+  fnName: string,
+  options: RequestTracingOptions<Request> | null | undefined,
+): ReadContext<Request> {
+  if (options !== undefined && options !== null && typeof options !== 'object') {
+    throw new TypeError(`${fnName}: "options" must be an object, got ${typeof options}`);
+  }
+  const read = options?.context;
+  if (read === undefined || read === null) return () => ({});
+  if (typeof read !== 'function') {
+    throw new TypeError(`${fnName}: "context" must be a function (request) => settings, got ${typeof read}`);
+  }
+  return (request) => {
+    try {
+      return read(request) ?? {};
+    } catch (error) {
+      if (!contextFailureLogged) {
+        contextFailureLogged = true;
+        logWarning(
+          `the request tracing "context" function threw (${describeThrown(error)}); the request ran with no trace settings of its own (logged once)`,
+        );
+      }
+      return {};
+    }
+  };
 }
 
 /**
@@ -57,7 +81,8 @@ export function traceRequests<
   if (typeof handler !== 'function') {
     throw new TypeError(`traceRequests: "handler" must be a function, got ${typeof handler}`);
   }
-  return (request, response) => withTrace(readContext(options, request), () => handler(request, response));
+  const readContext = contextReader('traceRequests', options);
+  return (request, response) => withTrace(readContext(request), () => handler(request, response));
 }
 
 /**
@@ -72,8 +97,9 @@ export function traceRequests<
 export function expressTracing<Request extends IncomingMessage = IncomingMessage>(
   options?: RequestTracingOptions<Request>,
 ): (request: Request, response: unknown, next: (error?: unknown) => void) => void {
+  const readContext = contextReader('expressTracing', options);
   return (request, _response, next) => {
-    withTrace(readContext(options, request), () => next());
+    withTrace(readContext(request), () => next());
   };
 }
 
@@ -105,9 +131,10 @@ const REQUEST_SCOPE = Symbol('lazytrace.requestScope');
 export function fastifyTracing<Request = any>(
   options?: RequestTracingOptions<Request>,
 ): FastifyTracingPlugin {
+  const readContext = contextReader('fastifyTracing', options);
   const plugin = ((instance: FastifyLike, _options: unknown, done: (error?: Error) => void) => {
     instance.addHook('onRequest', (request, _reply, next) => {
-      withTrace(readContext(options, request as Request), () => {
+      withTrace(readContext(request as Request), () => {
         const scope = new AsyncResource('lazytrace.request');
         try {
           (request as Record<symbol, unknown>)[REQUEST_SCOPE] = scope;
@@ -143,5 +170,6 @@ export interface HonoContextLike {
 export function honoTracing<Context = HonoContextLike>(
   options?: RequestTracingOptions<Context>,
 ): (c: Context, next: () => Promise<void>) => Promise<void> {
-  return (c, next) => withTrace(readContext(options, c), () => next());
+  const readContext = contextReader('honoTracing', options);
+  return (c, next) => withTrace(readContext(c), () => next());
 }

@@ -636,6 +636,18 @@ describe('invalid values to setTrace / withTrace never throw and never change th
     expect(new Set(warnings).size).toBe(warnings.length);
   });
 
+  it.each([
+    ['a promise', Promise.resolve({ userId: 'x' }), 'promise'],
+    ['a Map', new Map([['userId', 'x']]), 'Map'],
+    ['a Set', new Set(['userId']), 'Set'],
+  ])('%s is not silently read as no settings: one warning says what it got', async (_label, config, word) => {
+    for (let i = 0; i < 3; i++)
+      expect(await runWithTraceContext(config as never, () => leaf.invoke(1))).toBe(2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(word);
+    expect(exporter.getFinishedSpans()[0]!.attributes['user.id']).toBeUndefined();
+  });
+
   it('a non-function fn to withTrace is the only thing that throws', () => {
     expect(() => runWithTraceContext({}, 42 as never)).toThrow(TypeError);
   });

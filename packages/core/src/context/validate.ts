@@ -162,6 +162,18 @@ function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/**
+ * Objects that are never a configuration, though they are objects: a promise (an `async`
+ * function used where the settings are expected), a Map or Set (the settings are its entries,
+ * not its properties).
+ */
+function notAConfiguration(value: Record<string, unknown>): string | undefined {
+  if (value instanceof Map) return 'a Map';
+  if (value instanceof Set) return 'a Set';
+  if (typeof value.then === 'function') return 'a promise (the settings must be given, not awaited)';
+  return undefined;
+}
+
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -194,6 +206,12 @@ function readWith(config: unknown, reader: Reader): TraceContextPatch {
   if (config === undefined || (config === null && policy === 'drop')) return EMPTY;
   if (!isPlainRecord(config)) {
     reader.problem('(configuration)', `expected an object, got ${typeName(config)}`);
+    return EMPTY;
+  }
+  const kind = notAConfiguration(config);
+  if (kind !== undefined) {
+    // Would otherwise read as an empty configuration, silently: say why nothing applies.
+    reader.problem('(configuration)', `expected an object of settings, got ${kind}`);
     return EMPTY;
   }
   const out: Record<string, unknown> = {};
