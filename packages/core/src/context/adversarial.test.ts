@@ -794,6 +794,38 @@ describe('content withheld by value: only the request and the flow that got the 
     expect(helloSpan.attributes['lazytrace.output']).toBeUndefined(); // its input derives from the value
   });
 
+  it.each(['joins it', 'joins it after a timer', 'hands it to another call'])(
+    'a stream with content off, consumed by the next step that %s: the text is not recorded',
+    async (how) => {
+      const words = fn(
+        async function* words() {
+          for (const w of ['the ', 'secret ', 'words']) {
+            await tick();
+            yield w;
+          }
+        },
+        { name: 'counter', kind: 'llm' },
+      );
+      const joinText = async (stream: AsyncIterable<string>) => {
+        let text = '';
+        for await (const chunk of stream) text += chunk;
+        return text;
+      };
+      const join = fn(
+        async (stream: AsyncIterable<string>) => {
+          if (how === 'joins it after a timer') await tick(3);
+          if (how === 'hands it to another call') return fn(joinText, { name: 'inner-join' }).invoke(stream);
+          return joinText(stream);
+        },
+        { name: 'join' },
+      );
+      const flow = pipeline({ words, join, tail: (t: string) => t.length }, { name: 'flow' });
+      expect(await runWithTraceContext(off, () => flow.invoke('q'))).toBe(16);
+      const text = JSON.stringify(exporter.getFinishedSpans().map((s) => s.attributes));
+      expect(text).not.toContain('secret');
+    },
+  );
+
   it('a finished request keeps nothing reachable from the next one', async () => {
     const refs: WeakRef<object>[] = [];
     const big = fn(

@@ -75,11 +75,13 @@ export class CallNode {
    * given the value, what derives from it) and leaves equal values elsewhere alone. What this
    * call held is handed up as well: its output may contain it (a record of branches).
    */
-  withhold(value: unknown): void {
+  withhold(value: unknown, streamed = false): void {
     for (let node: CallNode | undefined = this; node !== undefined && !node.withheld; node = node.parent) {
       node.withheld = true;
     }
-    const at = ++sequence;
+    // A stream's output is made while its consumer runs (the next step got the stream when this
+    // call returned, long before the end): it counts as existing from this call's start.
+    const at = streamed ? this.started : ++sequence;
     // What this call held may be inside its output (a record, an array): its caller holds it too.
     const inside = this.heldValues;
     for (let node = this.parent; node !== undefined; node = node.parent) {

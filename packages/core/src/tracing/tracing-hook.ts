@@ -125,13 +125,14 @@ export class TracingHook implements Hook {
     const span = this.span;
     const node = this.node;
     if (span === undefined || node === undefined) return;
+    const streamed = this.invocation.stream !== undefined;
     if (!this.capture) {
       // Content off for this call but maybe not for the calls that return its output: they
       // must not record it either (nor a value derived from it, hence every call above).
       // (With the request's capture off, only modules that chose content record it, and they do.)
-      if (node.context.captureContent) node.withhold(output);
+      if (node.context.captureContent) node.withhold(output, streamed);
     } else if (!this.chosen && (node.withheld || this.inputWithheld || node.isWithheld(output))) {
-      node.withhold(output);
+      node.withhold(output, streamed);
     } else if (span.isRecording()) {
       span.setAttribute(A.ATTR_OUTPUT, captureContent(output, this.invocation.name, 'output'));
     }
