@@ -67,6 +67,7 @@ describe('@traced as a standard decorator', () => {
 
   it('a static method is named after its class', async () => {
     class Clock {
+      readonly zone = 'UTC';
       @traced()
       static async now(): Promise<number> {
         return 1;
