@@ -3,6 +3,7 @@ import type uPlot from 'uplot';
 import { formatTick } from '../format';
 import type { TraceSummary } from '../types';
 import { AXIS, takeSelection, useUplot } from './chart';
+import { logRange } from './log-range';
 
 interface Props {
   traces: TraceSummary[];
@@ -38,7 +39,7 @@ export function TimeChart({ traces, onBrush }: Props) {
         cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false }, y: false },
         scales: {
           x: { time: true, range: [x0, x1] },
-          y: { distr: log ? 3 : 1, range: log ? [Math.max(min, 0.001) / 1.5, max * 1.5] : [0, max * 1.1] },
+          y: { distr: log ? 3 : 1, range: log ? logRange(min, max) : [0, max * 1.1] },
         },
         axes: [
           { ...AXIS, size: 28 },
