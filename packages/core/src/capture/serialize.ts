@@ -110,6 +110,11 @@ let fastMaxDepth = DEFAULT_MAX_DEPTH;
 let fastRedacted: (key: string) => boolean = () => false;
 let lastRedactKeys: readonly (string | RegExp)[] | undefined;
 let lastMatcher: (key: string) => boolean = fastRedacted;
+/**
+ * Per key (for the current redaction list): its quoted text with `:` and whether it is redacted.
+ * Captures see the same few keys again and again (`query`, `role`, `content` …).
+ */
+const keyTexts = new Map<string, { readonly text: string; readonly redacted: boolean }>();
 /** The direct path is running: a capture started from a getter inside it takes the walk. */
 let fastBusy = false;
 /**
@@ -147,6 +152,7 @@ export function fastSerialize(value: unknown, options: SerializeOptions): string
   if (options.redactKeys !== lastRedactKeys) {
     lastRedactKeys = options.redactKeys;
     lastMatcher = keyMatcher(options.redactKeys);
+    keyTexts.clear();
   }
   fastRedacted = lastMatcher;
   fastLimit = options.maxChars - FAST_SLACK;
@@ -240,15 +246,23 @@ function fastObject(obj: object, depth: number, open: number): boolean {
       failed = true;
       continue;
     }
-    const value = fastRedacted(key) ? REDACTED : record[key];
+    let known = keyTexts.get(key);
+    if (known === undefined) {
+      known = { text: `${quote(key)}:`, redacted: fastRedacted(key) };
+      if (keyTexts.size < 10_000) keyTexts.set(key, known);
+    }
+    // A redacted key's value is never read.
+    const value = known.redacted ? REDACTED : record[key];
     if (value === undefined) continue;
     if (!first) fastOut += ',';
     first = false;
-    if (!fastString(key, MAX_KEY_CHARS)) {
+    // The walk keeps a key whole when its quoted text fits (checked here with its `:`, one
+    // character stricter: giving up is always safe).
+    if (fastOut.length + known.text.length > fastLimit) {
       failed = true;
       continue;
     }
-    fastOut += ':';
+    fastOut += known.text;
     if (!fastWrite(value, depth + 1, open + 1)) failed = true;
   }
   fastOut += '}';
