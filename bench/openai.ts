@@ -12,11 +12,11 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { configureTracing } from '@lazytrace/core';
+import { wrapOpenAI } from '@lazytrace/openai';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import OpenAI from 'openai';
-import { wrapOpenAI } from '@lazytrace/openai';
 import { chatReply, type Reply, startFakeOpenAI } from '../test/openai/fake-openai.js';
 import { formatNs, machine } from './harness.js';
 
