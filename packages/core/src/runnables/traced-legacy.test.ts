@@ -66,7 +66,6 @@ describe('@traced as a standard decorator', () => {
   });
 
   it('a static method is named after its class', async () => {
-    // biome-ignore lint/complexity/noStaticOnlyClass: the case under test is a static method
     class Clock {
       readonly zone = 'UTC';
       @traced()
