@@ -134,12 +134,17 @@ const RECORD_JSON = `'{"seq":' || seq || ',"traceId":"' || trace_id || '","spanI
 
 /**
  * A query returning one row, one cell: a JSON array of the matching spans' records, in `order`.
- * `where` is a WHERE clause over `spans`.
+ * `where` is a WHERE clause over `spans`; `order` null leaves the order to the caller.
  */
-export function recordsQuery(where: string, order = 'start_unix_nano, seq', limit?: number): string {
+export function recordsQuery(
+  where: string,
+  order: string | null = 'start_unix_nano, seq',
+  limit?: number,
+): string {
   const inner = `SELECT ${RECORD_JSON} AS j, seq, start_unix_nano FROM spans ${where}`;
-  const limited = limit === undefined ? inner : `${inner} ORDER BY ${order} LIMIT ${limit}`;
-  return `SELECT '[' || coalesce(string_agg(j, ',' ORDER BY ${order}), '') || ']' FROM (${limited})`;
+  const limited = limit === undefined || order === null ? inner : `${inner} ORDER BY ${order} LIMIT ${limit}`;
+  const ordered = order === null ? '' : ` ORDER BY ${order}`;
+  return `SELECT '[' || coalesce(string_agg(j, ','${ordered}), '') || ']' FROM (${limited})`;
 }
 
 interface RawRecord extends Omit<SpanRecord, 'scope'> {
