@@ -962,3 +962,59 @@ describe('ctx.traceId in a user hook of a request root', () => {
     expect(seen[phase]).toBe(span.spanContext().traceId);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// A context that calls setTrace again and again (a worker loop, a WebSocket's `message`).
+
+describe('setTrace called again and again in one context', () => {
+  it('100,000 times, then the defaults change: still readable, nothing thrown, the last values', async () => {
+    const seen = await runWithTraceContext({ sessionId: 'loop' }, async () => {
+      for (let i = 0; i < 100_000; i++) enterTraceContext({ userId: i, metadata: { i } });
+      setTraceDefaults({ tags: ['from-defaults'], metadata: { region: 'eu' } });
+      const tc = getTraceContext();
+      const out = await fn(() => getTraceContext().userId, { name: 'after-loop' }).invoke(null);
+      return [tc.userId, tc.sessionId, tc.tags, tc.metadata, out];
+    });
+    expect(seen).toEqual(['99999', 'loop', ['from-defaults'], { region: 'eu', i: '99999' }, '99999']);
+    expect(exporter.getFinishedSpans()[0]!.attributes['user.id']).toBe('99999');
+  });
+
+  it.each([
+    ['before', true],
+    ['after', false],
+  ])('layers merge the same whether the defaults change %s the scopes are entered', async (_l, early) => {
+    const defaults = {
+      tags: ['d'],
+      metadata: { a: 'd', b: 'd' },
+      modules: { byName: { x: false } },
+      userId: 'du',
+    };
+    if (early) setTraceDefaults(defaults);
+    const tc = await runWithTraceContext(
+      { tags: ['o'], metadata: { b: 'o' }, modules: { byName: { y: false } } },
+      () =>
+        runWithTraceContext({}, async () => {
+          enterTraceContext({
+            tags: ['i', 'o'],
+            metadata: { c: 'i' },
+            sessionId: 's',
+            modules: { byName: { x: true } },
+          });
+          await micro();
+          enterTraceContext({ captureContent: false, traceName: 'n' });
+          if (!early) setTraceDefaults(defaults);
+          return getTraceContext();
+        }),
+    );
+    expect(tc).toMatchObject({
+      tags: ['d', 'o', 'i'],
+      metadata: { a: 'd', b: 'o', c: 'i' },
+      modules: { byName: { x: true, y: false } },
+      userId: 'du',
+      sessionId: 's',
+      captureContent: false,
+      traceName: 'n',
+      enabled: true,
+    });
+  });
+});

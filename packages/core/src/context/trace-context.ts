@@ -21,8 +21,13 @@ const BASE: ResolvedTraceContext = Object.freeze({
 
 /** One `setTrace`/`withTrace` layer: what lazytrace's async storage holds. */
 export interface Scope {
-  /** The scope in force where this one was entered (its settings lie under this one's). */
-  readonly parent: Scope | undefined;
+  /**
+   * This layer's settings merged over those of the scope in force where it was entered: the
+   * whole stack of scopes as one patch over the defaults. Not a link to that scope: a context
+   * that calls `setTrace` again and again (a loop, a WebSocket's `message` callback) would
+   * otherwise build an ever longer chain — memory kept for ever, and a re-merge as deep as the
+   * chain once the defaults change.
+   */
   readonly patch: TraceContextPatch;
   /**
    * The call inside which the scope was entered (undefined: outside any call). Inside another
@@ -92,10 +97,44 @@ function mergeSwitches(
 
 function resolve(scope: Scope): ResolvedTraceContext {
   if (scope.version !== state.version) {
-    scope.resolved = merge(scope.parent ? resolve(scope.parent) : state.defaults, scope.patch);
+    scope.resolved = merge(state.defaults, scope.patch);
     scope.version = state.version;
   }
   return scope.resolved;
+}
+
+/**
+ * `inner` over `outer`, as `merge` would apply them one after the other: merging the defaults
+ * with the result gives what merging them with `outer` then `inner` gives.
+ */
+function stackPatches(outer: TraceContextPatch, inner: TraceContextPatch): TraceContextPatch {
+  const resolved = merge(patchBase(outer), inner);
+  const out: Record<string, unknown> = {};
+  if (resolved.enabled !== undefined) out.enabled = resolved.enabled;
+  if (resolved.sessionId !== undefined) out.sessionId = resolved.sessionId;
+  if (resolved.userId !== undefined) out.userId = resolved.userId;
+  if (resolved.tags.length > 0) out.tags = resolved.tags;
+  if (resolved.captureContent !== undefined) out.captureContent = resolved.captureContent;
+  if (resolved.traceName !== undefined) out.traceName = resolved.traceName;
+  if (outer.metadata !== undefined || inner.metadata !== undefined) out.metadata = resolved.metadata;
+  if (resolved.sampled !== undefined) out.sampled = resolved.sampled;
+  if (outer.modules !== undefined || inner.modules !== undefined) out.modules = resolved.modules;
+  return Object.freeze(out) as TraceContextPatch;
+}
+
+/** A patch seen as a resolved context whose unset scalars stay unset (for `stackPatches`). */
+function patchBase(patch: TraceContextPatch): ResolvedTraceContext {
+  return {
+    enabled: patch.enabled as boolean,
+    sessionId: patch.sessionId,
+    userId: patch.userId,
+    tags: patch.tags ?? BASE.tags,
+    captureContent: patch.captureContent as boolean,
+    traceName: patch.traceName,
+    metadata: patch.metadata ?? BASE.metadata,
+    sampled: patch.sampled,
+    modules: patch.modules ?? BASE.modules,
+  };
 }
 
 /**
@@ -122,8 +161,7 @@ function deriveScope(patch: TraceContextPatch, active: Context): Scope {
   const node = callNodeOf(active);
   const parent = scopeFor(node);
   return {
-    parent,
-    patch,
+    patch: parent === undefined ? patch : stackPatches(parent.patch, patch),
     anchor: node,
     resolved: merge(resolvedFor(parent, node), patch),
     version: state.version,
