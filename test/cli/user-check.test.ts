@@ -66,3 +66,52 @@ describe('lazytrace export-html: each trace page shows its own analysis', () => 
     expect(a.recommendations).toMatchObject([{ rule: 'cache-repeated-llm-input' }]);
   });
 });
+
+/**
+ * `pnpm demo` prints `rag flow … stream 45 chunks, first after 18.8ms` and `dense retriever … 3 docs`
+ * (the console backend); `lazytrace show` right after printed the same tree without them: it built
+ * the trace at the `standard` level, which keeps no attributes.
+ */
+describe('lazytrace show prints the tree the console backend printed', () => {
+  it('with the stream chunks, the time to first chunk and the document count', async () => {
+    const C = 'c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1';
+    const demo = join(dir, 'demo.jsonl');
+    const spans = request([
+      { trace: C, id: 'rag', name: 'rag', start: 0, end: 200, attrs: { 'lazytrace.kind': 'flow' } },
+      {
+        trace: C,
+        id: 'dense',
+        parent: 'rag',
+        name: 'dense',
+        start: 0,
+        end: 12,
+        attrs: { 'lazytrace.kind': 'retriever', 'lazytrace.documents.count': 3 },
+      },
+      {
+        trace: C,
+        id: 'llm',
+        parent: 'rag',
+        name: 'llm',
+        start: 12,
+        end: 200,
+        attrs: {
+          ...llm('"prompt"'),
+          'lazytrace.stream': true,
+          'lazytrace.stream.chunks': 45,
+          'lazytrace.stream.time_to_first_chunk_ms': 18.8,
+        },
+      },
+    ]);
+    writeFileSync(demo, `${JSON.stringify(spans)}\n`);
+    const shown = await lazytrace(['show', demo]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/dense {2}retriever {2}12\.0ms {2}✓ {2}3 docs/);
+    expect(shown.stdout).toContain('stream 45 chunks, first after 18.8ms');
+    // The level still decides the rest: no attribute lines at standard, no previews at minimal.
+    expect(shown.stdout).not.toContain('lazytrace.stream.chunks=');
+    const minimal = await lazytrace(['show', demo, '--level', 'minimal']);
+    expect(minimal.stdout).not.toContain('in:');
+    const one = await lazytrace(['show', demo, '--trace', C]);
+    expect(one.stdout).toContain('stream 45 chunks, first after 18.8ms');
+  });
+});

@@ -12,7 +12,7 @@ import { LangfuseReader } from '../langfuse/read-api.js';
 import { readSettled } from '../langfuse/settle.js';
 import { observationsToSpans, otelId } from '../langfuse/to-spans.js';
 import { startProgress } from '../progress.js';
-import { renderBuilt } from '../render.js';
+import { renderSpans } from '../render.js';
 import { DEFAULT_RETRY } from '../util/retry.js';
 
 /** `lazytrace fetch`: read a trace back from Langfuse, settle, write lines or print the tree. */
@@ -95,7 +95,6 @@ export async function fetchAction(
     return;
   }
   const records = readOtlpJson(line).spans;
-  const built = buildTrace(records, options.level);
-  if (options.json) out.printJson(built);
-  else out.line(renderBuilt(out, built, options.level));
+  if (options.json) out.printJson(buildTrace(records, options.level));
+  else out.line(renderSpans(out, records, options.level));
 }

@@ -8,7 +8,7 @@ import {
 import { Option } from 'commander';
 import { Output } from '../io.js';
 import { collectTraces, failIfUnreadable, parseTraceId, readTrace, reportProblems } from '../reading.js';
-import { renderBuilt } from '../render.js';
+import { renderSpans } from '../render.js';
 import { positiveInt } from '../util/options.js';
 import { existingTraceFile } from '../util/trace-file.js';
 import type { RegisterCommand } from './context.js';
@@ -49,9 +49,8 @@ export const registerShow: RegisterCommand = (program, ctx) => {
       const path = existingTraceFile(ctx.io, file);
       if (options.trace !== undefined) {
         const spans = await readTrace(out, path, parseTraceId(options.trace));
-        const built = buildTrace(spans, options.level);
-        if (options.json) out.printJson(built);
-        else out.line(renderBuilt(out, built, options.level));
+        if (options.json) out.printJson(buildTrace(spans, options.level));
+        else out.line(renderSpans(out, spans, options.level));
         return;
       }
       const { traces, total } = await latestTraces(out, path, options.last);
@@ -63,9 +62,7 @@ export const registerShow: RegisterCommand = (program, ctx) => {
         out.note(`no traces in ${path}`);
         return;
       }
-      out.line(
-        traces.map((spans) => renderBuilt(out, buildTrace(spans, options.level), options.level)).join('\n\n'),
-      );
+      out.line(traces.map((spans) => renderSpans(out, spans, options.level)).join('\n\n'));
       if (total > traces.length) {
         out.note(
           out.errColor.dim(

@@ -1,7 +1,7 @@
 import { buildTrace, DETAIL_LEVELS, type DetailLevel, parseOtlpJsonLine } from '@lazytrace/traces';
 import { Option } from 'commander';
 import { Output } from '../io.js';
-import { renderBuilt } from '../render.js';
+import { renderSpans } from '../render.js';
 import { TraceAssembler } from '../tail/assembler.js';
 import { FileFollower } from '../tail/follower.js';
 import { durationMs } from '../util/options.js';
@@ -91,7 +91,7 @@ export const registerTail: RegisterCommand = (program, ctx) => {
             out.note(
               out.errColor.yellow(`trace ${built.trace.traceId} never got its root span; printed as it is`),
             );
-          out.line(renderBuilt(out, built, options.level));
+          out.line(renderSpans(out, spans, options.level));
           out.line();
         }
       };
