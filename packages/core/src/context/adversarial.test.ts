@@ -358,7 +358,7 @@ function streamApp(fail: boolean) {
     },
     { name: 'generate', kind: 'llm' },
   );
-  return { app: pipeline({ generate }, { name: 'stream-app' }), ids, sessions };
+  return { app: pipeline({ generate }, { name: 'stream-app' }), generate, ids, sessions };
 }
 
 async function drain(stream: unknown): Promise<string> {
@@ -1017,4 +1017,35 @@ describe('setTrace called again and again in one context', () => {
       enabled: true,
     });
   });
+});
+
+describe('a streaming module switched off, its stream consumed in another request’s call', () => {
+  it.each(CONSUMERS.map(([how, consume]) => [how, consume] as const))(
+    'consumed %s: the calls made while it is pulled stay in the producer’s trace, under its traced parent',
+    async (_how, consume) => {
+      // The stream is parked by the producer's call, which returns something else: nothing of
+      // the producer wraps its pulls.
+      const { generate: generateOff } = streamApp(false);
+      let parked: unknown;
+      const park = fn(
+        async (q: string) => {
+          parked = await generateOff.invoke(q);
+          return 'parked';
+        },
+        { name: 'stream-app' },
+      );
+      await runWithTraceContext({ sessionId: 'producer', modules: { byName: { generate: false } } }, () =>
+        park.invoke('q'),
+      );
+      expect(await consume(parked)).toBe('tok0.tok1.tok2.SECRET<q>');
+      const spans = exporter.getFinishedSpans().filter((s) => s.name !== 'consumer');
+      expect(spans.map((s) => s.name).sort()).toEqual(['stream-app', 'token', 'token', 'token']);
+      const root = spans.find((s) => s.name === 'stream-app')!;
+      for (const t of spans.filter((s) => s.name === 'token')) {
+        expect(parentId(t)).toBe(spanId(root));
+        expect(t.spanContext().traceId).toBe(root.spanContext().traceId);
+        expect(t.attributes['session.id']).toBe('producer');
+      }
+    },
+  );
 });
