@@ -14,6 +14,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FileSpanExporter, getTracingStats, initTracing, shutdownTracing } from '@lazytrace/config';
 import { configureTracing, fn } from '@lazytrace/core';
 import type { Attributes } from '@opentelemetry/api';
@@ -250,4 +251,11 @@ export async function runExportScenarios(quick: boolean): Promise<ExportResult> 
   await server.close();
   rmSync(dir, { recursive: true, force: true });
   return { serializePerSpanNs, spanBytes, sustained };
+}
+
+// Run on its own (bench/run.ts spawns it): a fresh heap, away from the large inputs the request-path
+// scenarios keep alive, whose garbage collection would be charged to the exporters.
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const result = await runExportScenarios(process.argv.includes('--quick'));
+  console.log(JSON.stringify(result));
 }
