@@ -126,17 +126,22 @@ function parallelizeSiblings(trees: readonly Tree[], out: Collector): void {
         }
         const prev = run[run.length - 1];
         const sequential = prev === undefined || kid.start >= prev.node.end - 0.5;
-        // The same call with the same input again is a repeat (the cache rule's business), not a sibling.
+        // The same call with the same input again is a repeat (for an LLM the cache rule's business),
+        // not a sibling; two calls of one name (two instances of a class: a web and a knowledge-base
+        // search) that answered differently are different work, and may run side by side.
+        const output = outputOf(kid.span);
+        const repeat = (r: { node: TreeNode; input: string; output: string | null }) =>
+          r.node.span.name === kid.span.name &&
+          r.input === input &&
+          (isLlm(kid) || r.output === null || r.output === output);
         const independent = run.every(
-          (r) =>
-            !(r.node.span.name === kid.span.name && r.input === input) &&
-            (r.output === null || !dependsOn(input, r.output)),
+          (r) => !repeat(r) && (r.output === null || !dependsOn(input, r.output)),
         );
         const outputsKnown = run.every((r) => r.output !== null);
         if (prev !== undefined && !(sequential && independent && outputsKnown)) {
           flush();
         }
-        run.push({ node: kid, input, output: outputOf(kid.span) });
+        run.push({ node: kid, input, output });
       }
       flush();
     }

@@ -3,8 +3,9 @@
  * DESIGN.md part 2 that a request list and a span's detail show.
  */
 import { describe, expect, it } from 'vitest';
+import { analyzeTrace } from './analysis.js';
 import { buildTrace, summarizeTrace } from './build.js';
-import { records, T0 } from './testing/fixtures.js';
+import { records, sid, T0 } from './testing/fixtures.js';
 
 // A pipeline whose third step throws: steps a and b produced outputs, the request produced none.
 const failedPipeline = () =>
@@ -99,5 +100,39 @@ describe('SpanNode events', () => {
     expect(tool.events).toHaveLength(1);
     expect(tool.events[0]!.time).toBe(new Date(T0 + 49.5).toISOString());
     expect(tool.events[0]!.name).toBe('exception');
+  });
+});
+
+describe('parallelize-siblings', () => {
+  // Two instances of one retriever class (same span name), each asked the same query in turn,
+  // answering differently: independent work run one after another.
+  const search = (id: string, start: number, end: number, output: string) => ({
+    id,
+    parent: 'root',
+    name: 'Search',
+    start,
+    end,
+    attrs: { 'lazytrace.kind': 'retriever', 'lazytrace.input': '"tides"', 'lazytrace.output': output },
+  });
+
+  it('recommends parallel() for two same-named retrievers that answered differently', () => {
+    const spans = records([
+      { id: 'root', name: 'Both', start: 0, end: 75, attrs: { 'lazytrace.input': '"tides"' } },
+      search('web', 1, 32, '["web:tides"]'),
+      search('kb', 33, 74, '["kb:tides"]'),
+    ]);
+    const recs = analyzeTrace(spans).recommendations.filter((r) => r.rule === 'parallelize-siblings');
+    expect(recs).toHaveLength(1);
+    expect(recs[0]!.spanIds).toEqual([sid('web'), sid('kb')]);
+    expect(recs[0]!.estimatedSavingMs).toBeCloseTo(31, 6);
+  });
+
+  it('still treats the same call with the same input and the same answer as a repeat', () => {
+    const spans = records([
+      { id: 'root', name: 'Both', start: 0, end: 75 },
+      search('first', 1, 32, '["doc"]'),
+      search('again', 33, 74, '["doc"]'),
+    ]);
+    expect(analyzeTrace(spans).recommendations.filter((r) => r.rule === 'parallelize-siblings')).toEqual([]);
   });
 });
