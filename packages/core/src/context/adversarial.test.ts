@@ -1049,3 +1049,30 @@ describe('a streaming module switched off, its stream consumed in another reques
     },
   );
 });
+
+// Known limit, kept for the off path's cost: under `enabled: false` / `sampled: false` only the
+// first call of the scope carries "off" (README "Cost when off"). A stream made by a call *below*
+// it, parked and pulled later from a traced request, runs its pulls in the consumer's context, so
+// the calls it makes are recorded there. Carrying every call of an off request fixes it (tried:
+// this test passes) but doubles the off path (4-call request under withTrace({ enabled: false }):
+// median 2.3 µs → 5.0 µs, 9 rounds × 20,000, load ≈ 8).
+describe('a stream made by a nested call of a request that is off, parked and consumed in a traced one', () => {
+  it.fails.each([
+    ['enabled: false', { enabled: false }],
+    ['sampled: false', { sampled: false }],
+  ])('%s: nothing of the producer is recorded', async (_l, config) => {
+    const { generate } = streamApp(false);
+    let parked: unknown;
+    const park = fn(
+      async (q: string) => {
+        parked = await generate.invoke(q);
+        return 'parked';
+      },
+      { name: 'park' },
+    );
+    await runWithTraceContext(config, () => pipeline({ park }, { name: 'off-root' }).invoke('q'));
+    const text = await runWithTraceContext({ sessionId: 'consumer' }, () => consumer.invoke(parked));
+    expect(text).toBe('tok0.tok1.tok2.SECRET<q>');
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['consumer']);
+  });
+});
