@@ -490,27 +490,57 @@ class Walker {
 
   private writeSet(set: Set<unknown>, depth: number): void {
     const size = setSize.call(set) as number;
-    const cap = this.memberCap();
-    const items: unknown[] = [];
-    // An iterator, not forEach: a million-element Set costs what its shown elements cost.
-    for (const v of setValues.call(set) as IterableIterator<unknown>) {
-      if (items.length >= cap) break;
-      items.push(v);
-    }
-    this.writeItems(size, (i) => (i < items.length ? items[i] : undefined), depth);
+    // Read as written, never ahead: a million-element Set costs what its shown elements cost.
+    // (Items are asked for in order, once each; past the budget the walk stops asking.)
+    const values = setValues.call(set) as IterableIterator<unknown>;
+    this.writeItems(
+      size,
+      () => {
+        const next = values.next();
+        return next.done === true ? undefined : next.value;
+      },
+      depth,
+    );
   }
 
   private writeMap(map: Map<unknown, unknown>, depth: number): void {
     const size = mapSize.call(map) as number;
+    // At most this many entries are read (each member costs at least four characters), also
+    // when values are undefined and take no room.
     const cap = Math.floor(this.memberCap() / 2) + 1;
-    const keys: string[] = [];
-    const values: unknown[] = [];
-    for (const [k, v] of mapEntries.call(map) as IterableIterator<[unknown, unknown]>) {
-      if (keys.length >= cap) break;
-      keys.push(typeof k === 'string' ? k : safeString(k));
-      values.push(v);
+    const entries = mapEntries.call(map) as IterableIterator<[unknown, unknown]>;
+    // Entries are read as they are written, never ahead (the members loop of writeMembers).
+    this.emit('{');
+    this.open++;
+    let first = true;
+    for (let i = 0; !this.exhausted; i++) {
+      let key: string | undefined;
+      let value: unknown;
+      if (i < cap) {
+        const next = entries.next();
+        if (next.done !== true) {
+          const k = next.value[0];
+          key = typeof k === 'string' ? k : safeString(k);
+          value = next.value[1];
+        }
+      }
+      if (key === undefined && size <= i) break;
+      if (key === undefined || this.room() < Math.min(key.length, MAX_KEY_CHARS) + 6) {
+        this.emit(first ? '"…":' : ',"…":');
+        this.emit(JSON.stringify(TRUNCATED));
+        this.exhausted = true;
+        break;
+      }
+      if (this.isRedacted(key)) value = REDACTED;
+      if (value === undefined) continue;
+      if (!first) this.emit(',');
+      first = false;
+      this.writeString(key, MAX_KEY_CHARS);
+      this.emit(':');
+      this.write(value, depth + 1);
     }
-    this.writeMembers(keys, (i) => values[i], size > keys.length, depth);
+    this.open--;
+    this.emit('}');
   }
 
   private writeError(error: Error, depth: number): void {
