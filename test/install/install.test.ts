@@ -5,7 +5,7 @@
  * builds first). Both lines share one npm cache, kept between runs, so a warm run stays quick.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -279,6 +279,30 @@ for (const line of Object.keys(LINES) as Line[]) {
       const generation = spans.find((s) => s.name === 'generate');
       expect(generation?.attributes['langfuse.observation.type']).toBe('generation');
       expect(generation?.resource['service.name']).toBe('install-langfuse');
+    });
+
+    it('CJS: the langfuse backend by name loads its optional peer; without it, a clear error', async () => {
+      const lf = {
+        LAZYTRACE_BACKENDS: 'langfuse',
+        LANGFUSE_PUBLIC_KEY: langfuse.keys.publicKey,
+        LANGFUSE_SECRET_KEY: langfuse.keys.secretKey,
+        LANGFUSE_BASE_URL: langfuse.baseUrl,
+      };
+      const before = langfuse.accepted.length;
+      const out = await sh('node langfuse-by-name.cjs', app, env(lf));
+      expect(JSON.parse(out)).toEqual({ output: 'answer 1', backends: ['langfuse'] });
+      const spans = (await langfuse.waitForSpans(before + 1)).slice(before);
+      expect(spans.map((s) => s.name)).toEqual(['generate']);
+      // The same application without @lazytrace/langfuse (an optional peer: nothing else needs it).
+      const without = `${app}-without-langfuse`;
+      cpSync(app, without, { recursive: true, verbatimSymlinks: true });
+      await rm(join(without, 'node_modules', '@lazytrace', 'langfuse'), { recursive: true });
+      const failed = JSON.parse(await sh('node langfuse-by-name.cjs', without, env(lf)));
+      expect(failed).toEqual({
+        error:
+          'backend "langfuse" needs the package @lazytrace/langfuse, which is not installed: run `npm install @lazytrace/langfuse`',
+        described: null,
+      });
     });
   });
 }

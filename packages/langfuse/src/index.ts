@@ -1,4 +1,6 @@
 // Public API of @lazytrace/langfuse. Explicit named exports only.
+import './publish.js';
+
 export { LangfuseExporter } from './exporter.js';
 export { flushScores, type ScoreInput, score, shutdownScores } from './score.js';
 export {

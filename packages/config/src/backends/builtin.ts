@@ -1,4 +1,4 @@
-import { LangfuseExporter, type LangfuseOptions } from '@lazytrace/langfuse';
+import type { LangfuseExporter, LangfuseOptions } from '@lazytrace/langfuse';
 import { ENV, envBatchDelay } from '../env.js';
 import { registerBackend } from './backend.js';
 import { type ConsoleBackendOptions, ConsoleTreeExporter } from './console-exporter.js';
@@ -7,6 +7,7 @@ import {
   type FileBackendOptions,
   FileSpanExporter,
 } from './file-exporter.js';
+import { loadOptionalPeer } from './optional-peer.js';
 import { createOtlpBackend } from './otlp.js';
 
 export const DEFAULT_TRACE_FILE = '.lazytrace/traces.jsonl';
@@ -37,8 +38,13 @@ registerBackend('console', ({ env, options }) => ({
   description: {},
 }));
 
+// `@lazytrace/langfuse` is an optional peer: loaded only when the langfuse backend is configured.
 registerBackend('langfuse', ({ env, options }) => {
-  const exporter = new LangfuseExporter({ env, ...(options as LangfuseOptions | undefined) });
+  const { LangfuseExporter: Exporter } = loadOptionalPeer<{ LangfuseExporter: typeof LangfuseExporter }>(
+    '@lazytrace/langfuse',
+    'langfuse',
+  );
+  const exporter = new Exporter({ env, ...(options as LangfuseOptions | undefined) });
   const { baseUrl, publicKey, environment, release, exportAllSpans } = exporter.settings;
   const scheduledDelayMillis = envBatchDelay(env);
   return {
