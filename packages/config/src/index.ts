@@ -5,7 +5,10 @@ import './env-defaults.js';
 export {
   type Backend,
   type BackendContext,
+  type BackendDeclaration,
   type BackendFactory,
+  type BackendOptionsByKey,
+  type BackendSettings,
   registerBackend,
 } from './backends/backend.js';
 export { DEFAULT_TRACE_FILE } from './backends/builtin.js';

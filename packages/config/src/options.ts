@@ -1,11 +1,20 @@
 import type { MaskFunction, TraceContext } from '@lazytrace/core';
-import type { Backend } from './backends/backend.js';
+import {
+  type Backend,
+  type BackendOptionsByKey,
+  backendOptionKeys,
+  initTracingOptionNames,
+} from './backends/backend.js';
 import type { ConsoleBackendOptions } from './backends/console-exporter.js';
 import type { FileBackendOptions } from './backends/file-exporter.js';
 import type { OtlpBackendOptions } from './backends/otlp.js';
 import type { Env } from './env.js';
 
-export interface InitTracingOptions {
+/**
+ * `initTracing`'s options. Each registered backend's options sit under its options key (built-in:
+ * `otlp`, `file`, `console`, `langfuse`; others by augmenting `BackendOptionsByKey`).
+ */
+export interface InitTracingOptions extends BackendOptionsByKey {
   /** Master switch. Default `LAZYTRACE_ENABLED`, else on. */
   readonly enabled?: boolean;
   /**
@@ -48,39 +57,6 @@ export interface InitTracingOptions {
   readonly env?: Env;
 }
 
-export const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
-  'enabled',
-  'backends',
-  'serviceName',
-  'sampleRate',
-  'exportMode',
-  'captureContent',
-  'maxContentChars',
-  'mask',
-  'redactKeys',
-  'streamIdleTimeoutMs',
-  'defaults',
-  'otlp',
-  'file',
-  'console',
-  'langfuse',
-  'flushTimeoutMs',
-  'flushOnExit',
-  'handleSignals',
-  'env',
-]);
-
-/**
- * The keys each built-in backend's options object accepts: a misspelt `otlp.header` is rejected
- * like a misspelt top-level option, instead of being silently ignored. (`langfuse` options are
- * checked by `@lazytrace/langfuse` itself.)
- */
-export const KNOWN_BACKEND_OPTIONS: Readonly<Record<'otlp' | 'file' | 'console', readonly string[]>> = {
-  otlp: ['url', 'headers', 'protocol', 'timeoutMillis'],
-  file: ['path', 'flushIntervalMs'],
-  console: ['stream', 'colors', 'contentChars'],
-};
-
 /** Throws a `TypeError` naming the option for anything `initTracing` cannot use. */
 export function checkOptions(options: InitTracingOptions): void {
   if (options === null || typeof options !== 'object') {
@@ -88,13 +64,16 @@ export function checkOptions(options: InitTracingOptions): void {
       `initTracing: expected an options object, got ${options === null ? 'null' : typeof options}`,
     );
   }
+  // Backend options keys come from the backends registered now (a third-party backend's too).
+  const backendKeys = backendOptionKeys();
+  const known = new Set([...initTracingOptionNames(), ...backendKeys.map((b) => b.optionsKey)]);
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new TypeError(`initTracing: unknown option "${key}" (known: ${[...KNOWN_OPTIONS].join(', ')})`);
+    if (!known.has(key)) {
+      throw new TypeError(`initTracing: unknown option "${key}" (known: ${[...known].join(', ')})`);
     }
   }
   const o = options as Record<string, unknown>;
-  for (const [name, known] of Object.entries(KNOWN_BACKEND_OPTIONS)) {
+  for (const { optionsKey: name, knownOptions } of backendKeys) {
     const value = o[name];
     if (value === undefined) continue;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -102,9 +81,12 @@ export function checkOptions(options: InitTracingOptions): void {
         `initTracing: "${name}" must be an options object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
       );
     }
+    if (knownOptions === undefined) continue;
     for (const key of Object.keys(value)) {
-      if (!known.includes(key)) {
-        throw new TypeError(`initTracing: unknown option "${name}.${key}" (known: ${known.join(', ')})`);
+      if (!knownOptions.includes(key)) {
+        throw new TypeError(
+          `initTracing: unknown option "${name}.${key}" (known: ${knownOptions.join(', ')})`,
+        );
       }
     }
   }

@@ -12,7 +12,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { type Backend, backendFactory, backendNames } from './backends/backend.js';
+import { type Backend, backendFactory, backendNames, backendOptions } from './backends/backend.js';
 import { CaptureSpanProcessor } from './capture-trace.js';
 import { ConfigError, ENV, type Env, envList, envString, envWarning } from './env.js';
 import { GuardedExporter } from './export-guard.js';
@@ -102,9 +102,9 @@ export function resolveBackends(
         `${source}: unknown backend "${entry}"${hint}; known: ${[...backendNames(), 'none'].join(', ')}`,
       );
     }
-    const backendOptions = backendOptionsFor(name, options, env, flushTimeoutMs);
     try {
-      backends.push(factory({ env, options: backendOptions, serviceName }));
+      const resolved = backendOptions(name, options, { env, flushTimeoutMs });
+      backends.push(factory({ env, options: resolved, serviceName }));
     } catch (error) {
       if (error instanceof ConfigError || error instanceof TypeError) throw error;
       throw new ConfigError(
@@ -113,30 +113,6 @@ export function resolveBackends(
     }
   }
   return backends;
-}
-
-function backendOptionsFor(
-  name: string,
-  options: InitTracingOptions,
-  env: Env,
-  flushTimeoutMs: number,
-): unknown {
-  switch (name) {
-    case 'otlp': {
-      const timeoutSet =
-        env.OTEL_EXPORTER_OTLP_TIMEOUT !== undefined || env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT !== undefined;
-      // A hanging backend must not hold the process at exit much longer than the flush timeout.
-      return { timeoutMillis: timeoutSet ? undefined : flushTimeoutMs, ...options.otlp };
-    }
-    case 'file':
-      return { ...options.file, path: options.file?.path ?? envString(env, ENV.file) };
-    case 'console':
-      return options.console;
-    case 'langfuse':
-      return { timeoutMillis: flushTimeoutMs, ...options.langfuse };
-    default:
-      return (options as Record<string, unknown>)[name];
-  }
 }
 
 /**
