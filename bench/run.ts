@@ -34,6 +34,7 @@ import {
 import type { ExportResult } from './export.js';
 import { formatNs, machine, measure, type Scenario, table } from './harness.js';
 import { runMemoryScenario } from './memory.js';
+import { writeCoreSection } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const TIME_MS = quick ? 300 : 1500;
@@ -179,6 +180,9 @@ const input5k = documents(5 * 1024);
 const input1m = documents(1024 * 1024);
 const input50m = documents(50 * 1024 * 1024);
 const string50m = 'x'.repeat(50 * 1024 * 1024);
+const map1m = new Map(Array.from({ length: 1_000_000 }, (_, i) => [`key-${i}`, i]));
+const map1k = new Map(Array.from({ length: 1_000 }, (_, i) => [`key-${i}`, i]));
+
 
 const CHUNKS = 1000;
 async function* chunks() {
@@ -342,8 +346,6 @@ function contentScenarios(): Scenario[] {
   ];
 }
 
-const map1m = new Map(Array.from({ length: 1_000_000 }, (_, i) => [`key-${i}`, i]));
-const map1k = new Map(Array.from({ length: 1_000 }, (_, i) => [`key-${i}`, i]));
 
 /** Capture as users meet it (an invoke with content capture on), and the serializer alone. */
 function captureScenarios(): Scenario[] {
@@ -650,4 +652,6 @@ const out = {
 const file = fileURLToPath(new URL(quick ? './results.quick.json' : './results.json', import.meta.url));
 writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\nwritten to ${file} in ${out.durationSeconds} s`);
+// A full run regenerates the core part of docs/performance.md (a quick one is a smoke run only).
+if (!quick) writeCoreSection(out);
 await provider.shutdown();
