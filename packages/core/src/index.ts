@@ -71,5 +71,6 @@ export {
 export type { StreamAggregate, StreamedToolCall } from './streaming/aggregate.js';
 export * as attributes from './tracing/attributes.js';
 export { isStandInParent } from './tracing/context-carrier.js';
+export { KIND_FACTS, type KindFacts, type KnownKind, kindFacts } from './tracing/kinds.js';
 export { TRACER_NAME } from './tracing/tracer.js';
 export { VERSION } from './version.js';

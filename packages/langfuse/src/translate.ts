@@ -1,4 +1,4 @@
-import { attributes as A } from '@lazytrace/core';
+import { attributes as A, kindFacts } from '@lazytrace/core';
 import { type Attributes, type AttributeValue, SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -28,20 +28,6 @@ export const LF = {
   asRoot: 'langfuse.internal.as_root',
 } as const;
 
-/** lazytrace kind → Langfuse observation type. Any other kind is a plain span. */
-const OBSERVATION_TYPES: Readonly<Record<string, string>> = {
-  flow: 'chain',
-  llm: 'generation',
-  retriever: 'retriever',
-  embedding: 'embedding',
-  tool: 'tool',
-  agent: 'agent',
-  guardrail: 'guardrail',
-  evaluator: 'evaluator',
-};
-
-/** Types on which Langfuse expects a model; anywhere else a model attribute would turn the span into a generation. */
-const MODEL_TYPES = new Set(['generation', 'embedding']);
 const MODEL_KEYS = ['model', A.GEN_AI_REQUEST_MODEL, A.GEN_AI_RESPONSE_MODEL] as const;
 
 /** Spans Langfuse gets by default: lazytrace's own, and any carrying GenAI attributes. */
@@ -61,7 +47,8 @@ export function toLangfuseSpan(span: ReadableSpan, settings: LangfuseSettings): 
   const source = span.attributes;
   const attrs: Attributes = { ...source };
   const kind = source[A.ATTR_KIND];
-  const type = typeof kind === 'string' ? (OBSERVATION_TYPES[kind] ?? 'span') : undefined;
+  const facts = typeof kind === 'string' ? kindFacts(kind) : undefined;
+  const type = facts === undefined ? undefined : (facts.langfuseType ?? 'span');
   if (type !== undefined) attrs[LF.type] = type;
 
   if (source[A.ATTR_INPUT] !== undefined) attrs[LF.input] = source[A.ATTR_INPUT];
@@ -82,7 +69,9 @@ export function toLangfuseSpan(span: ReadableSpan, settings: LangfuseSettings): 
 
   copyTraceContext(source, attrs, settings);
 
-  if (type !== undefined && MODEL_TYPES.has(type)) {
+  // Langfuse expects a model on model calls only; anywhere else a model attribute would turn the
+  // span into a generation.
+  if (facts?.model === true) {
     addGenerationDetails(span, source, attrs);
   } else {
     // A model attribute on a non-LLM span would make Langfuse call it a generation.

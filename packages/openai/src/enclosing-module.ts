@@ -3,6 +3,7 @@ import {
   type Hook,
   type HookRegistration,
   type Invocation,
+  kindFacts,
   type Runnable,
   registerHookProvider,
 } from '@lazytrace/core';
@@ -69,9 +70,7 @@ export function watchModuleCalls(): void {
   if (registered) return;
   registered = true;
   registerHookProvider((target: Runnable<any, any>, invocation: Invocation) =>
-    (invocation.kind === 'llm' || invocation.kind === 'embedding') && !ownRunnables.has(target)
-      ? REGISTRATION
-      : NONE,
+    kindFacts(invocation.kind).model === true && !ownRunnables.has(target) ? REGISTRATION : NONE,
   );
 }
 

@@ -2,21 +2,11 @@ import type { HookRegistration } from '../hooks/hook.js';
 import { type HookDefinition, sortByPriority, toHookDefinition } from '../hooks/registry.js';
 import type { CallContext, CallOptions, Invocation, InvokeOptions } from '../invocation.js';
 import type { StreamAggregate } from '../streaming/aggregate.js';
+import type { KnownKind } from '../tracing/kinds.js';
 import { runInvocation } from './run.js';
 
-/** Kinds lazytrace knows; any other string is accepted too. */
-export type RunnableKind =
-  | 'flow'
-  | 'module'
-  | 'llm'
-  | 'retriever'
-  | 'reranker'
-  | 'embedding'
-  | 'tool'
-  | 'agent'
-  | 'guardrail'
-  | 'evaluator'
-  | (string & {});
+/** Kinds lazytrace knows (the kind table, tracing/kinds.ts); any other string is accepted too. */
+export type RunnableKind = KnownKind | (string & {});
 
 export interface RunnableOptions {
   /** Name in the trace. Default: the record key inside a flow, else the class or function name. */

@@ -80,6 +80,7 @@ export const GEN_AI_OPERATION_EMBEDDINGS = 'embeddings';
 export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool';
 export const GEN_AI_OPERATION_INVOKE_AGENT = 'invoke_agent';
 export const GEN_AI_OPERATION_RETRIEVAL = 'retrieval';
+export const GEN_AI_OPERATION_TEXT_COMPLETION = 'text_completion';
 
 /** Lazytrace-specific: the total token count and finer usage details (JSON object text). */
 export const ATTR_USAGE_TOTAL_TOKENS = 'lazytrace.usage.total_tokens';

@@ -15,16 +15,8 @@ import type { Hook } from '../hooks/hook.js';
 import type { Invocation, ModelParameterValue } from '../invocation.js';
 import * as A from './attributes.js';
 import { lookupFor, releaseLookup } from './call-lookup.js';
+import { kindFacts } from './kinds.js';
 import { getLazytraceTracer } from './tracer.js';
-
-/** `gen_ai.operation.name` set for a kind from the start of its span. */
-const OPERATION_BY_KIND: Readonly<Record<string, string>> = {
-  llm: A.GEN_AI_OPERATION_CHAT,
-  embedding: A.GEN_AI_OPERATION_EMBEDDINGS,
-  tool: A.GEN_AI_OPERATION_EXECUTE_TOOL,
-  agent: A.GEN_AI_OPERATION_INVOKE_AGENT,
-  retriever: A.GEN_AI_OPERATION_RETRIEVAL,
-};
 
 /** Model parameters with a GenAI attribute of their own, by the spellings users write. */
 const PARAMETER_ATTRIBUTES: Readonly<Record<string, string>> = {
@@ -48,8 +40,6 @@ const USAGE_DETAIL_ATTRIBUTES: Readonly<Record<string, string>> = {
   cacheCreationInputTokens: A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
   reasoningOutputTokens: A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
 };
-
-const DOCUMENT_KINDS = new Set(['retriever', 'reranker']);
 
 /**
  * Turns one invocation into one span. Created per invocation by the tracing hook provider. The
@@ -94,7 +84,7 @@ export class TracingHook implements Hook {
     for (const key in traceContext.metadata) {
       attributes[A.ATTR_METADATA_PREFIX + key] = traceContext.metadata[key];
     }
-    const operation = OPERATION_BY_KIND[inv.kind];
+    const operation = kindFacts(inv.kind).genAiOperation;
     if (operation !== undefined) attributes[A.GEN_AI_OPERATION_NAME] = operation;
     if (inv.kind === 'tool') attributes[A.GEN_AI_TOOL_NAME] = inv.name;
 
@@ -137,7 +127,7 @@ export class TracingHook implements Hook {
       span.setAttribute(A.ATTR_OUTPUT, captureContent(output, this.invocation.name, 'output'));
     }
     if (!span.isRecording()) return;
-    if (DOCUMENT_KINDS.has(this.invocation.kind) && Array.isArray(output)) {
+    if (kindFacts(this.invocation.kind).documents === true && Array.isArray(output)) {
       span.setAttribute(A.ATTR_DOCUMENT_COUNT, output.length);
     }
   }

@@ -1,4 +1,4 @@
-import type { CallContext } from '@lazytrace/core';
+import { attributes as A, type CallContext } from '@lazytrace/core';
 import type { Attributes } from '@opentelemetry/api';
 import { type Adapter, CONTENT, type StreamAccumulator } from '../adapter.js';
 import * as O from '../attributes.js';
@@ -8,7 +8,7 @@ import { append, type TextBuffer } from './text-buffer.js';
 
 /** The legacy `completions.create` (text in, text out; streamed too). */
 export const completionsAdapter: Adapter = {
-  operation: 'text_completion',
+  operation: A.GEN_AI_OPERATION_TEXT_COMPLETION,
   apiType: undefined,
   input: (body) => body.prompt,
   request(body, ctx, attributes) {
