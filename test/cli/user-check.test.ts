@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { analyzeTrace, readOtlpJson } from '@lazytrace/traces';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../../packages/traces/src/testing/fixtures.js';
-import { lazytrace, tempDir } from './support.js';
+import { lazytrace, spawnLazytrace, tempDir } from './support.js';
 
 const A = 'a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0';
 const B = 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0';
@@ -113,5 +113,27 @@ describe('lazytrace show prints the tree the console backend printed', () => {
     expect(minimal.stdout).not.toContain('in:');
     const one = await lazytrace(['show', demo, '--trace', C]);
     expect(one.stdout).toContain('stream 45 chunks, first after 18.8ms');
+  });
+});
+
+/** `lazytrace serve tarces.jsonl` (a typo) started an empty service and said nothing about the file. */
+describe('lazytrace serve names a file it follows that does not exist', () => {
+  it('says so on stderr, and still serves (the file is imported when it appears)', async () => {
+    const missing = join(dir, 'tarces.jsonl');
+    const serve = spawnLazytrace(['serve', missing, '--port', '0', '--db', ':memory:', '--json']);
+    try {
+      await serve.waitFor(/\{"url".*\}/, { timeoutMs: 30_000 });
+      await serve.waitFor(/does not exist yet/, { stream: 'stderr', timeoutMs: 5_000 });
+      expect(serve.stderr).toContain(missing);
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
+    const present = spawnLazytrace(['serve', file, '--port', '0', '--db', ':memory:', '--json']);
+    try {
+      await present.waitFor(/\{"url".*\}/, { timeoutMs: 30_000 });
+      expect(present.stderr).not.toContain('does not exist');
+    } finally {
+      expect(await present.stop()).toBe(0);
+    }
   });
 });

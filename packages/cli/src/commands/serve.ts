@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError } from '../errors.js';
 import { Output } from '../io.js';
@@ -71,6 +72,14 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           throw new CliError(`port ${options.port} is in use: pass another --port (0 picks a free one)`);
         }
         throw new CliError(`cannot start the trace service: ${(error as Error).message}`);
+      }
+      // A mistyped FILE would otherwise give a silent, empty service: say what is followed but absent.
+      for (const path of paths) {
+        if (!existsSync(path)) {
+          out.note(
+            out.errColor.yellow(`${path} does not exist yet: it is followed, and imported when it appears`),
+          );
+        }
       }
       if (options.json) out.line(JSON.stringify({ url: server.url, port: server.port, db, files: paths }));
       else
