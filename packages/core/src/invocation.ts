@@ -1,5 +1,5 @@
-import type { Attributes } from '@opentelemetry/api';
-import { getTraceId } from './context/trace-id.js';
+import type { Attributes, Context } from '@opentelemetry/api';
+import { getTraceId, traceIdIn } from './context/trace-id.js';
 import { attributesFrom, modelFrom, parametersFrom, usageFrom } from './report-values.js';
 import type { Runnable } from './runnables/runnable.js';
 import { GEN_AI_REQUEST_STOP_SEQUENCES } from './tracing/attributes.js';
@@ -155,6 +155,12 @@ export class Invocation implements CallContext {
   modelParameters: Record<string, ModelParameterValue> | undefined;
   attributes: Attributes | undefined;
   stream: StreamState | undefined;
+  /**
+   * @internal The OTel context the call's code runs in (its span, its trace context), set by the
+   * tracing hook when the call starts. User hooks' phases run in it too, and `traceId` reads it:
+   * a request root's hooks see the root's trace, not the caller's (none).
+   */
+  callContext: Context | undefined;
   /** The caller's signal; this call's own is made only when someone reads `signal` or aborts. */
   private readonly outerSignal: AbortSignal | undefined;
   private readonly parent: { readonly signal: AbortSignal } | undefined;
@@ -175,7 +181,8 @@ export class Invocation implements CallContext {
   }
 
   get traceId(): string | undefined {
-    return getTraceId();
+    const own = this.callContext;
+    return own === undefined ? getTraceId() : traceIdIn(own);
   }
 
   get signal(): AbortSignal {

@@ -934,13 +934,11 @@ describe('inside the calls', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Known gap, outside this area (invocation.ts): `ctx.traceId` reads the *active* OTel context, and
-// a user hook's `pre` / `post` / `finalize` run outside the call's `around`, so for a request root
-// they see no trace at all (only `around` does). A hook scoring the call on `finalize` with
-// `ctx.traceId` gets `undefined`. The fix belongs in `Invocation.traceId` (the tracing hook knows
-// the call's span context at `pre`).
+// A user hook's `pre` / `post` / `finalize` run outside the call's `around`: for a request root
+// the active OTel context holds no trace there. `ctx.traceId` reads the call's own context (the
+// tracing hook records it at `pre`), so a hook scoring the call on `finalize` gets its trace id.
 describe('ctx.traceId in a user hook of a request root', () => {
-  it.fails.each(['pre', 'post', 'finalize'] as const)('is the call’s trace id in %s', async (phase) => {
+  it.each(['pre', 'post', 'finalize'] as const)('is the call’s trace id in %s', async (phase) => {
     const seen: Record<string, string | undefined> = {};
     const root = pipeline([fn(async (x: number) => x, { name: 'step' })], { name: 'hooked-root' });
     root.registerHook({

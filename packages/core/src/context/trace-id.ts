@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, trace } from '@opentelemetry/api';
 
 /**
  * The id of the trace the current code runs in (32 lowercase hex characters): the active span's,
@@ -8,9 +8,14 @@ import { context, isSpanContextValid, trace } from '@opentelemetry/api';
  */
 export function getTraceId(): string | undefined {
   try {
-    const spanContext = trace.getSpanContext(context.active());
-    return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+    return traceIdIn(context.active());
   } catch {
     return undefined;
   }
+}
+
+/** The trace id of the span in `ctx` (a call's own context), `undefined` when there is none. */
+export function traceIdIn(ctx: Context): string | undefined {
+  const spanContext = trace.getSpanContext(ctx);
+  return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
 }

@@ -72,6 +72,7 @@ export class ContextCarrier implements Hook {
       CALL_NODE_KEY,
       new CallNode(scope, traceContext, traceName, node, rootsBelow, true),
     );
+    this.invocation.callContext = this.carried;
   }
 
   around<R>(next: () => R): R {

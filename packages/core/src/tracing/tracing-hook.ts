@@ -95,6 +95,8 @@ export class TracingHook implements Hook {
     const node = new CallNode(scope, traceContext, traceName, parentNode);
     this.node = node;
     this.spanContext = trace.setSpan(parent, span).setValue(CALL_NODE_KEY, node);
+    // User hooks' later phases run in it and `ctx.traceId` reads it (a root's hooks see its trace).
+    inv.callContext = this.spanContext;
 
     // Content is serialized only for spans that are recorded (not sampled out, SDK present).
     if (!this.chosen && node.isWithheld(input)) this.inputWithheld = true;
