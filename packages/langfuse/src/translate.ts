@@ -4,28 +4,28 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { LangfuseSettings } from './settings.js';
 
-/** Attribute names the Langfuse server reads (langfuse/langfuse, OTel ingestion). */
+/** Attribute names the Langfuse server reads (langfuse/langfuse, OTel ingestion), from core's list. */
 export const LF = {
-  type: 'langfuse.observation.type',
-  input: 'langfuse.observation.input',
-  output: 'langfuse.observation.output',
-  level: 'langfuse.observation.level',
-  statusMessage: 'langfuse.observation.status_message',
-  model: 'langfuse.observation.model.name',
-  modelParameters: 'langfuse.observation.model.parameters',
-  usageDetails: 'langfuse.observation.usage_details',
-  completionStartTime: 'langfuse.observation.completion_start_time',
-  observationMetadata: 'langfuse.observation.metadata.',
-  traceName: 'langfuse.trace.name',
-  traceInput: 'langfuse.trace.input',
-  traceOutput: 'langfuse.trace.output',
-  traceTags: 'langfuse.trace.tags',
-  traceMetadata: 'langfuse.trace.metadata.',
-  sessionId: 'langfuse.session.id',
-  userId: 'langfuse.user.id',
-  environment: 'langfuse.environment',
-  release: 'langfuse.release',
-  asRoot: 'langfuse.internal.as_root',
+  type: A.LANGFUSE_OBSERVATION_TYPE,
+  input: A.LANGFUSE_OBSERVATION_INPUT,
+  output: A.LANGFUSE_OBSERVATION_OUTPUT,
+  level: A.LANGFUSE_OBSERVATION_LEVEL,
+  statusMessage: A.LANGFUSE_OBSERVATION_STATUS_MESSAGE,
+  model: A.LANGFUSE_OBSERVATION_MODEL_NAME,
+  modelParameters: A.LANGFUSE_OBSERVATION_MODEL_PARAMETERS,
+  usageDetails: A.LANGFUSE_OBSERVATION_USAGE_DETAILS,
+  completionStartTime: A.LANGFUSE_OBSERVATION_COMPLETION_START_TIME,
+  observationMetadata: A.LANGFUSE_OBSERVATION_METADATA_PREFIX,
+  traceName: A.LANGFUSE_TRACE_NAME,
+  traceInput: A.LANGFUSE_TRACE_INPUT,
+  traceOutput: A.LANGFUSE_TRACE_OUTPUT,
+  traceTags: A.LANGFUSE_TRACE_TAGS,
+  traceMetadata: A.LANGFUSE_TRACE_METADATA_PREFIX,
+  sessionId: A.LANGFUSE_SESSION_ID,
+  userId: A.LANGFUSE_USER_ID,
+  environment: A.LANGFUSE_ENVIRONMENT,
+  release: A.LANGFUSE_RELEASE,
+  asRoot: A.LANGFUSE_AS_ROOT,
 } as const;
 
 const MODEL_KEYS = ['model', A.GEN_AI_REQUEST_MODEL, A.GEN_AI_RESPONSE_MODEL] as const;
@@ -34,7 +34,7 @@ const MODEL_KEYS = ['model', A.GEN_AI_REQUEST_MODEL, A.GEN_AI_RESPONSE_MODEL] as
 export function isLangfuseRelevant(span: ReadableSpan): boolean {
   const attrs = span.attributes;
   if (attrs[A.ATTR_KIND] !== undefined) return true;
-  for (const key in attrs) if (key.startsWith('gen_ai.')) return true;
+  for (const key in attrs) if (key.startsWith(A.GEN_AI_PREFIX)) return true;
   return false;
 }
 

@@ -1,4 +1,4 @@
-import { type CallContext, runWithTraceContext } from '@lazytrace/core';
+import { attributes as A, type CallContext, runWithTraceContext } from '@lazytrace/core';
 import { context, createContextKey } from '@opentelemetry/api';
 import type { Body } from './adapter.js';
 import * as O from './attributes.js';
@@ -82,7 +82,7 @@ function followRunner(runner: RunnerLike, ctx: CallContext, record: RunRecord): 
     runner.on!('end', () => {
       try {
         if (runner.aborted === true) {
-          reportAttributes(ctx, { 'lazytrace.stream.cancelled': true });
+          reportAttributes(ctx, { [A.ATTR_STREAM_CANCELLED]: true });
           resolve(finalMessage(runner.messages));
         } else if (runner.errored === true) {
           reject(record.error ?? new Error('runTools failed'));

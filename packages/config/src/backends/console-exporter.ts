@@ -1,3 +1,4 @@
+import { attributes } from '@lazytrace/core';
 import { fromReadableSpan, renderTraceTree } from '@lazytrace/traces';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
@@ -108,5 +109,5 @@ export class ConsoleTreeExporter implements SpanExporter {
 
 /** The outermost lazytrace span of a request, or a span without a parent. */
 function isRequestRoot(span: ReadableSpan): boolean {
-  return span.attributes['lazytrace.root'] === true || span.parentSpanContext === undefined;
+  return span.attributes[attributes.ATTR_ROOT] === true || span.parentSpanContext === undefined;
 }

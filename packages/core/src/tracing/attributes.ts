@@ -74,6 +74,9 @@ export const GEN_AI_RETRIEVAL_QUERY_TEXT = 'gen_ai.retrieval.query.text';
 export const GEN_AI_TOOL_CALL_ARGUMENTS = 'gen_ai.tool.call.arguments';
 export const GEN_AI_TOOL_CALL_RESULT = 'gen_ai.tool.call.result';
 
+/** The prefix of every GenAI convention attribute (a span carrying one is a GenAI span). */
+export const GEN_AI_PREFIX = 'gen_ai.';
+
 /** `gen_ai.operation.name` values. */
 export const GEN_AI_OPERATION_CHAT = 'chat';
 export const GEN_AI_OPERATION_EMBEDDINGS = 'embeddings';
@@ -87,3 +90,57 @@ export const ATTR_USAGE_TOTAL_TOKENS = 'lazytrace.usage.total_tokens';
 export const ATTR_USAGE_DETAILS = 'lazytrace.usage.details';
 /** Model parameters that have no GenAI attribute, as JSON object text. */
 export const ATTR_MODEL_PARAMETERS = 'lazytrace.model.parameters';
+
+/**
+ * What the provider integrations write besides the above (`@lazytrace/openai`): GenAI, OpenAI,
+ * server and HTTP names of the OpenTelemetry conventions (checked against the conventions package
+ * by packages/openai/src/attributes.test.ts), then the ones not in the conventions (yet).
+ */
+export const GEN_AI_RESPONSE_ID = 'gen_ai.response.id';
+export const GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
+export const GEN_AI_REQUEST_CHOICE_COUNT = 'gen_ai.request.choice.count';
+export const GEN_AI_REQUEST_ENCODING_FORMATS = 'gen_ai.request.encoding_formats';
+export const GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count';
+export const GEN_AI_OUTPUT_TYPE = 'gen_ai.output.type';
+export const OPENAI_API_TYPE = 'openai.api.type';
+export const OPENAI_REQUEST_SERVICE_TIER = 'openai.request.service_tier';
+export const OPENAI_RESPONSE_SERVICE_TIER = 'openai.response.service_tier';
+export const OPENAI_RESPONSE_SYSTEM_FINGERPRINT = 'openai.response.system_fingerprint';
+export const SERVER_ADDRESS = 'server.address';
+export const SERVER_PORT = 'server.port';
+export const HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
+/** The `x-request-id` OpenAI returns (what its support asks for). */
+export const OPENAI_REQUEST_ID = 'openai.request.id';
+/** The error `code` and `type` of an OpenAI API error. */
+export const OPENAI_ERROR_CODE = 'openai.error.code';
+export const OPENAI_ERROR_TYPE = 'openai.error.type';
+/** The caller took the raw `Response` (`.asResponse()`): body, usage and output were not read. */
+export const OPENAI_RAW_RESPONSE = 'lazytrace.openai.raw_response';
+/** The SDK helper that made the request (`chat.completions.parse`, `stream`, `runTools`). */
+export const OPENAI_HELPER = 'lazytrace.openai.helper';
+
+/**
+ * The attributes the Langfuse server reads (langfuse/langfuse, OTel ingestion), written by
+ * `@lazytrace/langfuse` on the copy of each span it sends. The `…METADATA_PREFIX` names are
+ * prefixes: one attribute per metadata key.
+ */
+export const LANGFUSE_OBSERVATION_TYPE = 'langfuse.observation.type';
+export const LANGFUSE_OBSERVATION_INPUT = 'langfuse.observation.input';
+export const LANGFUSE_OBSERVATION_OUTPUT = 'langfuse.observation.output';
+export const LANGFUSE_OBSERVATION_LEVEL = 'langfuse.observation.level';
+export const LANGFUSE_OBSERVATION_STATUS_MESSAGE = 'langfuse.observation.status_message';
+export const LANGFUSE_OBSERVATION_MODEL_NAME = 'langfuse.observation.model.name';
+export const LANGFUSE_OBSERVATION_MODEL_PARAMETERS = 'langfuse.observation.model.parameters';
+export const LANGFUSE_OBSERVATION_USAGE_DETAILS = 'langfuse.observation.usage_details';
+export const LANGFUSE_OBSERVATION_COMPLETION_START_TIME = 'langfuse.observation.completion_start_time';
+export const LANGFUSE_OBSERVATION_METADATA_PREFIX = 'langfuse.observation.metadata.';
+export const LANGFUSE_TRACE_NAME = 'langfuse.trace.name';
+export const LANGFUSE_TRACE_INPUT = 'langfuse.trace.input';
+export const LANGFUSE_TRACE_OUTPUT = 'langfuse.trace.output';
+export const LANGFUSE_TRACE_TAGS = 'langfuse.trace.tags';
+export const LANGFUSE_TRACE_METADATA_PREFIX = 'langfuse.trace.metadata.';
+export const LANGFUSE_SESSION_ID = 'langfuse.session.id';
+export const LANGFUSE_USER_ID = 'langfuse.user.id';
+export const LANGFUSE_ENVIRONMENT = 'langfuse.environment';
+export const LANGFUSE_RELEASE = 'langfuse.release';
+export const LANGFUSE_AS_ROOT = 'langfuse.internal.as_root';

@@ -10,7 +10,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { configureTracing, traced } from '../../index.js';
+import { attributes, configureTracing, traced } from '../../index.js';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const exporter = new InMemorySpanExporter();
@@ -55,9 +55,9 @@ async function main(): Promise<void> {
   results.push(await double(4));
   const spans = exporter.getFinishedSpans().map((s) => ({
     name: s.name,
-    kind: s.attributes['lazytrace.kind'],
-    input: s.attributes['lazytrace.input'],
-    output: s.attributes['lazytrace.output'],
+    kind: s.attributes[attributes.ATTR_KIND],
+    input: s.attributes[attributes.ATTR_INPUT],
+    output: s.attributes[attributes.ATTR_OUTPUT],
   }));
   process.stdout.write(JSON.stringify({ results, spans }));
 }
