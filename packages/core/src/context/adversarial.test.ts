@@ -1075,12 +1075,11 @@ describe('a stream made by a nested call of a request that is off, parked and co
   });
 });
 
-// Known gap, outside this area (hooks/lifecycle.ts): a user hook's `pre` runs in the caller's
-// context, outside the call's `around`, so a `setTrace` there stays on the caller: it misses the
-// hooked call and reaches the caller's next call instead. Wrapping the hook phases the way
-// `around` is wrapped (`keepCallerScope`) would keep it off the sibling.
+// A user hook's `pre` runs before the call's `around`, on the caller's async resource: a
+// `setTrace` there must not stay on the caller (its next call would get it) but go to the hooked
+// call (hooks/lifecycle.ts runs user phases in the call's context and re-enters the scope).
 describe('setTrace in a user hook’s pre', () => {
-  it.fails('does not reach the next sibling of the hooked call', async () => {
+  it('does not reach the next sibling of the hooked call', async () => {
     const a = fn(async () => 1, { name: 'hooked' });
     a.registerHook({
       name: 'setter',
@@ -1095,5 +1094,29 @@ describe('setTrace in a user hook’s pre', () => {
       pipeline({ a, b }, { name: 'p' }).invoke(null),
     );
     expect(out).toBe('req');
+  });
+});
+
+describe('setTrace in a user hook’s pre, for the hooked call', () => {
+  it('reaches the hooked call’s code and children, not its caller', async () => {
+    const child = fn(async () => getTraceContext().userId, { name: 'child' });
+    const hooked = fn(async (_x: unknown) => [getTraceContext().userId, await child.invoke(null)], {
+      name: 'hooked',
+    });
+    hooked.registerHook({
+      name: 'setter',
+      create: () => ({
+        pre() {
+          enterTraceContext({ userId: 'from-hook' });
+        },
+      }),
+    });
+    const out = await runWithTraceContext({ userId: 'req' }, async () => {
+      const inner = await hooked.invoke(null);
+      return [inner, getTraceContext().userId];
+    });
+    expect(out).toEqual([['from-hook', 'from-hook'], 'req']);
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'child')!;
+    expect(span.attributes['user.id']).toBe('from-hook');
   });
 });

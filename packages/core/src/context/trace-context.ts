@@ -186,6 +186,21 @@ export function keepCallerScope<R>(fn: () => R): R {
   }
 }
 
+/** @internal The `setTrace`/`withTrace` scope in force here (for the hook lifecycle). */
+export function currentScope(): Scope | undefined {
+  return state.storage.getStore();
+}
+
+/** @internal Puts `scope` back as the scope here (undoes a `setTrace` a user hook made). */
+export function restoreScope(scope: Scope | undefined): void {
+  if (state.storage.getStore() !== scope) state.storage.enterWith(scope as Scope);
+}
+
+/** @internal Runs `fn(arg)` in `scope` (a scope a user hook's `pre` entered for its call). */
+export function runInScope<A, R>(scope: Scope | undefined, fn: (arg: A) => R, arg: A): R {
+  return state.storage.run(scope as Scope, fn, arg);
+}
+
 /** The effective trace configuration here: defaults ← outer scopes ← inner scopes. */
 export function getTraceContext(): ResolvedTraceContext {
   const node = callNodeOf(otelContext.active());

@@ -1,9 +1,30 @@
+import { context } from '@opentelemetry/api';
+import { currentScope, restoreScope, runInScope, type Scope } from '../context/trace-context.js';
 import type { Invocation } from '../invocation.js';
-import type { Hook, HookPhase } from './hook.js';
+import type { Hook, HookPhase, HookRegistration } from './hook.js';
 import { type HookFailure, HookPhaseError } from './hook-phase-error.js';
-import { type HookDefinition, logHookFailure } from './registry.js';
+import { type HookDefinition, logHookFailure, toHookDefinition } from './registry.js';
 
 type EndPhase = 'post' | 'onError' | 'finalize';
+type Phase = (this: Hook, argument: unknown) => unknown;
+
+/** Shared by the ESM and CJS builds, so a hook marked by one is known to the other. */
+const BUILT_IN = Symbol.for('lazytrace.hooks.builtIn');
+type Marked = HookDefinition & { [BUILT_IN]?: true };
+
+/**
+ * @internal Marks one of lazytrace's own hooks (tracing, context carriers): its `pre` must run in
+ * the caller's context (it looks the caller's trace context up), it never enters a trace scope,
+ * and its `around` calls `next` exactly once, synchronously. Such hooks skip the guards user hooks
+ * get, so a call with no user hook pays nothing for them.
+ */
+export function markBuiltInHook(registration: HookRegistration): void {
+  (toHookDefinition(registration) as Marked)[BUILT_IN] = true;
+}
+
+function isBuiltIn(definition: HookDefinition): boolean {
+  return (definition as Marked)[BUILT_IN] === true;
+}
 
 /**
  * The hooks of one invocation and the phases they go through. Used for plain calls (where the
@@ -18,6 +39,11 @@ export class Lifecycle {
   private readonly hooks: Hook[] = [];
   private readonly created: HookDefinition[] = [];
   private ended = false;
+  /** Whether any hook is not one of lazytrace's own (then phases are guarded, see `inCall`). */
+  private userHooks = false;
+  /** The scope a user hook's `pre` entered for this call (`setTrace`), re-entered by `around`. */
+  private preScope: Scope | undefined;
+  private hasPreScope = false;
 
   constructor(
     private readonly definitions: readonly HookDefinition[],
@@ -27,7 +53,13 @@ export class Lifecycle {
   /** Creates the hooks and runs every `pre`. Throws `HookPhaseError` after ending the call if a strict hook failed. */
   start(input: unknown): void {
     let failures: HookFailure[] | undefined;
+    let before: Scope | undefined;
     for (const definition of this.definitions) {
+      const user = !isBuiltIn(definition);
+      if (user && !this.userHooks) {
+        this.userHooks = true;
+        before = currentScope();
+      }
       let hook: Hook;
       try {
         hook = definition.create(this.invocation);
@@ -42,10 +74,23 @@ export class Lifecycle {
       this.created.push(definition);
       try {
         // Read inside the guard: a getter (or a Proxy trap) may throw too.
-        const pre = hook.pre;
-        if (pre !== undefined) settle(pre.call(hook, input), definition, 'pre');
+        const pre = hook.pre as Phase | undefined;
+        if (pre !== undefined) {
+          settle(user ? this.inCall(hook, pre, input) : pre.call(hook, input), definition, 'pre');
+        }
       } catch (error) {
         failures = this.failed(definition, 'pre', error, failures);
+      }
+    }
+    if (this.userHooks) {
+      // A `setTrace` in a user hook's `pre` belongs to the hooked call (it ran in the call's
+      // context, so the scope is anchored to it): kept for `around`, taken off the caller, whose
+      // next call would otherwise get it.
+      const after = currentScope();
+      if (after !== before) {
+        this.preScope = after;
+        this.hasPreScope = true;
+        restoreScope(before);
       }
     }
     if (failures !== undefined) {
@@ -57,11 +102,20 @@ export class Lifecycle {
 
   /** Runs `call` inside every hook's `around`, lowest priority outermost. `call` runs exactly once. */
   around<R>(call: () => R): R {
+    if (this.hasPreScope) return runInScope(this.preScope, (inner: () => R) => this.chain(inner), call);
+    return this.chain(call);
+  }
+
+  private chain<R>(call: () => R): R {
     const hooks = this.hooks;
-    // Also runs once per chunk of a stream: the usual single hook goes without building a chain.
+    // Also runs once per chunk of a stream: the usual single hook goes without building a chain
+    // (and lazytrace's own hook, which calls `next` once and at once, without the guard).
     if (hooks.length === 1) {
       const around = this.aroundOf(0);
-      return around === undefined ? call() : guardedAround(this.created[0]!, hooks[0]!, around, call);
+      if (around === undefined) return call();
+      return this.userHooks
+        ? guardedAround(this.created[0]!, hooks[0]!, around, call)
+        : (around.call(hooks[0], call) as R);
     }
     let next = call;
     for (let i = hooks.length - 1; i >= 0; i--) {
@@ -70,9 +124,20 @@ export class Lifecycle {
       const hook = hooks[i]!;
       const definition = this.created[i]!;
       const inner = next;
-      next = () => guardedAround(definition, hook, around, inner);
+      next = isBuiltIn(definition)
+        ? () => around.call(hook, inner) as R
+        : () => guardedAround(definition, hook, around, inner);
     }
     return next();
+  }
+
+  /**
+   * A user hook's phase, run in the call's own context when tracing made one: `getTraceId()` and
+   * `ctx.traceId` there are the call's, and a `setTrace` is anchored to the call.
+   */
+  private inCall(hook: Hook, phase: Phase, argument: unknown): unknown {
+    const own = this.invocation.callContext;
+    return own === undefined ? phase.call(hook, argument) : context.with(own, phase, hook, argument);
   }
 
   /** The `around` of hook `i`, read without letting a throwing getter out. */
@@ -104,13 +169,20 @@ export class Lifecycle {
 
   private runReverse(phase: EndPhase, argument: unknown): HookFailure[] | undefined {
     let failures: HookFailure[] | undefined;
+    // A `setTrace` in a user hook's end phase stays there: the caller's continuation and the
+    // consumer pulling a stream's last chunk keep their own scope.
+    const before = this.userHooks ? currentScope() : undefined;
     for (let i = this.hooks.length - 1; i >= 0; i--) {
       const hook = this.hooks[i]!;
       const definition = this.created[i]!;
       try {
-        const method = hook[phase];
+        const method = hook[phase] as Phase | undefined;
         if (method === undefined) continue;
-        settle(method.call(hook, argument), definition, phase);
+        settle(
+          isBuiltIn(definition) ? method.call(hook, argument) : this.inCall(hook, method, argument),
+          definition,
+          phase,
+        );
       } catch (error) {
         // Only `post` may fail a call, and only for a strict hook: an onError/finalize failure
         // must never replace the business error.
@@ -118,6 +190,7 @@ export class Lifecycle {
         else logHookFailure(definition, phase, error);
       }
     }
+    if (this.userHooks) restoreScope(before);
     return failures;
   }
 

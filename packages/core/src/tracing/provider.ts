@@ -1,6 +1,7 @@
 import { tracingOffEverywhere } from '../context/trace-context.js';
 import { sharedSingleton } from '../global-state.js';
 import type { HookFactory, HookRegistration } from '../hooks/hook.js';
+import { markBuiltInHook } from '../hooks/lifecycle.js';
 import { registerHookProvider } from '../hooks/registry.js';
 import type { Invocation } from '../invocation.js';
 import type { Runnable } from '../runnables/runnable.js';
@@ -39,6 +40,10 @@ const standInRoot: HookFactory = {
   ...withContent,
   create: (invocation) => new ContextCarrier(invocation, true),
 };
+
+// lazytrace's own hooks: run without the guards user hooks get (hooks/lifecycle.ts).
+for (const hook of [withContent, withoutContent, withChosenContent, carrier, standInRoot])
+  markBuiltInHook(hook);
 
 // Frozen, so the registry can keep their normalized form instead of redoing it per call.
 const WITH_CONTENT: readonly HookRegistration[] = Object.freeze([withContent]);
