@@ -6,6 +6,7 @@
  *   none      no AsyncLocalStorage anywhere (an app without OTel's context manager or setTrace)
  *   otel      OTel's AsyncLocalStorageContextManager enabled (what an OTel app already has)
  *   setTrace  lazytrace's setTrace used (its own AsyncLocalStorage), OTel's manager not
+ *   both      OTel's manager and setTrace (an OTel app that adopts lazytrace's setTrace)
  *
  * Prints one JSON line: ns per await of plain application code, and per traced call.
  */
@@ -20,8 +21,9 @@ const discard: SpanExporter = { export: (_s, done) => done({ code: 0 }), shutdow
 const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(discard)] });
 trace.setGlobalTracerProvider(provider);
 configureTracing({ tracerProvider: provider });
-if (mode === 'otel') context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-if (mode === 'setTrace') {
+if (mode === 'otel' || mode === 'both')
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+if (mode === 'setTrace' || mode === 'both') {
   const { setTrace } = await import('@lazytrace/config');
   setTrace({ sessionId: 'bench' });
 }
