@@ -1,4 +1,5 @@
 import { type Context, createContextKey } from '@opentelemetry/api';
+import type { ContextCarrier } from '../tracing/context-carrier.js';
 import type { Scope } from './trace-context.js';
 import type { ResolvedTraceContext } from './types.js';
 
@@ -39,6 +40,11 @@ export class CallNode {
   private heldAt: number[] | undefined;
   /** On the root: whether any node of the request holds a value (skips the walk when none does). */
   private holding = false;
+  /**
+   * The hook that carries this node (a call without a span: `enabled: false`, a module switched
+   * off), reused by the calls below it that carry nothing new: one object per carried scope.
+   */
+  carrier: ContextCarrier | undefined;
 
   constructor(
     /** The `setTrace`/`withTrace` scope in force when the call started. */

@@ -46,7 +46,9 @@ function standInSpanContext(): SpanContext {
  * context that is never exported, and each is marked as a request root).
  */
 export class ContextCarrier implements Hook {
-  private carried: Context | undefined;
+  /** The OTel context the call runs in: its caller's, with this call's node. */
+  carried: Context | undefined;
+  private below: CarriedBelow | undefined;
 
   constructor(
     private readonly invocation: Invocation,
@@ -68,10 +70,9 @@ export class ContextCarrier implements Hook {
     // No span is opened here: with no lazytrace span above either, the spans below (a scope
     // inside that switches tracing back on) are the request's roots.
     const rootsBelow = this.standIn || node === undefined || node.rootsBelow;
-    this.carried = active.setValue(
-      CALL_NODE_KEY,
-      new CallNode(scope, traceContext, traceName, node, rootsBelow, true),
-    );
+    const own = new CallNode(scope, traceContext, traceName, node, rootsBelow, true);
+    own.carrier = this;
+    this.carried = active.setValue(CALL_NODE_KEY, own);
     this.invocation.callContext = this.carried;
   }
 
@@ -79,5 +80,26 @@ export class ContextCarrier implements Hook {
     return this.carried === undefined
       ? keepCallerScope(next)
       : context.with(this.carried, keepCallerScope<R>, undefined, next);
+  }
+
+  /**
+   * The hook of a call started right in this call's context that carries nothing new (the calls
+   * of a request that is off, below its first): it only re-enters that context, so a stream such
+   * a call returns is pulled there wherever it is consumed. One object for all of them.
+   */
+  forCallBelow(): Hook | undefined {
+    const carried = this.carried;
+    if (carried === undefined) return undefined;
+    this.below ??= new CarriedBelow(carried);
+    return this.below;
+  }
+}
+
+/** See `ContextCarrier.forCallBelow`: no state of its own per call, so shared. */
+class CarriedBelow implements Hook {
+  constructor(private readonly carried: Context) {}
+
+  around<R>(next: () => R): R {
+    return context.with(this.carried, keepCallerScope<R>, undefined, next);
   }
 }

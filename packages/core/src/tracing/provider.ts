@@ -5,7 +5,7 @@ import { markBuiltInHook } from '../hooks/lifecycle.js';
 import { registerHookProvider } from '../hooks/registry.js';
 import type { Invocation } from '../invocation.js';
 import type { Runnable } from '../runnables/runnable.js';
-import { lookUpCall, releaseLookup } from './call-lookup.js';
+import { lookUpCall, lookupFor, releaseLookup } from './call-lookup.js';
 import { ContextCarrier } from './context-carrier.js';
 import { decide } from './decision.js';
 import { TracingHook } from './tracing-hook.js';
@@ -36,6 +36,17 @@ const carrier: HookFactory = {
   create: (invocation) => new ContextCarrier(invocation, false),
 };
 
+/** A call below a carried one, in the very context it carries: that carrier's shared hook. */
+const carriedBelow: HookFactory = {
+  ...withContent,
+  create: (invocation) => {
+    const found = lookupFor(invocation);
+    const hook = found.node?.carrier?.forCallBelow();
+    releaseLookup();
+    return hook ?? new ContextCarrier(invocation, false);
+  },
+};
+
 const standInRoot: HookFactory = {
   ...withContent,
   create: (invocation) => new ContextCarrier(invocation, true),
@@ -50,6 +61,7 @@ const WITH_CONTENT: readonly HookRegistration[] = Object.freeze([withContent]);
 const WITH_CHOSEN_CONTENT: readonly HookRegistration[] = Object.freeze([withChosenContent]);
 const WITHOUT_CONTENT: readonly HookRegistration[] = Object.freeze([withoutContent]);
 const CARRIER: readonly HookRegistration[] = Object.freeze([carrier]);
+const CARRIED_BELOW: readonly HookRegistration[] = Object.freeze([carriedBelow]);
 const STAND_IN_ROOT: readonly HookRegistration[] = Object.freeze([standInRoot]);
 const NONE: readonly HookRegistration[] = Object.freeze([]);
 
@@ -76,17 +88,19 @@ export function tracingHookProvider(
       // Carried even when the scope is the same: a `setTrace` in its body then stays its own
       // (it would otherwise be anchored to the traced call above and reach its later children).
       return CARRIER;
-    case 'off':
-      // Nothing is recorded, but what runs inside must keep seeing "off" wherever it runs (a
-      // stream pulled elsewhere): carried unless the surroundings already carry this scope.
-      return found.node !== undefined && found.node.scope === found.scope ? none() : CARRIER;
+    case 'off': {
+      // Nothing is recorded, but what runs inside must keep seeing "off" wherever it runs: a
+      // stream returned by any call of the request, parked and pulled from a traced request,
+      // must not record its calls there. So every call carries the context; below the first, a
+      // call started right in the carried context shares its carrier's hook (no node, no context,
+      // no hook made per call).
+      const node = found.node;
+      if (node !== undefined && node.scope === found.scope && node.carrier?.carried === found.active) {
+        return CARRIED_BELOW;
+      }
+      return CARRIER;
+    }
   }
-}
-
-/** No hook: nobody picks the lookup up, so it must not keep the request's context alive. */
-function none(): readonly HookRegistration[] {
-  releaseLookup();
-  return NONE;
 }
 
 // Once per process: when both the ESM and the CJS build are loaded, only the first registers,
