@@ -141,7 +141,7 @@ describe('live in development: the file backend with its default settings, taile
   it('a span that ends in the app reaches an SSE client (latency printed; bench/server.ts measures it)', async () => {
     const stream = readSse(`${server.url}/api/stream`);
     try {
-      await new Promise((r) => setTimeout(r, 100));
+      await stream.ready;
       // Only the file's path is set (what LAZYTRACE_FILE does); flush interval and the rest default.
       initTracing({ env: { LAZYTRACE_BACKENDS: 'file', LAZYTRACE_FILE: join(dir, 'traces.jsonl') } });
       const started = Date.now();

@@ -21,7 +21,7 @@ describe('SSE', () => {
     const stream = readSse(`${server.url}/api/stream`);
     try {
       // Connected before anything is posted (the first bytes are the retry hint).
-      await new Promise((r) => setTimeout(r, 100));
+      await stream.ready;
       const t = ragTrace(Date.now() - 1000);
       const request = otlpRequest([t]) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
       const spans = request.resourceSpans[0]?.scopeSpans[0]?.spans as unknown[];
@@ -57,7 +57,7 @@ describe('SSE', () => {
 
   it('resumes from Last-Event-ID with exactly the events missed', async () => {
     const first = readSse(`${server.url}/api/stream`);
-    await new Promise((r) => setTimeout(r, 100));
+    await first.ready;
     const a = ragTrace(Date.now() - 900);
     await postJson(server, otlpRequest([a]));
     const seen = await first.waitFor((e) => traceEvents(e).length === 1);
@@ -88,7 +88,7 @@ describe('SSE', () => {
 
   it('resuming from a root span id replays its trace event first', async () => {
     const live = readSse(`${server.url}/api/stream`);
-    await new Promise((r) => setTimeout(r, 100));
+    await live.ready;
     const t = ragTrace(Date.now() - 500);
     await postJson(server, otlpRequest([t]));
     const events = await live.waitFor((e) => traceEvents(e).length === 1);
@@ -142,7 +142,7 @@ describe('SSE', () => {
   it('closes streams when the service stops', async () => {
     const own = await testServer();
     const stream = readSse(`${own.url}/api/stream`);
-    await new Promise((r) => setTimeout(r, 100));
+    await stream.ready;
     await own.close();
     await stream.done;
     expect(stream.ended).toBe(true);

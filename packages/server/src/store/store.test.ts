@@ -79,7 +79,7 @@ describe('a database file', () => {
     const t = ragTrace(Date.now() - 1000);
     const first = await testServer({ db });
     const stream = readSse(`${first.url}/api/stream`);
-    await new Promise((r) => setTimeout(r, 100));
+    await stream.ready;
     await postJson(first, otlpRequest([t]));
     const seen = await stream.waitFor((e) => e.some((x) => x.event === 'trace'));
     const lastId = Number(seen.filter((e) => e.event === 'span').at(-1)?.id);
@@ -92,7 +92,7 @@ describe('a database file', () => {
       await postJson(second, otlpRequest([t]));
       expect((await getJson<{ spans: number }>(second, '/health')).body.spans).toBe(3);
       const live = readSse(`${second.url}/api/stream`);
-      await new Promise((r) => setTimeout(r, 100));
+      await live.ready;
       await postJson(second, otlpRequest([ragTrace(Date.now())]));
       const events = await live.waitFor((e) => e.some((x) => x.event === 'trace'));
       expect(Number(events[0]?.id)).toBeGreaterThan(lastId);

@@ -49,6 +49,11 @@ export function readSse(url: string, headers: Record<string, string> = {}) {
   const controller = new AbortController();
   const events: SseEvent[] = [];
   let ended = false;
+  let connected: () => void = () => {};
+  // Resolves when the response headers arrived: the service subscribed the stream before sending them.
+  const ready = new Promise<void>((resolve) => {
+    connected = resolve;
+  });
   const waiters = new Set<() => void>();
   const notify = () => {
     for (const w of waiters) w();
@@ -56,6 +61,7 @@ export function readSse(url: string, headers: Record<string, string> = {}) {
   const done = (async () => {
     try {
       const response = await fetch(url, { headers, signal: controller.signal });
+      connected();
       if (response.body === null) return;
       const decoder = new TextDecoder();
       let buffer = '';
@@ -91,11 +97,13 @@ export function readSse(url: string, headers: Record<string, string> = {}) {
       // aborted
     } finally {
       ended = true;
+      connected();
       notify();
     }
   })();
   return {
     events,
+    ready,
     get ended() {
       return ended;
     },
