@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: {
     // Tests run against the sources; test/dist/ checks the built packages separately.
     alias: {
+      // Before '@lazytrace/core', which would otherwise match the subpath as a prefix.
+      '@lazytrace/core/internal': fileURLToPath(new URL('./packages/core/src/internal.ts', import.meta.url)),
       '@lazytrace/core': src('core'),
       // Before '@lazytrace/config', which would otherwise match the subpath as a prefix.
       '@lazytrace/config/http': fileURLToPath(new URL('./packages/config/src/http.ts', import.meta.url)),

@@ -12,7 +12,8 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { configureTracing, fn, runWithTraceContext } from '../packages/core/src/index.js';
+import { configureTracing, fn } from '../packages/core/src/index.js';
+import { runWithTraceContext } from '../packages/core/src/internal.js';
 
 const CHUNKS = 1_000;
 const CHUNK_BYTES = 256 * 1024;

@@ -1,13 +1,6 @@
 // The example of packages/core/README.md: @lazytrace/core with the plain OTel SDK, no @lazytrace/config.
 
-import {
-  type CallContext,
-  configureTracing,
-  Module,
-  parallel,
-  pipeline,
-  runWithTraceContext,
-} from '@lazytrace/core';
+import { type CallContext, configureTracing, Module, parallel, pipeline, withTrace } from '@lazytrace/core';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -43,6 +36,6 @@ const app = pipeline<string, AsyncIterable<string>>({
   llm: new Llm(),
 });
 
-await runWithTraceContext({ sessionId: 's-1', userId: 'u-1', tags: ['example'] }, async () => {
+await withTrace({ sessionId: 's-1', userId: 'u-1', tags: ['example'] }, async () => {
   for await (const token of await app.invoke('tides')) process.stdout.write(token);
 });

@@ -9,8 +9,8 @@ import {
   fn,
   Module,
   pipeline,
-  runWithTraceContext,
 } from '../../packages/core/src/index.js';
+import { runWithTraceContext } from '../../packages/core/src/internal.js';
 import { LANGFUSE_ATTRIBUTES as LF, toLangfuseSpan } from '../../packages/langfuse/src/index.js';
 import {
   isWrappedOpenAI,

@@ -55,9 +55,9 @@ describe('a process that exits without calling shutdown', () => {
 describe('the environment without initTracing (an application with its own OTel SDK)', () => {
   it('LAZYTRACE_ENABLED, LAZYTRACE_CAPTURE_CONTENT and LAZYTRACE_MAX_CONTENT_CHARS apply on import', async () => {
     const script = `
-      import '@lazytrace/config';
-      import { getTraceContext, getTracingSettings } from '@lazytrace/core';
-      console.log(JSON.stringify({ enabled: getTraceContext().enabled, capture: getTraceContext().captureContent, max: getTracingSettings().maxContentChars }));
+      import { getTrace } from '@lazytrace/config';
+      import { getTracingSettings } from '@lazytrace/core';
+      console.log(JSON.stringify({ enabled: getTrace().enabled, capture: getTrace().captureContent, max: getTracingSettings().maxContentChars }));
     `;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
       cwd: fileURLToPath(new URL('../../packages/config', import.meta.url)),

@@ -5,7 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { type CallContext, fn, parallel, pipeline, runWithTraceContext } from '@lazytrace/core';
+import { type CallContext, fn, parallel, pipeline } from '@lazytrace/core';
+import { runWithTraceContext } from '@lazytrace/core/internal';
 import { installTestTracing } from '../support/otel.js';
 import { launchBrowser } from './support/browser.js';
 import { startService } from './support/service.js';

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fn, getTraceContext, pipeline, setLogger } from '@lazytrace/core';
+import { fn, pipeline, setLogger } from '@lazytrace/core';
+import { getTraceContext } from '@lazytrace/core/internal';
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';

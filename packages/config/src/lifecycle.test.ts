@@ -1,4 +1,5 @@
-import { DEFAULT_REDACT_KEYS, fn, getTraceContext, getTracingSettings, setLogger } from '@lazytrace/core';
+import { DEFAULT_REDACT_KEYS, fn, getTracingSettings, setLogger } from '@lazytrace/core';
+import { getTraceContext } from '@lazytrace/core/internal';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultServer } from '../../../test/reliability/fault-server.js';

@@ -3,13 +3,7 @@ import './tracing/provider.js';
 
 export { captureContent, MASK_FAILED } from './capture/capture.js';
 export { REDACTED, type SerializeOptions, serializeValue } from './capture/serialize.js';
-export {
-  enterTraceContext,
-  getTraceContext,
-  getTraceDefaults,
-  runWithTraceContext,
-  setTraceDefaults,
-} from './context/trace-context.js';
+export { getTraceDefaults, setTraceDefaults } from './context/trace-context.js';
 export { getTraceId } from './context/trace-id.js';
 export type {
   ModuleSwitch,
@@ -69,6 +63,7 @@ export {
   type TracingSettings,
 } from './settings.js';
 export type { StreamAggregate, StreamedToolCall } from './streaming/aggregate.js';
+export { getTrace, setTrace, withTrace } from './trace-api.js';
 export * as attributes from './tracing/attributes.js';
 export { isStandInParent } from './tracing/context-carrier.js';
 export { KIND_FACTS, type KindFacts, type KnownKind, kindFacts } from './tracing/kinds.js';

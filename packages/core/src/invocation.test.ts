@@ -3,7 +3,8 @@
 // usage are recorded.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installTestTracing } from '../../../test/support/otel.js';
-import { type CallContext, fn, runWithTraceContext, setLogger } from './index.js';
+import { type CallContext, fn, setLogger } from './index.js';
+import { runWithTraceContext } from './internal.js';
 
 let exporter: ReturnType<typeof installTestTracing>['exporter'];
 let warnings: string[];

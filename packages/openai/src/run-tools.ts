@@ -1,4 +1,5 @@
-import { attributes as A, type CallContext, runWithTraceContext } from '@lazytrace/core';
+import { attributes as A, type CallContext } from '@lazytrace/core';
+import { runWithTraceContext } from '@lazytrace/core/internal';
 import { context, createContextKey } from '@opentelemetry/api';
 import type { Body } from './adapter.js';
 import * as O from './attributes.js';

@@ -1,4 +1,5 @@
-import { type CallContext, getTraceContext, runWithTraceContext, type TraceContext } from '@lazytrace/core';
+import type { CallContext, TraceContext } from '@lazytrace/core';
+import { getTraceContext, runWithTraceContext } from '@lazytrace/core/internal';
 import type { Attributes } from '@opentelemetry/api';
 import type { Adapter, Body } from './adapter.js';
 import { observeResult } from './api-promise.js';

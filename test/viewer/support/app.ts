@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CallContext, fn, pipeline, runWithTraceContext } from '@lazytrace/core';
+import { type CallContext, fn, pipeline } from '@lazytrace/core';
+import { runWithTraceContext } from '@lazytrace/core/internal';
 
 /**
  * A small RAG app built from lazytrace modules, as a user writes one: retriever → prompt → llm.

@@ -2,16 +2,8 @@ import { context, trace } from '@opentelemetry/api';
 import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installTestTracing, parentId, spanId, uninstallTestTracing } from '../../../../test/support/otel.js';
-import {
-  type CallContext,
-  enterTraceContext,
-  fn,
-  getTraceContext,
-  getTraceId,
-  pipeline,
-  runWithTraceContext,
-  setTraceDefaults,
-} from '../index.js';
+import { type CallContext, fn, getTraceId, pipeline, setTraceDefaults } from '../index.js';
+import { enterTraceContext, getTraceContext, runWithTraceContext } from '../internal.js';
 
 // Issue 9, items 2 and 13: the trace context is fixed when a call starts and travels with the
 // call (in the OTel context its `around` re-enters), not with whoever reads it later.

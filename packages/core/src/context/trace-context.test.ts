@@ -1,11 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  enterTraceContext,
-  getTraceContext,
-  runWithTraceContext,
-  setTraceDefaults,
-  validateTraceContext,
-} from '../index.js';
+import { setTraceDefaults, validateTraceContext } from '../index.js';
+import { enterTraceContext, getTraceContext, runWithTraceContext } from '../internal.js';
 
 afterEach(() => setTraceDefaults({}));
 

@@ -5,15 +5,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { installTestTracing, parentId, uninstallTestTracing } from '../../../../test/support/otel.js';
-import {
-  configureTracing,
-  fn,
-  getTraceId,
-  Module,
-  parallel,
-  pipeline,
-  runWithTraceContext,
-} from '../index.js';
+import { configureTracing, fn, getTraceId, Module, parallel, pipeline } from '../index.js';
+import { runWithTraceContext } from '../internal.js';
 import * as A from './attributes.js';
 
 // Issue 9, items 3 and 4 (DESIGN amendments "Per-module content off holds everywhere" and

@@ -1,7 +1,8 @@
 import * as semconv from '@opentelemetry/semantic-conventions/incubating';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { installTestTracing, parentId, spanId } from '../../../../test/support/otel.js';
-import { type CallContext, fn, Module, pipeline, runWithTraceContext, setLogger } from '../index.js';
+import { type CallContext, fn, Module, pipeline, setLogger } from '../index.js';
+import { runWithTraceContext } from '../internal.js';
 import * as A from './attributes.js';
 
 let exporter: ReturnType<typeof installTestTracing>['exporter'];

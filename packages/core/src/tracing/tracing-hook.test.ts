@@ -16,17 +16,16 @@ import {
 } from '../../../../test/support/otel.js';
 import {
   configureTracing,
-  enterTraceContext,
   fn,
   ifs,
   loop,
   Module,
   parallel,
   pipeline,
-  runWithTraceContext,
   setTraceDefaults,
   switchCase,
 } from '../index.js';
+import { enterTraceContext, runWithTraceContext } from '../internal.js';
 
 let exporter: InMemorySpanExporter;
 let provider: BasicTracerProvider;
