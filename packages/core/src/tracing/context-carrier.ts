@@ -100,6 +100,11 @@ class CarriedBelow implements Hook {
   constructor(private readonly carried: Context) {}
 
   around<R>(next: () => R): R {
-    return context.with(this.carried, keepCallerScope<R>, undefined, next);
+    // The call itself starts right in the carried context (that is why it got this hook): only
+    // its stream's pulls, run from elsewhere, need it re-entered. `context.with` is the dearer part.
+    const carried = this.carried;
+    return context.active() === carried
+      ? keepCallerScope(next)
+      : context.with(carried, keepCallerScope<R>, undefined, next);
   }
 }
