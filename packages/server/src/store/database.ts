@@ -32,6 +32,7 @@ export class Database {
   readonly writer: DuckDBConnection;
   private readonly readers: DuckDBConnection[];
   private next = 0;
+  private readonly extra: DuckDBConnection[] = [];
   private closed = false;
 
   private constructor(
@@ -56,6 +57,10 @@ export class Database {
       if (readOnly && !memory) config.access_mode = 'READ_ONLY';
       // DuckDB caches up to 80% of RAM by default; a development service should stay small.
       if (memoryLimit !== undefined) config.memory_limit = memoryLimit;
+      // DuckDB checkpoints (rewrites and compresses the changed row groups) whenever the WAL
+      // passes 16 MB: with ~1 KB spans that was every few ingest batches, and took most of an
+      // import's time. Checkpointing every 256 MB of WAL costs far less per span stored.
+      if (!readOnly) config.checkpoint_threshold = '256MB';
       instance = await DuckDBInstance.create(file, config);
     } catch (error) {
       const err = error as Error;
@@ -66,6 +71,14 @@ export class Database {
     const readers: DuckDBConnection[] = [];
     for (let i = 0; i < READ_CONNECTIONS; i++) readers.push(await instance.connect());
     return new Database(file, instance, writer, readers);
+  }
+
+  /** A connection of one's own (the SQL route's: its transactions must not mix with others'). */
+  async connect(): Promise<DuckDBConnection> {
+    if (this.closed) throw new Error('the trace store is closed');
+    const connection = await this.instance.connect();
+    this.extra.push(connection);
+    return connection;
   }
 
   private reader(): DuckDBConnection {
@@ -95,7 +108,7 @@ export class Database {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const connection of [this.writer, ...this.readers]) connection.closeSync();
+    for (const connection of [this.writer, ...this.readers, ...this.extra]) connection.closeSync();
     this.instance.closeSync();
   }
 }

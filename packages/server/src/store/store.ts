@@ -178,12 +178,12 @@ export class TraceStore {
     // Traces that already have spans: read them back (their summary is recomputed from all
     // spans) and drop what is already stored.
     const existing = new Map<string, SpanRecord[]>();
-    const known = await this.db.write('SELECT trace_id FROM traces WHERE trace_id IN (SELECT unnest($1))', [
-      idsParam(traceIds),
-    ]);
+    // The in-memory order holds exactly the stored trace ids: no query for the common case of
+    // batches of new traces.
+    const known = [...traceIds].filter((id) => this.order.has(id));
     if (known.length > 0) {
       const rows = await this.db.write(recordsQuery('WHERE trace_id IN (SELECT unnest($1))', 'seq'), [
-        idsParam(known.map((r) => r[0] as string)),
+        idsParam(known),
       ]);
       for (const { span } of parseRecords(rows)) {
         unique.delete(`${span.traceId}:${span.spanId}`);

@@ -22,6 +22,11 @@ export class TraceOrder {
     return this.startOf.size;
   }
 
+  /** Whether the trace is stored (the store asks before every ingest batch, without a query). */
+  has(traceId: string): boolean {
+    return this.startOf.has(traceId);
+  }
+
   /** A trace stored, or its start moved (an earlier span arrived). */
   set(traceId: string, startMs: number): void {
     const current = this.startOf.get(traceId);
