@@ -97,9 +97,8 @@ export function resolveBackends(
     seen.add(name);
     const factory = backendFactory(name);
     if (factory === undefined) {
-      const hint = name === 'langfuse' ? ' (install @lazytrace/langfuse)' : '';
       throw new ConfigError(
-        `${source}: unknown backend "${entry}"${hint}; known: ${[...backendNames(), 'none'].join(', ')}`,
+        `${source}: unknown backend "${entry}"; known: ${[...backendNames(), 'none'].join(', ')}`,
       );
     }
     try {
@@ -124,11 +123,10 @@ function knownFromEnv(env: Env): string[] | undefined {
   if (names === undefined) return undefined;
   const known = names.filter((name) => {
     if (name === 'none' || backendFactory(name) !== undefined) return true;
-    const hint = name === 'langfuse' ? ' (install @lazytrace/langfuse)' : '';
     envWarning(
       ENV.backends,
       envString(env, ENV.backends) ?? '',
-      `names an unknown backend "${name}"${hint}; known: ${[...backendNames(), 'none'].join(', ')}`,
+      `names an unknown backend "${name}"; known: ${[...backendNames(), 'none'].join(', ')}`,
       'the rest of the list (or the default backends)',
     );
     return false;
