@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../support/http.js';
@@ -27,13 +28,56 @@ describe('lazytrace serve, then sql over its store', () => {
       expect(health.traces).toBe(3);
       const listed = JSON.parse(await get(port, '/api/traces')) as { traces: { traceId: string }[] };
       expect(listed.traces.map((t) => t.traceId).sort()).toEqual([...traceIds].sort());
-      // The store is held by the service meanwhile: sql says so.
-      const busy = await lazytrace(['sql', 'SELECT 1', '--db', db]);
-      expect(busy.code).toBe(1);
-      expect(busy.stderr).toContain('in use by another process');
+      // The store is held by the service meanwhile (DuckDB: one process per file): sql asks the
+      // service, found through <db>.serve.json, and stays read-only there.
+      const discovery = JSON.parse(readFileSync(`${db}.serve.json`, 'utf8')) as { url: string; pid: number };
+      expect(discovery.url).toBe(info.url);
+      const live = await lazytrace([
+        'sql',
+        'SELECT count(DISTINCT trace_id) AS traces FROM spans',
+        '--db',
+        db,
+        '--json',
+      ]);
+      expect(live.code, live.stderr).toBe(0);
+      expect(live.stderr).toContain(`asking the running lazytrace serve at ${info.url}`);
+      expect(Number((JSON.parse(live.stdout) as { rows: { traces: unknown }[] }).rows[0]!.traces)).toBe(3);
+      const liveTable = await lazytrace([
+        'sql',
+        'SELECT name FROM spans WHERE parent_span_id IS NULL',
+        '--db',
+        db,
+      ]);
+      expect(liveTable.code, liveTable.stderr).toBe(0);
+      expect(liveTable.stdout.match(/^ask$/gm)).toHaveLength(3);
+      for (const statement of [
+        'DELETE FROM spans',
+        'SELECT 1; DELETE FROM spans',
+        'DROP TABLE spans',
+        "COPY spans TO '/dev/null'",
+      ]) {
+        const refused = await lazytrace(['sql', statement, '--db', db]);
+        expect(refused.code, statement).toBe(1);
+      }
+      const deleteRefused = await lazytrace(['sql', 'DELETE FROM spans', '--db', db]);
+      expect(deleteRefused.stderr).toContain('read-only');
+      // EXPLAIN ANALYZE runs what it explains: it passes the type check, and the rollback undoes it.
+      const countSpans = async () => {
+        const r = await lazytrace(['sql', 'SELECT count(*) AS n FROM spans', '--db', db, '--json']);
+        return Number((JSON.parse(r.stdout) as { rows: { n: unknown }[] }).rows[0]!.n);
+      };
+      expect(await countSpans()).toBe(health.spans);
+      const analyzed = await lazytrace(['sql', 'EXPLAIN ANALYZE DELETE FROM spans', '--db', db]);
+      expect(analyzed.code, analyzed.stderr).toBe(0);
+      expect(await countSpans()).toBe(health.spans);
     } finally {
       expect(await serve.stop()).toBe(0);
     }
+    // Removed on close: sql then opens the file itself.
+    expect(existsSync(`${db}.serve.json`)).toBe(false);
+    // A service that died without removing it (SIGKILL) leaves a stale pid: ignored.
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    writeFileSync(`${db}.serve.json`, JSON.stringify({ url: 'http://127.0.0.1:9', pid: deadPid, db }));
 
     const counted = await lazytrace([
       'sql',

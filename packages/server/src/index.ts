@@ -1,4 +1,5 @@
 // Public API of @lazytrace/server. Explicit named exports only.
+export { readServeDiscovery, type ServeDiscovery } from './discovery.js';
 export { parseDuration } from './duration.js';
 export { openStore, SPANS_TABLE_COLUMNS, type SqlResult, type StoreHandle } from './open-store.js';
 export {

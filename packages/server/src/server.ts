@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { SpanRecord } from '@lazytrace/traces';
+import { removeDiscovery, writeDiscovery } from './discovery.js';
 import { parseDuration } from './duration.js';
 import { createApp } from './http/app.js';
 import type { SseChannel } from './http/sse.js';
@@ -162,6 +163,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       );
     }
     log(`lazytrace: trace service at ${url} (OTLP/HTTP: ${url}/v1/traces)`);
+    // Beside the database: how `lazytrace sql` reaches this service while it holds the file.
+    const db = options.db ?? DEFAULT_DB;
+    const discoveryDb = db === ':memory:' ? undefined : store.db.path;
+    if (discoveryDb !== undefined) {
+      try {
+        writeDiscovery(discoveryDb, url);
+      } catch (error) {
+        log(`lazytrace: cannot write ${discoveryDb}.serve.json (${(error as Error).message})`);
+      }
+    }
 
     const running: RunningServer = {
       url,
@@ -176,6 +187,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       async close() {
         if (closing) return;
         closing = true;
+        if (discoveryDb !== undefined) removeDiscovery(discoveryDb);
         clearInterval(retentionTimer);
         for (const channel of channels) channel.close();
         await Promise.all(tails.map((t) => t.stop()));

@@ -17,8 +17,10 @@ export const registerSql: RegisterCommand = (program, ctx) => {
     .description(
       "Run one read-only SQL statement against the trace service's DuckDB store (what `lazytrace " +
         'serve` wrote). The store is opened READ_ONLY: INSERT, UPDATE, DELETE and DDL fail. The ' +
-        '`spans` table is described in the @lazytrace/cli README. DuckDB lets one process write a ' +
-        'file: stop `lazytrace serve` first, or query its API.',
+        '`spans` table is described in the @lazytrace/cli README. While `lazytrace serve` runs on ' +
+        'the file (DuckDB lets one process open it), the statement is sent to that service instead ' +
+        '(found through <db>.serve.json): one SELECT/WITH/DESCRIBE/SHOW/EXPLAIN, run in a ' +
+        'transaction that is rolled back, at most 10,000 rows and 30 s.',
     )
     .argument('<query>', 'the SQL statement, e.g. "SELECT name, count(*) FROM spans GROUP BY 1"')
     .option('--db <path>', 'DuckDB file', '.lazytrace/lazytrace.duckdb')
@@ -33,15 +35,30 @@ export const registerSql: RegisterCommand = (program, ctx) => {
       const out = new Output(ctx.io, options.json);
       if (query.trim() === '') throw new UsageError('the query is empty');
       const db = resolve(ctx.io.cwd, options.db);
+      const { openStore, readServeDiscovery, StoreLockedError } = await import('@lazytrace/server');
+      // A running `lazytrace serve` holds the file (DuckDB: one process per file): ask it instead.
+      const service = readServeDiscovery(db);
+      if (service !== undefined) {
+        out.note(out.errColor.dim(`(asking the running lazytrace serve at ${service.url}, read-only)`));
+        const result = await queryService(service.url, query);
+        printResult(out, result, options);
+        return;
+      }
       if (!existsSync(db)) {
         throw new CliError(`no trace store at ${db}: run \`lazytrace serve\` first (or pass --db)`);
       }
-      const { openStore, StoreLockedError } = await import('@lazytrace/server');
       let store: Awaited<ReturnType<typeof openStore>>;
       try {
         store = await openStore({ db, readOnly: true });
       } catch (error) {
-        if (error instanceof StoreLockedError) throw new CliError(error.message);
+        if (error instanceof StoreLockedError) {
+          const pid = /\(PID (\d+)\)/.exec(error.message)?.[1];
+          throw new CliError(
+            `the trace database ${db} is held by another process${pid === undefined ? '' : ` (PID ${pid})`} ` +
+              `and no running \`lazytrace serve\` announced it (${db}.serve.json): stop that process, or ` +
+              'restart `lazytrace serve` with this version so that sql can ask it',
+          );
+        }
         throw new CliError(`cannot open the trace store ${db}: ${(error as Error).message}`);
       }
       try {
@@ -53,21 +70,56 @@ export const registerSql: RegisterCommand = (program, ctx) => {
           const readOnly = /read-only|read only/i.test(message);
           throw new CliError(readOnly ? `the store is opened read-only: ${message}` : message);
         }
-        if (options.json) {
-          out.printJson(result);
-          return;
-        }
-        printTable(
-          out,
-          result.columns.map((c) => c.name),
-          result.rows,
-          options.maxWidth,
-        );
+        printResult(out, result, options);
       } finally {
         store.close();
       }
     });
 };
+
+interface Result {
+  columns: { name: string }[];
+  rows: Record<string, unknown>[];
+  truncated?: boolean;
+}
+
+function printResult(out: Output, result: Result, options: SqlOptions): void {
+  if (result.truncated) out.warn(`only the first ${result.rows.length} rows (the service caps an answer)`);
+  if (options.json) {
+    out.printJson(result);
+    return;
+  }
+  printTable(
+    out,
+    result.columns.map((c) => c.name),
+    result.rows,
+    options.maxWidth,
+  );
+}
+
+/** `POST /api/sql` of the running service: one reading statement, rolled back, rows capped. */
+async function queryService(url: string, sql: string): Promise<Result> {
+  let response: Response;
+  try {
+    response = await fetch(`${url}/api/sql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sql }),
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (error) {
+    throw new CliError(`cannot reach the running lazytrace serve at ${url}: ${(error as Error).message}`);
+  }
+  const body = (await response.json().catch(() => ({}))) as Result & { error?: string };
+  if (response.status === 403) throw new CliError(`the store is read-only here: ${body.error ?? ''}`);
+  if (response.status === 404) {
+    throw new CliError(
+      `the lazytrace serve at ${url} has no SQL route (an older version): stop it to query the file`,
+    );
+  }
+  if (!response.ok) throw new CliError(body.error ?? `${url}/api/sql answered ${response.status}`);
+  return body;
+}
 
 function printTable(out: Output, columns: string[], rows: Record<string, unknown>[], maxWidth: number): void {
   const cell = (value: unknown) => {

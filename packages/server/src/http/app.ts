@@ -21,6 +21,7 @@ import type { TailStatus } from '../tail/file-tailer.js';
 import { VIEWER_MISSING_HTML, viewerFile } from '../viewer.js';
 import { groupByParam, intParam, levelParam, normalizeTraceId, ParamError, traceFilter } from './params.js';
 import { isForeignOrigin, isLoopbackHost } from './security.js';
+import { registerSqlRoute } from './sql-route.js';
 import type { SseChannel } from './sse.js';
 import { type FlatSpan, openStream } from './streams.js';
 
@@ -335,5 +336,6 @@ export function createApp(ctx: AppContext): Hono<Env> {
     return c.json({ error: `not found: ${c.req.path}` }, 404);
   });
 
+  registerSqlRoute(app, store);
   return app;
 }
