@@ -116,8 +116,10 @@ So an app with no AsyncLocalStorage that starts calling \`setTrace\` makes each 
 \`await\`s ${als('setTrace').awaitRatio.toFixed(1)}× as dear (${ns(als('setTrace').awaitNs - als('none').awaitNs)} more per await here; the outside
 measurement in issue 10 found 25–45 % on its heavier await workload: the added cost per await is
 fixed, so the lighter the await the larger the ratio). An app that already runs OTel's context
-manager pays most of it already: adding \`setTrace\` there (\`both\`) costs ${ns(Math.max(0, als('both').awaitNs - als('otel').awaitNs))} more per await
-(Node runs one promise hook for all AsyncLocalStorage instances). Whether spans still nest
+manager pays ${ns(als('otel').awaitNs - als('none').awaitNs)} per await already; adding \`setTrace\` there (\`both\`: two
+AsyncLocalStorage instances, each carried along every promise) cost ${ns(Math.max(0, als('both').awaitNs - als('otel').awaitNs))} more per await in this run.
+Not reduced in this round: moving lazytrace's per-call context into the OTel context (the trust
+issue) would let an OTel app skip the second instance. Whether spans still nest
 across \`await\` without any AsyncLocalStorage is not what this measures: the traced-call column
 is one span per call.
 
@@ -174,7 +176,12 @@ ${r.memory.ended.toLocaleString('en-US')} spans ended, ${r.memory.dropped.toLoca
 - **The serializer's direct path** serves plain data that fits the budget: the content rows use
   such data (so do most real captures). Class instances, Maps, Sets, Dates, values past the
   budget take the budgeted walk, which costs more per member (see the serializer rows: a 4 KB
-  budget filled with tiny Map members costs more than one 1 KB string).
+  budget filled with tiny Map members costs more than one 1 KB string). Plain data just over
+  the budget pays twice: the direct path gives up where the budget would cut, and the walk
+  starts again (the 5 KB rows); a huge object's keys are not listed twice.
+- **The 870k-key object** and the 1M-entry Map / Set rows miss their targets: the Map and Set
+  are budgeted (a million entries cost what a thousand do) but 4,096 characters of tiny members
+  cost more than a 1 KB capture of one string; the flat object costs one V8 key listing.
 - **The "no content" comparison** gives the raw span the same attributes but none of what
   lazytrace does besides (hooks, error isolation, trace context); with content, the raw span
   does \`JSON.stringify\` without a budget, redaction or a mask — lazytrace does all three.
