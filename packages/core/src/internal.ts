@@ -3,3 +3,4 @@
 // `@lazytrace/core` and `@lazytrace/config`), the one public name for each of these. Not covered
 // by semver.
 export { enterTraceContext, getTraceContext, runWithTraceContext } from './context/trace-context.js';
+export { markBuiltInHook } from './hooks/lifecycle.js';

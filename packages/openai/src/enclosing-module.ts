@@ -7,6 +7,7 @@ import {
   type Runnable,
   registerHookProvider,
 } from '@lazytrace/core';
+import { markBuiltInHook } from '@lazytrace/core/internal';
 import { type Span, trace } from '@opentelemetry/api';
 
 /**
@@ -61,6 +62,10 @@ const REGISTRATION: readonly HookRegistration[] = Object.freeze([
     create: (invocation: Invocation) => new EnclosingModuleHook(invocation),
   },
 ]);
+// Its `pre` must see the caller's active span (the module's parent) and its `around` calls `next`
+// once, at once: one of lazytrace's own hooks, run as such (not in the call's context like a
+// user hook).
+for (const registration of REGISTRATION) markBuiltInHook(registration);
 const NONE: readonly HookRegistration[] = Object.freeze([]);
 
 let registered = false;
