@@ -192,8 +192,12 @@ ${r.memory.ended.toLocaleString('en-US')} spans ended, ${r.memory.dropped.toLoca
 
 ## What is guaranteed, and what it costs
 
-- **Tracing off** (\`LAZYTRACE_ENABLED=false\`, \`setTrace({ enabled: false })\`): no hook runs, no
-  span is created, nothing is serialized; the cost is one provider check per call.
+- **Tracing off** (\`LAZYTRACE_ENABLED=false\`): no hook runs, no span is created, nothing is
+  serialized; the cost is one provider check per call. Under \`setTrace({ enabled: false })\` /
+  \`sampled: false\` nothing is created or serialized either, but every call runs one small hook
+  carrying the setting (shared below the request's first call), so a stream made by any of its
+  calls stays off wherever it is pulled: a 4-call request costs about 3.7 µs of CPU instead of
+  2.3 µs (medians of 9 rounds × 20,000, bundled build, Node 20, 2-core machine under load).
 - **Tracing on**: one span per call with its attributes set at start (so samplers see them).
 - **Content capture** is budgeted while walking: past the budget nothing more is read, so a 1 MB,
   50 MB or million-entry input costs what its first 4,096 characters cost (a million-entry Map
