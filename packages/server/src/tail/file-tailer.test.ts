@@ -9,11 +9,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TraceSummary } from '@lazytrace/traces';
+import type { SpanRecord, TraceSummary } from '@lazytrace/traces';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server.js';
 import { eventually, getJson, testServer } from '../testing/harness.js';
 import { otlpRequest, ragTrace, type TraceSpec } from '../testing/otlp-fixtures.js';
+import { FileTailer } from './file-tailer.js';
 
 const line = (...traces: TraceSpec[]) => `${JSON.stringify(otlpRequest(traces))}\n`;
 
@@ -153,5 +154,38 @@ describe('importing and following OTLP-JSON lines files', () => {
       (await stored(server as RunningServer)).traces === written.length ? true : undefined,
     );
     expect(await stored(server)).toMatchObject({ spans: written.length * 3, traces: written.length });
+  });
+
+  it('fills whole batches across 4 MB read chunks, and has stored everything when start() resolves', async () => {
+    // Over 4 MB of lines (two read chunks), each far shorter than a chunk: batches must not be
+    // cut at the chunk boundary.
+    const traces = Array.from({ length: 3000 }, (_, i) => ragTrace(Date.now() - 10_000 + i));
+    const lines: string[] = [];
+    for (let i = 0; i < traces.length; i += 100) lines.push(line(...traces.slice(i, i + 100)));
+    writeFileSync(file, lines.join(''));
+    const sizes: number[] = [];
+    let pending = 0;
+    let maxPending = 0;
+    const tailer = new FileTailer(
+      file,
+      async (spans: SpanRecord[]) => {
+        sizes.push(spans.length);
+        pending++;
+        maxPending = Math.max(maxPending, pending);
+        await new Promise((r) => setTimeout(r, 5));
+        pending--;
+      },
+      { batchSize: 1000, pollMs: 60_000 },
+    );
+    try {
+      await tailer.start();
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(9000);
+      expect(sizes.slice(0, -1).every((n) => n >= 1000)).toBe(true);
+      // One batch at a time in the sink: the next is parsed meanwhile, never sent early.
+      expect(maxPending).toBe(1);
+      expect(tailer.status).toMatchObject({ spans: 9000, problems: 0 });
+    } finally {
+      await tailer.stop();
+    }
   });
 });

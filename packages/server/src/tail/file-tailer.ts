@@ -6,7 +6,7 @@ import { parseOtlpJsonLine, type ReadProblem, type SpanRecord } from '@lazytrace
 export interface TailOptions {
   /** Stat interval, the fallback when fs.watch misses an event (network drives, some editors). Default 250 ms. */
   pollMs?: number;
-  /** Spans handed to the sink at once. Default 5,000. */
+  /** Spans handed to the sink at once. Default 10,000 (the ingest queue's transaction size). */
   batchSize?: number;
   onProblem?: (path: string, problem: ReadProblem) => void;
 }
@@ -56,12 +56,16 @@ export class FileTailer {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Spans parsed and not yet handed to the sink (carried across read chunks). */
+  private batch: SpanRecord[] = [];
+  /** The batch the sink is storing while the next is parsed. */
+  private inFlight: Promise<unknown> | undefined;
 
   constructor(path: string, sink: (spans: SpanRecord[]) => Promise<unknown>, options: TailOptions = {}) {
     this.path = resolve(path);
     this.sink = sink;
     this.pollMs = options.pollMs ?? 250;
-    this.batchSize = options.batchSize ?? 5_000;
+    this.batchSize = options.batchSize ?? 10_000;
     this.onProblem = options.onProblem;
   }
 
@@ -174,7 +178,10 @@ export class FileTailer {
     try {
       await this.readToEnd();
       // The last line of a file that is gone will never get its newline: read it as it is.
-      if (this.partial.length > 0) await this.emitLines([this.partial]);
+      if (this.partial.length > 0) {
+        await this.emitLines([this.partial]);
+        await this.settle();
+      }
     } finally {
       this.partial = Buffer.alloc(0);
       await this.handle.close().catch(() => undefined);
@@ -189,6 +196,15 @@ export class FileTailer {
     const handle = this.handle;
     if (handle === undefined) return;
     const buffer = Buffer.allocUnsafe(CHUNK);
+    try {
+      await this.readChunks(handle, buffer);
+    } finally {
+      // Everything read is stored before this pass ends (flush() and the tests rely on it).
+      await this.settle();
+    }
+  }
+
+  private async readChunks(handle: FileHandle, buffer: Buffer): Promise<void> {
     while (!this.stopped) {
       const { bytesRead } = await handle.read(buffer, 0, CHUNK, this.offset);
       if (bytesRead === 0) return;
@@ -216,9 +232,12 @@ export class FileTailer {
         : Buffer.concat([this.fingerprint, read]).subarray(-FINGERPRINT);
   }
 
+  /**
+   * Parses lines into the current batch, handing it to the sink whenever it is full; one batch
+   * is stored while the next is parsed, across read chunks (a 4 MB chunk of big OTLP lines holds
+   * fewer spans than a batch). settle() sends the rest.
+   */
   private async emitLines(lines: Buffer[]): Promise<void> {
-    let batch: SpanRecord[] = [];
-    let inFlight: Promise<unknown> | undefined;
     for (const line of lines) {
       this.lineNumber++;
       const text = line.toString('utf8').trim();
@@ -228,17 +247,24 @@ export class FileTailer {
         this.problemCount++;
         this.onProblem?.(this.path, problem);
       }
-      for (const span of spans) batch.push(span);
-      if (batch.length >= this.batchSize) {
-        // One batch is stored while the next is parsed.
-        await inFlight;
-        inFlight = this.sink(batch);
-        this.spanCount += batch.length;
-        batch = [];
+      for (const span of spans) this.batch.push(span);
+      if (this.batch.length >= this.batchSize) {
+        await this.inFlight;
+        this.inFlight = this.sink(this.batch);
+        this.spanCount += this.batch.length;
+        this.batch = [];
       }
     }
+  }
+
+  /** Waits for the batch in flight, then stores what is left. */
+  private async settle(): Promise<void> {
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
     await inFlight;
-    if (batch.length > 0) {
+    if (this.batch.length > 0) {
+      const batch = this.batch;
+      this.batch = [];
       await this.sink(batch);
       this.spanCount += batch.length;
     }
