@@ -18,6 +18,12 @@ interface Props {
 }
 
 const PAGE = 200;
+/**
+ * At most this many traces are held (`#/?keep=N` changes it), beyond what the user paged in: on a
+ * busy service live arrivals would otherwise grow the list, and the page's memory, forever. The
+ * oldest rows go first and come back by paging ("Load more").
+ */
+export const DEFAULT_KEEP = 1000;
 
 /** Seed 000's page: the latency distribution on the left, the requests with their IO on the right. */
 export function Overview({ source, params, onLive }: Props) {
@@ -25,6 +31,9 @@ export function Overview({ source, params, onLive }: Props) {
   const key = JSON.stringify(filters);
   const [traces, setTraces] = useState<TraceSummary[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
+  // After rows were dropped: the next page is the traces that started at or before the last row
+  // kept (a bound, not a cursor: the API's cursors are opaque). Rows already listed are skipped.
+  const [resumeUntil, setResumeUntil] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [serverStats, setServerStats] = useState<Stats | null>(null);
@@ -32,6 +41,15 @@ export function Overview({ source, params, onLive }: Props) {
   const generation = useRef(0);
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
+  const keep = keepParam(params);
+  const keepRef = useRef(keep);
+  keepRef.current = keep;
+  const tracesRef = useRef(traces);
+  tracesRef.current = traces;
+  // How many rows the user asked for by paging: those are never dropped for live arrivals.
+  const paged = useRef(0);
+  // Bumped when rows are dropped: a page requested before lands after a tail that is gone.
+  const listVersion = useRef(0);
 
   const setFilters = useCallback((next: TraceFilters) => replaceAndGo(next), []);
 
@@ -46,6 +64,8 @@ export function Overview({ source, params, onLive }: Props) {
         if (gen !== generation.current) return;
         setTraces(page.traces);
         setCursor(page.nextCursor ?? null);
+        setResumeUntil(null);
+        paged.current = page.traces.length;
         setLoading(false);
         requestAnimationFrame(() => {
           performance.mark('lazytrace:overview-ready');
@@ -71,25 +91,32 @@ export function Overview({ source, params, onLive }: Props) {
   }, [statsKey, statsTick]);
 
   const loadMore = useCallback(() => {
-    if (!cursor || loading) return;
+    if ((!cursor && !resumeUntil) || loading) return;
     const gen = generation.current;
+    const version = listVersion.current;
     setLoading(true);
-    source
-      .listTraces(filtersRef.current, cursor, PAGE)
+    const f = filtersRef.current;
+    const request = cursor
+      ? source.listTraces(f, cursor, PAGE)
+      : source.listTraces({ ...f, until: earlier(f.until, resumeUntil!) }, null, PAGE);
+    request
       .then((page) => {
         if (gen !== generation.current) return;
-        setTraces((prev) => {
-          const seen = new Set(prev.map((t) => t.traceId));
-          return [...prev, ...page.traces.filter((t) => !seen.has(t.traceId))];
-        });
-        setCursor(page.nextCursor ?? null);
         setLoading(false);
+        if (version !== listVersion.current) return;
+        const prev = tracesRef.current;
+        const seen = new Set(prev.map((t) => t.traceId));
+        const added = page.traces.filter((t) => !seen.has(t.traceId));
+        paged.current += added.length;
+        setTraces([...prev, ...added]);
+        setCursor(page.nextCursor ?? null);
+        setResumeUntil(null);
       })
       .catch((e: unknown) => {
         setError(e instanceof Error ? e.message : String(e));
         setLoading(false);
       });
-  }, [cursor, loading]);
+  }, [cursor, resumeUntil, loading]);
 
   // Live: traces arriving over SSE go on top when they pass the filters. Arrivals are applied in
   // batches (at most 4 renders a second), so a busy service does not re-render the page per trace.
@@ -108,7 +135,21 @@ export function Overview({ source, params, onLive }: Props) {
       const ids = new Set(batch.map((t) => t.traceId));
       // Newest first; a trace sent again (late spans) replaces its row.
       const fresh = [...new Map(batch.reverse().map((t) => [t.traceId, t])).values()];
-      setTraces((prev) => [...fresh, ...prev.filter((p) => !ids.has(p.traceId))]);
+      const next = [...fresh, ...tracesRef.current.filter((p) => !ids.has(p.traceId))];
+      const limit = Math.max(keepRef.current, paged.current);
+      if (next.length > limit) {
+        // The oldest rows go; paging brings them back (from the last row kept, duplicates skipped).
+        // Live rows are in arrival order, not start order: the bound is the latest start dropped.
+        const dropped = next.splice(limit);
+        listVersion.current++;
+        let bound = Math.max(...dropped.map((t) => Date.parse(t.startTime)).filter(Number.isFinite));
+        if (!Number.isFinite(bound)) bound = Date.now();
+        const until = new Date(bound + 1).toISOString();
+        setCursor(null);
+        setResumeUntil((prev) => (prev !== null && Date.parse(prev) > bound ? prev : until));
+      }
+      tracesRef.current = next;
+      setTraces(next);
       setFresh((prev) => new Set([...prev, ...ids]));
       const fade = setTimeout(() => {
         fadeTimers.delete(fade);
@@ -182,7 +223,8 @@ export function Overview({ source, params, onLive }: Props) {
           {listStats && traces.length > 0 && (
             <p class="note" data-testid="list-stats">
               In the list: {formatCount(traces.length)}
-              {cursor ? '+' : ''} traces, p50 {formatMs(listStats.p50)}, p99 {formatMs(listStats.p99)}
+              {cursor || resumeUntil ? '+' : ''} traces, p50 {formatMs(listStats.p50)}, p99{' '}
+              {formatMs(listStats.p99)}
             </p>
           )}
         </section>
@@ -195,7 +237,7 @@ export function Overview({ source, params, onLive }: Props) {
           <TraceList
             traces={traces}
             fresh={fresh}
-            hasMore={!!cursor}
+            hasMore={!!cursor || !!resumeUntil}
             loading={loading}
             onNeedMore={loadMore}
           />
@@ -203,6 +245,18 @@ export function Overview({ source, params, onLive }: Props) {
       </div>
     </div>
   );
+}
+
+/** `#/?keep=N`: how many traces the list holds at most (beyond what was paged in). */
+function keepParam(params: URLSearchParams): number {
+  const n = Number(params.get('keep'));
+  return Number.isInteger(n) && n >= 1 ? n : DEFAULT_KEEP;
+}
+
+/** The earlier of two ISO times (the user's `until` filter, if any, still applies). */
+function earlier(a: string | undefined, b: string): string {
+  if (a === undefined || a === '') return b;
+  return Date.parse(a) <= Date.parse(b) ? a : b;
 }
 
 function round(v: number): number {

@@ -69,6 +69,7 @@ export function TraceList({ traces, fresh, hasMore, loading, onNeedMore }: Props
       aria-activedescendant={traces[activeIdx] ? `tr-${traces[activeIdx].traceId}` : undefined}
       onKeyDown={onKey}
       data-testid="trace-list"
+      data-count={traces.length}
     >
       <div style={{ height: `${v.getTotalSize()}px`, position: 'relative' }}>
         {items.map((it) => {
