@@ -137,4 +137,17 @@ export class HttpSource implements DataSource {
     });
     return () => es.close();
   }
+
+  watchTrace(traceId: string, on: { span(): void; end(): void }): () => void {
+    if (typeof EventSource === 'undefined') return () => {};
+    // The service replays the trace's spans so far, then sends them as they come, then `trace`
+    // when the root ends and closes. Closed here too: EventSource would otherwise reconnect.
+    const es = new EventSource(apiUrl(`api/traces/${encodeURIComponent(traceId)}/stream`));
+    es.addEventListener('span', () => on.span());
+    es.addEventListener('trace', () => {
+      es.close();
+      on.end();
+    });
+    return () => es.close();
+  }
 }

@@ -26,6 +26,11 @@ export interface DataSource {
   listSessions(): Promise<SessionSummary[]>;
   /** New traces as they finish; returns the unsubscribe function. */
   subscribe(onTrace: (t: TraceSummary) => void, onStatus: (s: LiveStatus) => void): () => void;
+  /**
+   * One trace's spans as they arrive, until its root span ends (`end`, then nothing more); returns
+   * the unsubscribe function. Absent where nothing arrives (an offline report).
+   */
+  watchTrace?(traceId: string, on: { span(): void; end(): void }): () => void;
 }
 
 /** Does a trace pass the list filters? Used for traces arriving live, and by the offline report. */

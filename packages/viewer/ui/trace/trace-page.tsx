@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { formatCount, formatMs, formatTime, tokensOf } from '../format';
 import type { DataSource } from '../source';
 import type { Analysis, TraceDetail } from '../types';
@@ -37,6 +37,42 @@ export function TracePage({ source, traceId, params }: Props) {
     };
   }, [traceId]);
 
+  // A trace still in progress (its root span has not ended, or nothing of it arrived yet) follows
+  // the service: its spans are re-read as they arrive (at most a few times a second), and the
+  // analysis once the root has ended.
+  const inProgress =
+    loaded !== null && ('missing' in loaded || ('detail' in loaded && !rootEnded(loaded.detail)));
+  useEffect(() => {
+    if (!inProgress || source.watchTrace === undefined) return;
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const refresh = () => {
+      timer = null;
+      source
+        .getTrace(traceId)
+        .then((detail) => live && detail && setLoaded({ detail }))
+        .catch(() => {});
+    };
+    const stop = source.watchTrace(traceId, {
+      span: () => {
+        timer ??= setTimeout(refresh, 250);
+      },
+      end: () => {
+        if (timer) clearTimeout(timer);
+        refresh();
+        source
+          .getAnalysis(traceId)
+          .then((a) => live && setAnalysis(a))
+          .catch(() => {});
+      },
+    });
+    return () => {
+      live = false;
+      stop();
+      if (timer) clearTimeout(timer);
+    };
+  }, [traceId, inProgress]);
+
   if (!loaded) return <p class="note page-pad">Loading trace {traceId}…</p>;
   if ('missing' in loaded)
     return (
@@ -53,15 +89,30 @@ export function TracePage({ source, traceId, params }: Props) {
         {loaded.error}
       </p>
     );
-  return <TraceView detail={loaded.detail} analysis={analysis} initialSpan={params.get('span')} />;
+  return (
+    <TraceView
+      detail={loaded.detail}
+      analysis={analysis}
+      initialSpan={params.get('span')}
+      inProgress={inProgress}
+    />
+  );
+}
+
+/** The root span (no parent) has arrived: spans are exported as they end, the root last. */
+function rootEnded(detail: TraceDetail): boolean {
+  return detail.root !== null && !detail.root.parentSpanId;
 }
 
 function TraceView({
   detail,
   analysis,
   initialSpan,
+  inProgress,
 }: {
   detail: TraceDetail;
+  /** Its root has not ended yet: the page follows it. */
+  inProgress: boolean;
   /** undefined while loading, null when there is none. */
   analysis: Analysis | null | undefined;
   initialSpan: string | null;
@@ -77,6 +128,16 @@ function TraceView({
     const i = initialSpan ? model.byId.get(initialSpan) : undefined;
     return i ?? 0;
   });
+  // A refreshed trace (in progress) rebuilds the model: the selection stays on the same span.
+  const shownModel = useRef(model);
+  useLayoutEffect(() => {
+    const before = shownModel.current;
+    shownModel.current = model;
+    if (before === model) return;
+    const id = before.spans[selected]?.node.spanId;
+    const now = id === undefined ? undefined : model.byId.get(id);
+    if (now !== undefined && now !== selected) setSelected(now);
+  }, [model]);
   const [tab, setTab] = useState<'span' | 'analysis'>('span');
   const [query, setQuery] = useState('');
   const [matchPos, setMatchPos] = useState(0);
@@ -154,6 +215,11 @@ function TraceView({
         </a>
         <h1>
           <span class={`status-dot ${t.status}`} role="img" aria-label={t.status} /> {t.name}
+          {inProgress && (
+            <span class="in-progress" data-testid="trace-in-progress" title="spans are shown as they arrive">
+              in progress
+            </span>
+          )}
         </h1>
         <dl class="trace-facts">
           <div>
@@ -162,7 +228,7 @@ function TraceView({
           </div>
           <div>
             <dt>spans</dt>
-            <dd>{formatCount(model.spans.length)}</dd>
+            <dd data-testid="trace-span-count">{formatCount(model.spans.length)}</dd>
           </div>
           {tokensOf(t.tokens) > 0 && (
             <div>
