@@ -42,6 +42,8 @@ describe.skipIf(skipBrowser)('a trace page of a trace in progress, in Chromium',
     await page.waitForSelector('[data-testid=trace-in-progress]');
     expect(await page.textContent('[data-testid=trace-span-count]')).toBe('1');
     expect(streams).toEqual([`/api/traces/${traceId}/stream`]);
+    const selectedName = () => page.textContent('[data-testid=span-detail] h2');
+    expect(await selectedName()).toContain('step-1');
 
     const step2 = tracer.startSpan('step-2', {}, inRoot);
     step2.end();
@@ -58,6 +60,8 @@ describe.skipIf(skipBrowser)('a trace page of a trace in progress, in Chromium',
       .toBe('3');
     await expect.poll(() => page.$('[data-testid=trace-in-progress]')).toBeNull();
     expect(await page.textContent('.trace-head h1')).toContain('agent-run');
+    // The root now comes first in the tree: the selection followed step-1, not its old position.
+    expect(await selectedName()).toContain('step-1');
     // Done: the stream was closed, not reconnected.
     await page.waitForTimeout(0);
     expect(streams).toHaveLength(1);
