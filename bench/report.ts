@@ -25,6 +25,14 @@ interface Results {
     tenthKeysCaptureMs: number;
     growth: number;
   };
+  coldStart?: { calls: number; warmMs: number; coldMs: number; ratio: number };
+  heapPerOpenCall?: {
+    calls: number;
+    lazytraceBytes: number;
+    rawBytes: number;
+    bareBytes: number;
+    extraBytes: number;
+  };
   asyncLocalStorage: {
     mode: string;
     awaitNs: number;
@@ -137,7 +145,17 @@ is itself super-linear: no JavaScript capture of it can cost less than one listi
 serializer lists it once (the direct path hands its keys to the budgeted walk) and reads only
 the keys the budget shows.
 
-## Export side
+${
+  r.coldStart === undefined || r.heapPerOpenCall === undefined
+    ? ''
+    : `**Cold calls**: the first ${r.coldStart.calls.toLocaleString('en-US')} traced calls after a full GC with nothing in flight took
+${r.coldStart.coldMs.toFixed(1)} ms against ${r.coldStart.warmMs.toFixed(1)} ms warm (median ratio ${r.coldStart.ratio.toFixed(2)}×).
+**Heap per open call** (${r.heapPerOpenCall.calls.toLocaleString('en-US')} calls waiting on one promise, heap after GC): a traced call
+${r.heapPerOpenCall.lazytraceBytes.toFixed(0)} B, a raw span with the same attributes ${r.heapPerOpenCall.rawBytes.toFixed(0)} B, a bare async call
+${r.heapPerOpenCall.bareBytes.toFixed(0)} B: lazytrace holds ${r.heapPerOpenCall.extraBytes.toFixed(0)} B more per call than the raw span.
+
+`
+}## Export side
 
 Per span of a 512-span batch of real lazytrace spans (content on, ${e.spanBytes.otlpJson.toFixed(0)} B as OTLP JSON,
 ${e.spanBytes.otlpProtobuf.toFixed(0)} B as protobuf): OTLP JSON serialization ${ns(e.serializePerSpanNs.otlpJson)}, protobuf
@@ -166,8 +184,10 @@ ${r.memory.ended.toLocaleString('en-US')} spans ended, ${r.memory.dropped.toLoca
 ## Honest caveats (what flatters us, what does not)
 
 - **The machine is shared** (2 cores, other builds and tests running; load average above).
-  Absolute figures are inflated and move by tens of percent between runs; same-round ratios
-  move by about ±0.1–0.2. Re-measure on a quiet machine before quoting a figure.
+  Absolute figures are inflated and move by tens of percent between runs, and so do ratios:
+  three full runs within 15 minutes on 2026-11-23 read the no-content ratio as 1.13×, 1.27× and
+  1.88×, the chat-messages content ratio as 1.11×, 1.33× and 1.55× (colleagues' builds of the
+  packages also changed between them). Re-measure on a quiet machine before quoting a figure.
 - **A discarding exporter** on the request path: no network, no serialization there. Real
   export costs are in the export table, and on a loaded process they compete with the app.
 - **Warm and steady**: every scenario repeats one call shape thousands of times, so V8 has

@@ -512,6 +512,89 @@ function measureHugeObject(keys: number, repeats: number) {
   };
 }
 
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/**
+ * The first calls after a full GC with nothing in flight, against warm calls: per-call objects'
+ * shapes die with the GC and V8 may drop the optimized code that relied on them. Medians of the
+ * per-round ratio (warm batch just before the GC, cold batch just after).
+ */
+async function measureColdStart(rounds: number, calls: number) {
+  const batch = async () => {
+    const start = performance.now();
+    for (let i = 0; i < calls; i++) await module.invoke(i);
+    return performance.now() - start;
+  };
+  const ratios: number[] = [];
+  const warmMs: number[] = [];
+  const coldMs: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    await batch();
+    const warm = await batch();
+    gc?.();
+    gc?.();
+    const cold = await batch();
+    warmMs.push(warm);
+    coldMs.push(cold);
+    ratios.push(cold / warm);
+  }
+  return { calls, warmMs: middle(warmMs), coldMs: middle(coldMs), ratio: middle(ratios) };
+}
+
+/**
+ * Heap held per call in flight: many calls left open on one pending promise, heap after GC
+ * against before, per call; lazytrace's traced call against a raw span with the same attributes.
+ */
+async function measureHeapPerOpenCall(calls: number) {
+  const heap = () => {
+    gc?.();
+    gc?.();
+    return process.memoryUsage().heapUsed;
+  };
+  const perCall = async (start: (gate: Promise<void>, i: number) => Promise<unknown>) => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const before = heap();
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < calls; i++) pending.push(start(gate, i));
+    const during = heap();
+    open();
+    await Promise.all(pending);
+    return (during - before) / calls;
+  };
+  const waiting = fn(
+    async (x: { gate: Promise<void>; i: number }) => {
+      await x.gate;
+      return x.i;
+    },
+    { name: 'step' },
+  );
+  const rawWaiting = rawSpan(
+    'step',
+    stepAttributes,
+    async (x: { gate: Promise<void>; i: number }) => {
+      await x.gate;
+      return x.i;
+    },
+    false,
+  );
+  const bare = async (x: { gate: Promise<void>; i: number }) => {
+    await x.gate;
+    return x.i;
+  };
+  setTraceDefaults({ captureContent: false });
+  // Warm-up of each, then the measured runs.
+  await perCall((gate, i) => waiting.invoke({ gate, i }));
+  await perCall((gate, i) => rawWaiting({ gate, i }));
+  const lazytraceBytes = await perCall((gate, i) => waiting.invoke({ gate, i }));
+  const rawBytes = await perCall((gate, i) => rawWaiting({ gate, i }));
+  const bareBytes = await perCall((gate, i) => bare({ gate, i }));
+  setTraceDefaults({});
+  return { calls, lazytraceBytes, rawBytes, bareBytes, extraBytes: lazytraceBytes - rawBytes };
+}
+
 const started = Date.now();
 const results = await measure(scenarios, TIME_MS);
 const get = (group: string, name: string) => results.find((r) => r.group === group && r.name === name)!;
@@ -519,6 +602,8 @@ const streamBare = get('stream', `bare stream, ${CHUNKS} chunks`);
 const streamTraced = get('stream', `traced stream, ${CHUNKS} chunks`);
 const peers = results.filter((r) => r.name.startsWith('@'));
 const hugeObject = measureHugeObject(870_000, quick ? 2 : 5);
+const coldStart = await measureColdStart(quick ? 3 : 7, 5_000);
+const heapPerOpenCall = await measureHeapPerOpenCall(quick ? 5_000 : 20_000);
 const als = await measureAls(quick ? 1 : 5, quick ? 200 : 500);
 const exportSide = await runExport(quick);
 const atRate = (rate: number, pipeline: string) =>
@@ -571,6 +656,12 @@ const targets = [
     name: 'capture of a flat object with 870k keys ≤ 40 ms, linear',
     actual: `${hugeObject.captureMs.toFixed(1)} ms (Object.keys alone ${hugeObject.objectKeysMs.toFixed(1)} ms; 10× keys → ${hugeObject.growth.toFixed(1)}× time)`,
     met: hugeObject.captureMs <= 40,
+  },
+  target('first 5,000 calls after a full GC ≤ 1.5× warm', coldStart.ratio, 1.5),
+  {
+    name: 'heap per open traced call ≤ +0.4 KB over a raw span',
+    actual: `${(heapPerOpenCall.extraBytes / 1024).toFixed(2)} KB (${heapPerOpenCall.lazytraceBytes.toFixed(0)} B vs ${heapPerOpenCall.rawBytes.toFixed(0)} B; bare async call ${heapPerOpenCall.bareBytes.toFixed(0)} B)`,
+    met: heapPerOpenCall.extraBytes <= 0.4 * 1024,
   },
   // A peer's ratio is its time over lazytrace's on the same work: lazytrace is faster when the inverse is below 1.
   ...peers.map((p) => target(`faster than ${p.name} [${p.group}] (lazytrace/peer)`, 1 / p.ratio!, 1)),
@@ -647,6 +738,8 @@ const out = {
   quick,
   scenarios: results,
   hugeObject,
+  coldStart,
+  heapPerOpenCall,
   asyncLocalStorage: als,
   export: exportSide,
   targets,
