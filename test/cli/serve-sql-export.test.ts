@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../support/http.js';
@@ -40,7 +41,7 @@ describe('lazytrace serve, then sql over its store', () => {
         '--json',
       ]);
       expect(live.code, live.stderr).toBe(0);
-      expect(live.stderr).toContain(`asking the running lazytrace serve at ${info.url}`);
+      expect(live.stderr).toContain(`asked the running lazytrace serve at ${info.url}`);
       expect(Number((JSON.parse(live.stdout) as { rows: { traces: unknown }[] }).rows[0]!.traces)).toBe(3);
       const liveTable = await lazytrace([
         'sql',
@@ -94,6 +95,15 @@ describe('lazytrace serve, then sql over its store', () => {
     expect(result.columns.map((c) => c.name)).toEqual(['n', 'traces']);
     expect(Number(result.rows[0]!.traces)).toBe(3);
 
+    // A live pid (here, the test's own) but nothing listening at the url: the file is read too.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const freePort = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    writeFileSync(
+      `${db}.serve.json`,
+      JSON.stringify({ url: `http://127.0.0.1:${freePort}`, pid: process.pid, db }),
+    );
     const table = await lazytrace(['sql', 'SELECT name FROM spans WHERE parent_span_id IS NULL', '--db', db]);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout.match(/^ask$/gm)).toHaveLength(3);

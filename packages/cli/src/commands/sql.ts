@@ -39,10 +39,13 @@ export const registerSql: RegisterCommand = (program, ctx) => {
       // A running `lazytrace serve` holds the file (DuckDB: one process per file): ask it instead.
       const service = readServeDiscovery(db);
       if (service !== undefined) {
-        out.note(out.errColor.dim(`(asking the running lazytrace serve at ${service.url}, read-only)`));
         const result = await queryService(service.url, query);
-        printResult(out, result, options);
-        return;
+        if (result !== undefined) {
+          out.note(out.errColor.dim(`(asked the running lazytrace serve at ${service.url}, read-only)`));
+          printResult(out, result, options);
+          return;
+        }
+        // Nothing listens there (its pid now belongs to another process): the file is read instead.
       }
       if (!existsSync(db)) {
         throw new CliError(`no trace store at ${db}: run \`lazytrace serve\` first (or pass --db)`);
@@ -97,8 +100,11 @@ function printResult(out: Output, result: Result, options: SqlOptions): void {
   );
 }
 
-/** `POST /api/sql` of the running service: one reading statement, rolled back, rows capped. */
-async function queryService(url: string, sql: string): Promise<Result> {
+/**
+ * `POST /api/sql` of the running service: one reading statement, rolled back, rows capped.
+ * Undefined when nothing accepts the connection there.
+ */
+async function queryService(url: string, sql: string): Promise<Result | undefined> {
   let response: Response;
   try {
     response = await fetch(`${url}/api/sql`, {
@@ -108,6 +114,8 @@ async function queryService(url: string, sql: string): Promise<Result> {
       signal: AbortSignal.timeout(60_000),
     });
   } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code === 'ECONNREFUSED') return undefined;
     throw new CliError(`cannot reach the running lazytrace serve at ${url}: ${(error as Error).message}`);
   }
   const body = (await response.json().catch(() => ({}))) as Result & { error?: string };
