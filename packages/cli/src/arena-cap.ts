@@ -6,8 +6,8 @@ export const REEXEC_MARK = 'LAZYTRACE_SERVE_REEXEC';
 /**
  * `lazytrace serve` on Linux runs in a child with MALLOC_ARENA_MAX=2 when the variable is unset.
  * glibc gives each thread that allocates its own malloc arena (up to 8 per core); DuckDB's worker
- * threads and the ingest then hold hundreds of MB of freed-but-kept memory: at 1M spans the
- * service's RSS stays under 600 MB with 2 arenas, well above without. Set only for serve, only when
+ * threads and the ingest then hold much freed-but-kept memory (docs/performance.md: 577–707 MB RSS
+ * at 1M spans with 2 arenas). Set only for serve, only when
  * the user has not chosen a value, and only here: nothing global, no other command re-executed.
  * Returns the child's exit code, or undefined when no re-exec applies (then the caller runs).
  */
