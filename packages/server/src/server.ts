@@ -88,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     db: options.db ?? DEFAULT_DB,
     maxSpans: options.maxSpans ?? DEFAULT_MAX_SPANS,
     retentionMs,
+    memoryLimit: options.memoryLimit,
   });
   const queue = new IngestQueue(store);
   const channels = new Set<SseChannel>();

@@ -1,15 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TraceSummary } from '@lazytrace/traces';
+import { fromOtlpRequest, type TraceSummary } from '@lazytrace/traces';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../open-store.js';
 import { startServer } from '../server.js';
-import { getJson, postJson, readSse, testServer } from '../testing/harness.js';
+import { eventually, getJson, postJson, readSse, testServer } from '../testing/harness.js';
 import { otlpRequest, ragTrace } from '../testing/otlp-fixtures.js';
 import { StoreLockedError } from './database.js';
+import { TraceStore } from './store.js';
 
 const DAY = 86_400_000;
 
@@ -166,3 +167,30 @@ describe('a database file', () => {
     }
   });
 });
+
+describe('checkpoints', () => {
+  it('writes a burst of ingest to the database file once ingest pauses (the WAL empties)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lazytrace-ckpt-'));
+    const file = join(dir, 'traces.duckdb');
+    const store = await TraceStore.open({ db: file });
+    try {
+      const traces = Array.from({ length: 20 }, (_, i) => ragTrace(Date.now() - 1000 + i));
+      expect(await store.ingest(fromOtlpRequest(otlpRequest(traces)))).toBe(60);
+      // Committed to the WAL only: far below DuckDB's own checkpoint threshold.
+      expect(walSize(file)).toBeGreaterThan(0);
+      await eventually(() => (walSize(file) === 0 ? true : undefined));
+      expect(store.counts).toEqual({ spans: 60, traces: 20 });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function walSize(file: string): number {
+  try {
+    return statSync(`${file}.wal`).size;
+  } catch {
+    return 0;
+  }
+}

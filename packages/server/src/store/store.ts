@@ -50,6 +50,8 @@ export interface StoreOptions {
 
 export const DEFAULT_MAX_SPANS = 1_000_000;
 
+const CHECKPOINT_AFTER_IDLE_MS = 1000;
+
 /** A root: no parent, or lazytrace's own root mark (a lazytrace root under a foreign parent). */
 export function isRootSpan(span: SpanRecord): boolean {
   return (
@@ -78,6 +80,8 @@ export class TraceStore {
   private readonly order = new TraceOrder();
   /** Where each batch's rows are written for DuckDB's read_json (removed at close). */
   private scratch: string | undefined;
+  /** The checkpoint run once ingest has been quiet for a while (see scheduleCheckpoint). */
+  private checkpointTimer: NodeJS.Timeout | undefined;
 
   private constructor(db: Database, options: StoreOptions) {
     this.db = db;
@@ -154,6 +158,7 @@ export class TraceStore {
       const committed = await this.commitBatch(spans);
       if (committed === undefined) return 0;
       if (this.spanTotal > this.maxSpans) await this.enforceMaxSpans();
+      this.scheduleCheckpoint();
       for (const listener of this.listeners) {
         try {
           listener(committed);
@@ -249,6 +254,22 @@ export class TraceStore {
     for (const s of summaries)
       if (s.rootSeq !== undefined) traces.push({ seq: s.rootSeq, summary: s.summary });
     return { spans: added, traces };
+  }
+
+  /**
+   * DuckDB checkpoints on its own only every 256 MB of WAL (database.ts: cheap ingest), and until
+   * then the committed rows stay in memory. Once ingest has paused for a second, checkpoint:
+   * a burst's rows go to the file and the service's memory comes back down between bursts.
+   */
+  private scheduleCheckpoint(): void {
+    if (this.db.path === ':memory:') return;
+    clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = undefined;
+      if (this.closed) return;
+      void this.serialize(() => this.db.writer.run('CHECKPOINT')).catch(() => undefined);
+    }, CHECKPOINT_AFTER_IDLE_MS);
+    this.checkpointTimer.unref();
   }
 
   /** Drops whole traces, oldest first, until at most maxSpans spans remain. */
@@ -363,6 +384,7 @@ export class TraceStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    clearTimeout(this.checkpointTimer);
     await this.chain;
     this.closed = true;
     this.db.close();
