@@ -59,7 +59,8 @@ export class Database {
       if (memoryLimit !== undefined) config.memory_limit = memoryLimit;
       // DuckDB checkpoints (rewrites and compresses the changed row groups) whenever the WAL
       // passes 16 MB: with ~1 KB spans that was every few ingest batches, and took most of an
-      // import's time. Checkpointing every 256 MB of WAL costs far less per span stored.
+      // import's time. Checkpointing every 256 MB of WAL costs far less per span stored (the
+      // store also checkpoints once ingest pauses: TraceStore.scheduleCheckpoint).
       if (!readOnly) config.checkpoint_threshold = '256MB';
       instance = await DuckDBInstance.create(file, config);
     } catch (error) {
