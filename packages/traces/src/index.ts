@@ -1,6 +1,7 @@
 // Public API of @lazytrace/traces. Explicit named exports only.
 export { type AnalysisOptions, analyzeTrace, analyzeTraces } from './analysis.js';
 export { buildTrace, groupByTrace, summarizeTrace, traceBreakdown } from './build.js';
+export { parseDuration } from './duration.js';
 export { clusterErrors, normalizeErrorMessage } from './errors.js';
 export { fromOtlpRequest, parseOtlpJsonLine, type ReadOptions, readOtlpJson } from './read.js';
 export {
