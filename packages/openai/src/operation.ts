@@ -40,11 +40,10 @@ export class OpenAIOperation extends Module<unknown, unknown> {
    * the lifecycle's promise, or undefined when `body` did not run synchronously (then the caller
    * must make the call itself).
    */
-  start(input: unknown, body: SpanBody, ran: { value: boolean }): Promise<unknown> | undefined {
-    handOver = (ctx) => {
-      ran.value = true;
-      return body(ctx);
-    };
+  start(input: unknown, body: SpanBody): Promise<unknown> | undefined {
+    // The body itself is handed over (no closure per call): whether it ran, the caller knows
+    // from its own body having been called.
+    handOver = body;
     try {
       return this.invoke(input);
     } finally {

@@ -8,14 +8,11 @@ import type { Attributes } from '@opentelemetry/api';
  */
 const warned = new Set<string>();
 
-function guarded(what: string, report: () => void): void {
-  try {
-    report();
-  } catch (error) {
-    if (warned.has(what)) return;
-    warned.add(what);
-    logWarning(`@lazytrace/openai: could not record ${what}: ${(error as Error)?.message ?? String(error)}`);
-  }
+/** Each report below catches inline (a closure per report would be one more allocation per call). */
+function rejected(what: string, error: unknown): void {
+  if (warned.has(what)) return;
+  warned.add(what);
+  logWarning(`@lazytrace/openai: could not record ${what}: ${(error as Error)?.message ?? String(error)}`);
 }
 
 export function reportModel(
@@ -27,7 +24,11 @@ export function reportModel(
   if (typeof model.response === 'string' && model.response !== '') clean.response = model.response;
   if (typeof model.provider === 'string') clean.provider = model.provider;
   if (clean.request === undefined && clean.response === undefined && clean.provider === undefined) return;
-  guarded('the model', () => ctx.setModel(clean));
+  try {
+    ctx.setModel(clean);
+  } catch (error) {
+    rejected('the model', error);
+  }
 }
 
 /**
@@ -35,13 +36,36 @@ export function reportModel(
  * than once (a retry, a second step) is one generation whose usage is the sum of its requests.
  */
 const reportedUsage = new WeakMap<CallContext, Usage>();
+/**
+ * The contexts more than one request may report to (an enclosing module's). A call's own span
+ * gets one report, so only these keep a running sum: a WeakMap entry per call was a measurable
+ * part of the cost of every call.
+ */
+const sharedContexts = new WeakSet<CallContext>();
+
+/** `ctx` is an enclosing module's: the usage of each request made in it is added up. */
+export function shareUsage(ctx: CallContext): void {
+  sharedContexts.add(ctx);
+}
 
 export function reportUsage(ctx: CallContext, usage: Usage | undefined): void {
   if (usage === undefined) return;
+  if (!sharedContexts.has(ctx)) {
+    try {
+      ctx.setUsage(usage);
+    } catch (error) {
+      rejected('the usage', error);
+    }
+    return;
+  }
   const previous = reportedUsage.get(ctx);
   const total = previous === undefined ? usage : addUsage(previous, usage);
   reportedUsage.set(ctx, total);
-  guarded('the usage', () => ctx.setUsage(total));
+  try {
+    ctx.setUsage(total);
+  } catch (error) {
+    rejected('the usage', error);
+  }
 }
 
 function addUsage(a: Usage, b: Usage): Usage {
@@ -63,14 +87,22 @@ function addUsage(a: Usage, b: Usage): Usage {
 
 export function reportParameters(ctx: CallContext, parameters: Record<string, ModelParameterValue>): void {
   for (const _ in parameters) {
-    guarded('the model parameters', () => ctx.setModelParameters(parameters));
+    try {
+      ctx.setModelParameters(parameters);
+    } catch (error) {
+      rejected('the model parameters', error);
+    }
     return;
   }
 }
 
 export function reportAttributes(ctx: CallContext, attributes: Attributes): void {
   for (const _ in attributes) {
-    guarded('attributes', () => ctx.setAttributes(attributes));
+    try {
+      ctx.setAttributes(attributes);
+    } catch (error) {
+      rejected('attributes', error);
+    }
     return;
   }
 }

@@ -66,7 +66,7 @@ export function tracedRunTools(
   try {
     const operation = state.operation(state.spanName('chat.completions.runTools', undefined), 'agent');
     const input = body.tools === undefined ? body.messages : { messages: body.messages, tools: body.tools };
-    const start = () => operation.start(input, run, { value: false });
+    const start = () => operation.start(input, run);
     const lifecycle = state.captureOff ? runWithTraceContext(captureOffFor(operation.name), start) : start();
     lifecycle?.then(noop, noop);
   } catch {

@@ -7,7 +7,7 @@ import * as O from './attributes.js';
 import { enclosingModuleCall } from './enclosing-module.js';
 import { Generation } from './generation.js';
 import type { OpenAIOperation } from './operation.js';
-import { reportModel } from './report.js';
+import { reportModel, shareUsage } from './report.js';
 import { currentRun } from './run-tools.js';
 
 /** What a wrapped client knows about itself, shared by all its traced methods. */
@@ -19,6 +19,8 @@ export interface ClientState {
   /** Ask for usage on chat streams (`stream_options.include_usage`) when the caller did not. */
   readonly streamUsage: boolean;
   operation(name: string, kind: string): OpenAIOperation;
+  /** The operation of a direct call of `spec` (no helper): cached per method, no key to build. */
+  directOperation(spec: MethodSpec): OpenAIOperation;
   spanName(method: string, helper: string | undefined): string;
 }
 
@@ -73,6 +75,7 @@ export function tracedCall(
     // The module is the generation: report to it, no span of our own.
     const result = original.apply(self, callArgs);
     try {
+      shareUsage(enclosing);
       const generation = new Generation(enclosing, spec.adapter, body, false, hideUsageChunk);
       generation.addAttributes(requestAttributes(state, helper));
       reportModel(enclosing, { provider: state.provider });
@@ -106,11 +109,15 @@ export function tracedCall(
   };
 
   try {
-    const operation = state.operation(state.spanName(spec.method, helper), spec.kind);
+    const operation =
+      helper === undefined
+        ? state.directOperation(spec)
+        : state.operation(state.spanName(spec.method, helper), spec.kind);
     const input = spec.adapter.input(body);
-    const ran = { value: false };
-    const start = () => operation.start(input, run, ran);
-    const lifecycle = state.captureOff ? runWithTraceContext(captureOffFor(operation.name), start) : start();
+    // The common case calls straight through: no closure per call unless a switch must be applied.
+    const lifecycle = state.captureOff
+      ? runWithTraceContext(captureOffFor(operation.name), () => operation.start(input, run))
+      : operation.start(input, run);
     lifecycle?.then(noop, noop);
   } catch {
     // Only reachable through a failure of the tracing machinery itself.

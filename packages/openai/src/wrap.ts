@@ -194,6 +194,7 @@ function resolve(client: object, path: readonly string[]): Record<string, unknow
 function clientState(client: object, options: WrapOpenAIOptions): ClientState {
   const operations = new Map<string, OpenAIOperation>();
   const spanNames = new Map<string, string>();
+  const direct = new Map<MethodSpec, OpenAIOperation>();
   return {
     provider: providerName(client),
     serverAttributes: serverAttributes(client),
@@ -205,6 +206,14 @@ function clientState(client: object, options: WrapOpenAIOptions): ClientState {
       if (operation === undefined) {
         operation = new OpenAIOperation(name, kind);
         operations.set(key, operation);
+      }
+      return operation;
+    },
+    directOperation(spec) {
+      let operation = direct.get(spec);
+      if (operation === undefined) {
+        operation = this.operation(this.spanName(spec.method, undefined), spec.kind);
+        direct.set(spec, operation);
       }
       return operation;
     },

@@ -32,10 +32,14 @@ const SCALAR_PARAMETERS = [
   'echo',
   'suffix',
 ] as const;
+const SCALAR_SET: ReadonlySet<string> = new Set(SCALAR_PARAMETERS);
 
 export function requestParameters(body: Body, attributes: Attributes): Record<string, ModelParameterValue> {
   const parameters: Record<string, ModelParameterValue> = {};
-  for (const key of SCALAR_PARAMETERS) {
+  // A body names a handful of keys; looking up each of the ~20 known names instead (mostly
+  // absent, so each a full prototype walk) was a measurable part of a call's cost.
+  for (const key in body) {
+    if (!SCALAR_SET.has(key)) continue;
     const value = body[key];
     if (
       typeof value === 'string' ||
