@@ -5,11 +5,15 @@
  * 2. the OTLP receiver: spans/s stored, sustained over 20 s by 8 concurrent clients (JSON, then
  *    protobuf), every span checked stored;
  * 3. at 1,000,000 spans (with one 10,000-span trace): p50/p95 of an `/api/traces` page, a filtered
- *    page, `/api/stats`, the big trace, and the process RSS;
+ *    page, `/api/stats`, the big trace, and the service's RSS. This part runs the service alone in
+ *    a child process (as `lazytrace serve` does on Linux: MALLOC_ARENA_MAX=2, default memory
+ *    limit), and reads the child's VmRSS and VmHWM (peak) from /proc/<pid>/status;
  * 4. a span ending in an app with the file backend (default settings) → SSE client latency.
  * Prints one line per figure and writes bench/server-results.json.
+ * `--serve-child <db>` is that child: it starts the service and prints its URL.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initTracing, shutdownTracing } from '@lazytrace/config';
@@ -220,7 +224,7 @@ let encodeRequest: (value: Record<string, unknown>) => Uint8Array;
 
 async function scaleBench(): Promise<void> {
   const db = join(dir, 'scale.duckdb');
-  const server = await startServer({ port: 0, db, files: [], log: null, maxBodyBytes: 256 * 1024 * 1024 });
+  const server = await serviceChild(db);
   const base = Date.now() - 6 * 3_600_000;
   const big = traceOf(base + 1000, 10_000, 7);
   let total = 0;
@@ -249,8 +253,13 @@ async function scaleBench(): Promise<void> {
   report('  the same, CPU time of the process', loadCpuMs / 1000, 's');
   const health = (await (await fetch(`${server.url}/health`)).json()) as { spans: number; traces: number };
   console.log(`  store: ${health.spans} spans, ${health.traces} traces`);
-  const runs = quick ? 20 : 50;
+  // The store checkpoints once ingest pauses for a second; give it that and the checkpoint.
+  await new Promise((r) => setTimeout(r, 5_000));
+  const settled = memoryOf(server.pid);
   const label = `${(total / 1e6).toFixed(1)}M spans`;
+  report(`${label}: service RSS after ingest settles (child VmRSS)`, settled.rss, 'MB');
+  report(`${label}: service peak RSS during ingest (child VmHWM)`, settled.hwm, 'MB');
+  const runs = quick ? 20 : 50;
   const page = await latencies(`${server.url}/api/traces?limit=50`, runs);
   report(`${label}: /api/traces page p50`, page.p50, 'ms');
   report(`${label}: /api/traces page p95`, page.p95, 'ms');
@@ -267,9 +276,9 @@ async function scaleBench(): Promise<void> {
   const one = await latencies(`${server.url}/api/traces/${big.traceId}`, Math.ceil(runs / 5));
   report(`${label}: one 10,000-span trace /api/traces/:id p50`, one.p50, 'ms');
   report(`${label}: one 10,000-span trace /api/traces/:id p95`, one.p95, 'ms');
-  globalThis.gc?.();
-  report(`${label}: process RSS (service + this benchmark)`, process.memoryUsage().rss / 1024 / 1024, 'MB');
-  report(`${label}: of which V8 heap used`, process.memoryUsage().heapUsed / 1024 / 1024, 'MB');
+  const after = memoryOf(server.pid);
+  report(`${label}: service RSS after the queries (child VmRSS)`, after.rss, 'MB');
+  report(`${label}: service peak RSS (child VmHWM)`, after.hwm, 'MB');
   console.log(`  load average ${load()}`);
   await server.close();
 }
@@ -307,7 +316,56 @@ async function liveBench(): Promise<void> {
   await server.close();
 }
 
+/** The service alone in a child process, the way `lazytrace serve` runs it on Linux. */
+async function serviceChild(db: string): Promise<{ url: string; pid: number; close(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, new URL(import.meta.url).pathname, '--serve-child', db],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = /^(http:\/\/\S+)\n/m.exec(out);
+      if (line) resolve(line[1] as string);
+    });
+    child.on('exit', (code) => reject(new Error(`service child exited (${code})`)));
+  });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  // A failed benchmark must not leave the service running.
+  process.on('exit', () => child.kill('SIGKILL'));
+  return {
+    url,
+    pid: child.pid as number,
+    async close() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** VmRSS and VmHWM (the peak) of a process, in MB, from /proc/<pid>/status. */
+function memoryOf(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+async function serveChild(db: string): Promise<void> {
+  const server = await startServer({ port: 0, db, files: [], log: null, maxBodyBytes: 256 * 1024 * 1024 });
+  process.stdout.write(`${server.url}\n`);
+  process.on('SIGTERM', () => {
+    void server.close().then(() => process.exit(0));
+  });
+}
+
 async function main(): Promise<void> {
+  const childAt = process.argv.indexOf('--serve-child');
+  if (childAt !== -1) return serveChild(process.argv[childAt + 1] as string);
   const { encodeExportRequest } = await import('../packages/server/src/otlp/protobuf.js');
   // protobufjs' fromObject reads bytes as base64: give it the ids as bytes.
   encodeRequest = (value) => encodeExportRequest(idsToBytes(value) as Record<string, unknown>);
@@ -340,6 +398,6 @@ function idsToBytes(value: unknown, key = ''): unknown {
 main()
   .catch((error) => {
     console.error(error);
-    process.exitCode = 1;
+    process.exit(1);
   })
   .finally(() => rmSync(dir, { recursive: true, force: true }));
