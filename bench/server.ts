@@ -268,11 +268,13 @@ async function scaleBench(): Promise<void> {
     runs,
   );
   report(`${label}: /api/traces filtered page p95`, deep.p95, 'ms');
+  report(`${label}: service RSS after the list pages (child VmRSS)`, memoryOf(server.pid).rss, 'MB');
   const stats = await latencies(`${server.url}/api/stats`, runs);
   report(`${label}: /api/stats p50`, stats.p50, 'ms');
   report(`${label}: /api/stats p95`, stats.p95, 'ms');
   const byKind = await latencies(`${server.url}/api/stats?groupBy=kind`, Math.ceil(runs / 5));
   report(`${label}: /api/stats?groupBy=kind p95`, byKind.p95, 'ms');
+  report(`${label}: service RSS after the stats queries (child VmRSS)`, memoryOf(server.pid).rss, 'MB');
   const one = await latencies(`${server.url}/api/traces/${big.traceId}`, Math.ceil(runs / 5));
   report(`${label}: one 10,000-span trace /api/traces/:id p50`, one.p50, 'ms');
   report(`${label}: one 10,000-span trace /api/traces/:id p95`, one.p95, 'ms');
