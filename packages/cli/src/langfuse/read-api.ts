@@ -1,4 +1,5 @@
 import { CliError, errorMessage } from '../errors.js';
+import { boundedFetch } from '../util/bounded-fetch.js';
 import {
   type Attempt,
   isRetryableStatus,
@@ -131,31 +132,26 @@ export class LangfuseReader {
 
   private async attempt(url: string): Promise<Attempt<unknown>> {
     const where = `Langfuse at ${this.settings.baseUrl}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
+    const reached = await boundedFetch(
+      url,
+      {
         headers: {
           Authorization: this.authorization,
           Accept: 'application/json',
           'User-Agent': 'lazytrace-cli',
         },
-        signal: AbortSignal.any([
-          AbortSignal.timeout(this.settings.timeoutMillis),
-          ...(this.retry.signal ? [this.retry.signal] : []),
-        ]),
-      });
-    } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError';
-      return {
-        ok: false,
-        retryable: true,
-        error: new CliError(
+      },
+      this.settings.timeoutMillis,
+      this.retry.signal,
+      (timedOut, error) =>
+        new CliError(
           timedOut
             ? `${where} did not answer within ${this.settings.timeoutMillis}ms`
             : `cannot reach ${where}: ${errorMessage(error)}`,
         ),
-      };
-    }
+    );
+    if (!reached.ok) return reached;
+    const response = reached.response;
     const text = await response.text().catch(() => '');
     if (response.status === 401 || response.status === 403) {
       const what = response.status === 401 ? 'rejected the credentials (401)' : 'refused access (403)';

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { errorMessage } from '../errors.js';
+import { boundedFetch } from '../util/bounded-fetch.js';
 import {
   type Attempt,
   isRetryableStatus,
@@ -96,29 +97,20 @@ export class OtlpSender implements SpanSender {
     serializer: typeof JsonTraceSerializer,
     _attempt: number,
   ): Promise<Attempt<Delivered>> {
-    let response: Response;
-    try {
-      response = await fetch(this.settings.url, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.any([
-          AbortSignal.timeout(this.settings.timeoutMillis),
-          ...(this.retry.signal ? [this.retry.signal] : []),
-        ]),
-      });
-    } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError';
-      return {
-        ok: false,
-        retryable: true,
-        error: new Error(
+    const reached = await boundedFetch(
+      this.settings.url,
+      { method: 'POST', headers, body },
+      this.settings.timeoutMillis,
+      this.retry.signal,
+      (timedOut, error) =>
+        new Error(
           timedOut
             ? `no answer from ${this.settings.url} within ${this.settings.timeoutMillis}ms`
             : `cannot reach ${this.settings.url}: ${errorMessage(error)}`,
         ),
-      };
-    }
+    );
+    if (!reached.ok) return reached;
+    const response = reached.response;
     const answer = new Uint8Array(await response.arrayBuffer().catch(() => new ArrayBuffer(0)));
     if (response.ok) {
       if (answer.length === 0) return { ok: true, value: { rejected: 0 } };
