@@ -221,6 +221,31 @@ describe('nothing is serialized when nothing is recorded', () => {
     expect(counter.reads).toBe(0);
   });
 
+  it('span not recording (sampled out): a failure is not captured (message and stack never read)', async () => {
+    const counter = { reads: 0 };
+    const error = new Error('unused');
+    Object.defineProperty(error, 'message', {
+      get() {
+        counter.reads++;
+        return 'failed';
+      },
+    });
+    Object.defineProperty(error, 'stack', {
+      get() {
+        counter.reads++;
+        return 'Error: failed\n    at f (file.ts:1:1)';
+      },
+    });
+    // Replacing `stack` materializes V8's lazy stack, which reads the message once: not a capture.
+    counter.reads = 0;
+    configureTracing({ tracerProvider: new BasicTracerProvider({ sampler: new AlwaysOffSampler() }) });
+    const failing = fn((_x: unknown) => {
+      throw error;
+    });
+    await expect(failing.invoke('x')).rejects.toBe(error);
+    expect(counter.reads).toBe(0);
+  });
+
   it('content capture off: spans without input/output attributes', async () => {
     const { counter, input } = countingInput();
     await runWithTraceContext({ captureContent: false }, () =>

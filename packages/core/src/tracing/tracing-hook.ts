@@ -136,7 +136,9 @@ export class TracingHook implements Hook {
 
   onError(error: unknown): void {
     const span = this.span;
-    if (span === undefined) return;
+    // A span not recorded (sampled out) keeps nothing: the message and stack are not read, cut
+    // nor masked for it.
+    if (span === undefined || !span.isRecording()) return;
     // Message and stack budgeted and masked like any captured content (capture/error.ts).
     const { message, stack } = captureError(error, this.invocation.name);
     span.setStatus({ code: SpanStatusCode.ERROR, message });
