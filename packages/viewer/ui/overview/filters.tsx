@@ -14,6 +14,36 @@ const TEXT_FIELDS: [keyof TraceFilters, string, string][] = [
   ['tag', 'Tag', 'tag'],
 ];
 
+/** A duration bound in milliseconds; empty means no bound. */
+function DurationField({
+  name,
+  label,
+  value,
+  set,
+}: {
+  name: 'minDurationMs' | 'maxDurationMs';
+  label: string;
+  value: number | undefined;
+  set(k: keyof TraceFilters, v: number | undefined): void;
+}) {
+  return (
+    <label class="field field-num">
+      <span>{label}</span>
+      <input
+        type="number"
+        name={name}
+        min="0"
+        step="any"
+        value={value !== undefined ? String(Math.round(value * 100) / 100) : ''}
+        onInput={(e) => {
+          const v = (e.target as HTMLInputElement).value;
+          set(name, v === '' ? undefined : Number(v));
+        }}
+      />
+    </label>
+  );
+}
+
 /** The list filters; each maps to a /api/traces query parameter. Text is applied after a pause. */
 export function FilterBar({ filters, onChange }: Props) {
   const [draft, setDraft] = useState<TraceFilters>(filters);
@@ -68,34 +98,8 @@ export function FilterBar({ filters, onChange }: Props) {
           <option value="error">error</option>
         </select>
       </label>
-      <label class="field field-num">
-        <span>Min ms</span>
-        <input
-          type="number"
-          name="minDurationMs"
-          min="0"
-          step="any"
-          value={draft.minDurationMs !== undefined ? String(Math.round(draft.minDurationMs * 100) / 100) : ''}
-          onInput={(e) => {
-            const v = (e.target as HTMLInputElement).value;
-            set('minDurationMs', v === '' ? undefined : Number(v));
-          }}
-        />
-      </label>
-      <label class="field field-num">
-        <span>Max ms</span>
-        <input
-          type="number"
-          name="maxDurationMs"
-          min="0"
-          step="any"
-          value={draft.maxDurationMs !== undefined ? String(Math.round(draft.maxDurationMs * 100) / 100) : ''}
-          onInput={(e) => {
-            const v = (e.target as HTMLInputElement).value;
-            set('maxDurationMs', v === '' ? undefined : Number(v));
-          }}
-        />
-      </label>
+      <DurationField name="minDurationMs" label="Min ms" value={draft.minDurationMs} set={set} />
+      <DurationField name="maxDurationMs" label="Max ms" value={draft.maxDurationMs} set={set} />
       {(filters.since || filters.until) && (
         <span class="chip" data-testid="time-window">
           {filters.since ? new Date(filters.since).toLocaleTimeString(undefined, { hour12: false }) : '…'} –{' '}
