@@ -19,6 +19,28 @@ function SpanLink({ id, model, onSelect }: { id: string; model: TraceModel; onSe
   );
 }
 
+/** Links to the first 12 of `ids` that this trace holds (the others are not in the loaded model). */
+function Evidence({
+  ids,
+  model,
+  onSelect,
+}: {
+  ids: string[];
+  model: TraceModel;
+  onSelect(id: string): void;
+}) {
+  return (
+    <div class="evidence">
+      {ids
+        .filter((id) => model.byId.has(id))
+        .slice(0, 12)
+        .map((id) => (
+          <SpanLink key={id} id={id} model={model} onSelect={onSelect} />
+        ))}
+    </div>
+  );
+}
+
 /** The server's analysis of this trace: bottlenecks, recommendations and error clusters. */
 export function AnalysisPanel({ analysis, loading, model, onSelect }: Props) {
   if (loading) return <p class="note">Analysing…</p>;
@@ -47,14 +69,7 @@ export function AnalysisPanel({ analysis, loading, model, onSelect }: Props) {
                 </div>
                 <p>{r.message}</p>
                 {(r.spanIds ?? []).some((id) => model.byId.has(id)) && (
-                  <div class="evidence">
-                    {(r.spanIds ?? [])
-                      .filter((id) => model.byId.has(id))
-                      .slice(0, 12)
-                      .map((id) => (
-                        <SpanLink key={id} id={id} model={model} onSelect={onSelect} />
-                      ))}
-                  </div>
+                  <Evidence ids={r.spanIds ?? []} model={model} onSelect={onSelect} />
                 )}
               </li>
             ))}
@@ -116,14 +131,7 @@ export function AnalysisPanel({ analysis, loading, model, onSelect }: Props) {
               <li key={i}>
                 <strong>{e.name}</strong> {e.errorType && <code>{e.errorType}</code>} × {e.count}
                 {(e.example ?? e.message) && <p>{e.example ?? e.message}</p>}
-                <div class="evidence">
-                  {(e.spanIds ?? [])
-                    .filter((id) => model.byId.has(id))
-                    .slice(0, 12)
-                    .map((id) => (
-                      <SpanLink key={id} id={id} model={model} onSelect={onSelect} />
-                    ))}
-                </div>
+                <Evidence ids={e.spanIds ?? []} model={model} onSelect={onSelect} />
               </li>
             ))}
           </ul>
