@@ -566,6 +566,28 @@ describe('inside lazytrace', () => {
     expect(span!.attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS]).toBe(5);
   });
 
+  test('captureContent: false keeps a completion suffix (text of the prompt) out of the parameters', async () => {
+    const client = wrapOpenAI(newClient(), { captureContent: false });
+    await client.completions.create({
+      model: 'gpt-3.5-turbo-instruct',
+      prompt: 'Say hi',
+      suffix: 'private text after the insertion point',
+      max_tokens: 5,
+    });
+    const [span] = await spans(1);
+    expect(JSON.stringify(span!.attributes)).not.toContain('private text');
+    expect(span!.attributes[A.GEN_AI_REQUEST_MAX_TOKENS]).toBe(5);
+    exporter.reset();
+    // With content on, the suffix is recorded with the prompt, as input.
+    await wrapOpenAI(newClient()).completions.create({
+      model: 'gpt-3.5-turbo-instruct',
+      prompt: 'Say hi',
+      suffix: 'private text after the insertion point',
+    });
+    const [on] = await spans(1);
+    expect(String(on!.attributes[A.ATTR_INPUT])).toContain('private text');
+  });
+
   test('tracing off: the call is made, no span', async () => {
     const client = wrapOpenAI(newClient());
     const r = await runWithTraceContext({ enabled: false }, () =>

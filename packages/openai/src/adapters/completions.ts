@@ -10,7 +10,8 @@ import { append, type TextBuffer } from './text-buffer.js';
 export const completionsAdapter: Adapter = {
   operation: A.GEN_AI_OPERATION_TEXT_COMPLETION,
   apiType: undefined,
-  input: (body) => body.prompt,
+  // A suffix (the text after the insertion point) is prompt content too.
+  input: (body) => (body.suffix == null ? body.prompt : { prompt: body.prompt, suffix: body.suffix }),
   request(body, ctx, attributes) {
     reportModel(ctx, { request: body.model as string | undefined });
     reportParameters(ctx, requestParameters(body, attributes));

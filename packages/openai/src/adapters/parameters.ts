@@ -30,7 +30,8 @@ const SCALAR_PARAMETERS = [
   'encoding_format',
   'best_of',
   'echo',
-  'suffix',
+  // Not `suffix`: it is text of the prompt (content, recorded with the input), and parameters
+  // are recorded even when content capture is off.
 ] as const;
 const SCALAR_SET: ReadonlySet<string> = new Set(SCALAR_PARAMETERS);
 
