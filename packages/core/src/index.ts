@@ -25,6 +25,7 @@ export { DEFAULT_RETRY_ATTEMPTS, Retry, type RetryOptions, retry } from './flows
 export { SwitchCase, switchCase } from './flows/switch-case.js';
 export { Timeout, TimeoutError, timeout } from './flows/timeout.js';
 export { Warp, warp } from './flows/warp.js';
+export type { CallTarget } from './hooks/call-target.js';
 export type {
   Hook,
   HookClass,

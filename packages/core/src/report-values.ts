@@ -1,6 +1,6 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import type { ModelInfo, ModelParameterValue, Usage } from './invocation.js';
 import { errorMessage, logWarning } from './logger.js';
+import type { ModelInfo, ModelParameterValue, Usage } from './report-types.js';
 
 /*
  * What business code reports through its context (`ctx.setModel`, `setUsage`,

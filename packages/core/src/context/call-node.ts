@@ -1,7 +1,41 @@
 import { type Context, createContextKey } from '@opentelemetry/api';
-import type { ContextCarrier } from '../tracing/context-carrier.js';
-import type { Scope } from './trace-context.js';
-import type { ResolvedTraceContext } from './types.js';
+import type { Hook } from '../hooks/hook.js';
+import type { ResolvedTraceContext, TraceContextPatch } from './types.js';
+
+/**
+ * One `setTrace`/`withTrace` layer: what lazytrace's async storage holds. Declared beside `CallNode`
+ * because each refers to the other (a node's scope, a scope's anchor node).
+ */
+export interface Scope {
+  /**
+   * This layer's settings merged over those of the scope in force where it was entered: the
+   * whole stack of scopes as one patch over the defaults. Not a link to that scope: a context
+   * that calls `setTrace` again and again (a loop, a WebSocket's `message` callback) would
+   * otherwise build an ever longer chain — memory kept for ever, and a re-merge as deep as the
+   * chain once the defaults change.
+   */
+  readonly patch: TraceContextPatch;
+  /**
+   * The call inside which the scope was entered (undefined: outside any call). Inside another
+   * call's context — a stream pulled by a consumer elsewhere, a callback bound to a call's OTel
+   * context — that call's own trace context applies, not this scope.
+   */
+  readonly anchor: CallNode | undefined;
+  /** The patch merged over its parents and the defaults of `version`. */
+  resolved: ResolvedTraceContext;
+  version: number;
+}
+
+/**
+ * The hook of a call that carries its trace context without a span (`tracing/context-carrier.ts`),
+ * as the calls below it use it.
+ */
+export interface NodeCarrier {
+  /** The OTel context the call runs in. */
+  readonly carried: Context | undefined;
+  /** The hook shared by the calls started right in `carried`. */
+  forCallBelow(): Hook | undefined;
+}
 
 /** Where a call's node lives in the OTel context (set by the tracing hook, re-entered by `around`). */
 export const CALL_NODE_KEY = createContextKey('lazytrace.call');
@@ -44,7 +78,7 @@ export class CallNode {
    * The hook that carries this node (a call without a span: `enabled: false`, a module switched
    * off), reused by the calls below it that carry nothing new: one object per carried scope.
    */
-  carrier: ContextCarrier | undefined;
+  carrier: NodeCarrier | undefined;
 
   constructor(
     /** The `setTrace`/`withTrace` scope in force when the call started. */

@@ -2,10 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Context, context as otelContext } from '@opentelemetry/api';
 import { sharedSingleton } from '../global-state.js';
 import { typeName } from '../invocation.js';
-import { type CallNode, callNodeOf } from './call-node.js';
+import { type CallNode, callNodeOf, type Scope } from './call-node.js';
 import { installRequestBoundary } from './request-boundary.js';
 import type { ModuleSwitch, ResolvedTraceContext, TraceContext, TraceContextPatch } from './types.js';
 import { readTraceContext, validateTraceContext } from './validate.js';
+
+export type { Scope } from './call-node.js';
 
 const BASE: ResolvedTraceContext = Object.freeze({
   enabled: true,
@@ -18,27 +20,6 @@ const BASE: ResolvedTraceContext = Object.freeze({
   sampled: undefined,
   modules: Object.freeze({}),
 });
-
-/** One `setTrace`/`withTrace` layer: what lazytrace's async storage holds. */
-export interface Scope {
-  /**
-   * This layer's settings merged over those of the scope in force where it was entered: the
-   * whole stack of scopes as one patch over the defaults. Not a link to that scope: a context
-   * that calls `setTrace` again and again (a loop, a WebSocket's `message` callback) would
-   * otherwise build an ever longer chain — memory kept for ever, and a re-merge as deep as the
-   * chain once the defaults change.
-   */
-  readonly patch: TraceContextPatch;
-  /**
-   * The call inside which the scope was entered (undefined: outside any call). Inside another
-   * call's context — a stream pulled by a consumer elsewhere, a callback bound to a call's OTel
-   * context — that call's own trace context applies, not this scope.
-   */
-  readonly anchor: CallNode | undefined;
-  /** The patch merged over its parents and the defaults of `version`. */
-  resolved: ResolvedTraceContext;
-  version: number;
-}
 
 interface StoreState {
   readonly storage: AsyncLocalStorage<Scope>;

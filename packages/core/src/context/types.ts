@@ -3,9 +3,9 @@ export type ModuleSwitch = boolean | { readonly enabled?: boolean; readonly capt
 
 /** Per-module switches (LazyLLM's `module_trace`). A name match beats a class match beats a kind match. */
 export interface ModuleSwitches {
-  readonly byName?: Readonly<Record<string, ModuleSwitch>>;
-  readonly byClass?: Readonly<Record<string, ModuleSwitch>>;
-  readonly byKind?: Readonly<Record<string, ModuleSwitch>>;
+  readonly byName?: Readonly<Record<string, ModuleSwitch>> | undefined;
+  readonly byClass?: Readonly<Record<string, ModuleSwitch>> | undefined;
+  readonly byKind?: Readonly<Record<string, ModuleSwitch>> | undefined;
 }
 
 /** Where a string is expected, a number or bigint is taken as its decimal text. */

@@ -1,5 +1,5 @@
 import type { Invocation } from '../invocation.js';
-import type { Runnable } from '../runnables/runnable.js';
+import type { CallTarget } from './call-target.js';
 
 /**
  * What a hook does in each phase of one invocation. A fresh hook object is created for every
@@ -54,9 +54,16 @@ export type HookRegistration = HookClass | HookFactory;
  * Decides, per invocation, which extra hooks a runnable gets (tracing registers one of these).
  * Called with the runnable and the invocation (its name in the enclosing flow, its kind …).
  */
-export type HookProvider = (
-  target: Runnable<any, any>,
-  invocation: Invocation,
-) => readonly HookRegistration[];
+export type HookProvider = HookProviderMethod['provide'];
+
+/*
+ * Declared as a method so its parameter is checked bivariantly: a provider written against the full
+ * `Runnable` (`(target: Runnable<any, any>, invocation) => …`) still type-checks. That is true at
+ * run time: every target is a `Runnable`; hooks only name the small `CallTarget` so that they do
+ * not import the runnables, which import the hooks.
+ */
+interface HookProviderMethod {
+  provide(target: CallTarget, invocation: Invocation): readonly HookRegistration[];
+}
 
 export const DEFAULT_HOOK_PRIORITY = 100;

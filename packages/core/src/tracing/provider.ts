@@ -1,10 +1,10 @@
 import { tracingOffEverywhere } from '../context/trace-context.js';
 import { sharedSingleton } from '../global-state.js';
+import type { CallTarget } from '../hooks/call-target.js';
 import type { HookFactory, HookRegistration } from '../hooks/hook.js';
 import { markBuiltInHook } from '../hooks/lifecycle.js';
 import { registerHookProvider } from '../hooks/registry.js';
 import type { Invocation } from '../invocation.js';
-import type { Runnable } from '../runnables/runnable.js';
 import { lookUpCall, lookupFor, releaseLookup } from './call-lookup.js';
 import { ContextCarrier } from './context-carrier.js';
 import { decide } from './decision.js';
@@ -70,7 +70,7 @@ const NONE: readonly HookRegistration[] = Object.freeze([]);
  * the call's trace context up once (the hook it creates reuses the lookup).
  */
 export function tracingHookProvider(
-  _target: Runnable<any, any>,
+  _target: CallTarget,
   invocation: Invocation,
 ): readonly HookRegistration[] {
   if (tracingOffEverywhere()) return NONE;

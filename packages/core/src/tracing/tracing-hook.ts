@@ -143,7 +143,9 @@ export class TracingHook implements Hook {
     const { message, stack } = captureError(error, this.invocation.name);
     span.setStatus({ code: SpanStatusCode.ERROR, message });
     span.setAttribute(A.ATTR_ERROR_TYPE, errorType(error));
-    span.recordException({ name: errorType(error), message, stack });
+    const name = errorType(error);
+    // No `stack: undefined` key: the OTel type has the property optional, not possibly undefined.
+    span.recordException(stack === undefined ? { name, message } : { name, message, stack });
   }
 
   finalize(): void {
