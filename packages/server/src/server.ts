@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { SpanRecord } from '@lazytrace/traces';
 import { removeDiscovery, writeDiscovery } from './discovery.js';
@@ -113,6 +114,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let retentionTimer: NodeJS.Timeout | undefined;
   try {
     if (retentionMs !== undefined) {
+      // Applied once the start-up import is done too (below): the files may hold expired spans.
       await store.applyRetention();
       const every = Math.max(1000, Math.min(60_000, retentionMs / 10));
       retentionTimer = setInterval(() => void store.applyRetention().catch(() => undefined), every);
@@ -120,9 +122,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
 
     const files = options.files ?? [process.env.LAZYTRACE_FILE || DEFAULT_FILE];
+    // Where the last run stopped reading each file: spans deleted since must not come back.
+    const positions = await store.filePositions();
     for (const file of files) {
-      const tailer = new FileTailer(file, sink, {
+      const path = resolve(file);
+      const tailer = new FileTailer(path, sink, {
         pollMs: options.pollMs,
+        resumeAt: positions.get(path),
+        onStored: (position) => store.saveFilePosition(path, position),
         onProblem: (path, problem) => {
           if (problem.kind !== 'torn-line')
             log(`lazytrace: ${path}:${problem.line ?? '?'}: ${problem.message}`);
@@ -134,6 +141,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       if (existsSync(tailer.path)) log(`lazytrace: importing ${tailer.path}`);
       await tailer.start();
     }
+    if (retentionMs !== undefined && tails.length > 0) await store.applyRetention();
 
     const app = createApp({
       store,

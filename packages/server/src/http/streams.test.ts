@@ -2,7 +2,7 @@ import type { TraceSummary } from '@lazytrace/traces';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server.js';
 import { postJson, readSse, testServer } from '../testing/harness.js';
-import { otlpRequest, ragTrace } from '../testing/otlp-fixtures.js';
+import { otlpRequest, ragTrace, type TraceSpec } from '../testing/otlp-fixtures.js';
 import type { FlatSpan } from './streams.js';
 
 const spanEvents = <E extends { event: string }>(events: E[]) => events.filter((e) => e.event === 'span');
@@ -137,6 +137,77 @@ describe('SSE', () => {
     const again = readSse(`${server.url}/api/traces/${t.traceId}/stream`);
     await again.done;
     expect(again.events.map((e) => e.event)).toEqual(['span', 'span', 'span', 'trace']);
+  });
+
+  it('sends one trace event for a lazytrace root under an HTTP server span exported after it (live, resumed, per trace)', async () => {
+    const start = Date.now() - 200;
+    const t: TraceSpec = {
+      startMs: start,
+      spans: [
+        { name: 'GET /chat', startMs: 0, durationMs: 50 },
+        {
+          name: 'chat',
+          kind: 'flow',
+          parent: 'GET /chat',
+          startMs: 5,
+          durationMs: 40,
+          attributes: { 'lazytrace.root': true },
+        },
+        { name: 'llm', kind: 'llm', parent: 'chat', startMs: 10, durationMs: 30 },
+      ],
+    };
+    const request = otlpRequest([t]) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+    const [http, chat, llm] = (request.resourceSpans[0]?.scopeSpans[0]?.spans ?? []) as unknown[];
+    const scope = (list: unknown[]) => ({
+      resourceSpans: [
+        {
+          ...request.resourceSpans[0],
+          scopeSpans: [{ ...request.resourceSpans[0]?.scopeSpans[0], spans: list }],
+        },
+      ],
+    });
+    const live = readSse(`${server.url}/api/stream`);
+    const perTrace = readSse(`${server.url}/api/traces/${t.traceId}/stream`);
+    await Promise.all([live.ready, perTrace.ready]);
+    try {
+      // The SDK exports the children first (they end first), the HTTP server span last, apart.
+      expect((await postJson(server, scope([llm, chat]))).status).toBe(200);
+      await live.waitFor((e) => traceEvents(e).length === 1);
+      expect((await postJson(server, scope([http]))).status).toBe(200);
+      const ours = (events: { event: string; data: string }[]) =>
+        events.filter((e) => (JSON.parse(e.data) as { traceId: string }).traceId === t.traceId);
+      await live.waitFor((e) => spanEvents(ours(e)).length === 3);
+      // Another trace after it: once its trace event is here, everything of ours was sent.
+      await postJson(server, otlpRequest([ragTrace(Date.now() - 100)]));
+      await live.waitFor((e) => traceEvents(e).length === 2);
+      expect(ours(live.events).map((e) => e.event)).toEqual(['span', 'span', 'trace', 'span']);
+      const summary = JSON.parse(traceEvents(ours(live.events))[0]?.data as string) as TraceSummary;
+      expect(summary).toMatchObject({ traceId: t.traceId, name: 'chat', spanCount: 2 });
+      await perTrace.done;
+      expect(perTrace.events.map((e) => e.event)).toEqual(['span', 'span', 'trace']);
+
+      // Resumed from before the trace: the same single trace event.
+      const firstSpanId = Number(spanEvents(ours(live.events))[0]?.id) - 1;
+      const resumed = readSse(`${server.url}/api/stream`, { 'last-event-id': String(firstSpanId) });
+      try {
+        await resumed.waitFor((e) => traceEvents(e).length === 2);
+        expect(ours(resumed.events).map((e) => e.event)).toEqual(['span', 'span', 'trace', 'span']);
+        expect(traceEvents(ours(resumed.events))[0]?.id).toBe(traceEvents(ours(live.events))[0]?.id);
+      } finally {
+        await resumed.close();
+      }
+      // The per-trace stream of the finished trace: all its spans, one trace event, the end.
+      const again = readSse(`${server.url}/api/traces/${t.traceId}/stream`);
+      await again.done;
+      expect(again.events.map((e) => e.event)).toEqual(['span', 'span', 'span', 'trace']);
+      expect(JSON.parse(traceEvents(again.events)[0]?.data as string)).toMatchObject({
+        name: 'GET /chat',
+        spanCount: 3,
+      });
+    } finally {
+      await live.close();
+      await perTrace.close();
+    }
   });
 
   it('closes streams when the service stops', async () => {

@@ -76,7 +76,8 @@ export function openStream({ store, lastEventId, traceId, register }: StreamOpti
 
   void (async () => {
     try {
-      if (traceId !== undefined) await replayTrace(store, channel, traceId, resume?.seq ?? 0, sentUpTo);
+      if (traceId !== undefined)
+        await replayTrace(store, channel, traceId, resume?.seq ?? 0, resume?.afterTrace ?? false, sentUpTo);
       else if (resume !== undefined) await replayAll(store, channel, resume.seq, resume.afterTrace, sentUpTo);
     } catch {
       channel.close();
@@ -90,10 +91,21 @@ export function openStream({ store, lastEventId, traceId, register }: StreamOpti
   return channel.response;
 }
 
+/**
+ * The trace event that follows `stored`, if `stored` is the span that ended its trace (a trace
+ * ends once: a later root-like span of the same trace, such as an exported HTTP server span
+ * around lazytrace's root, is only a span event).
+ */
 async function traceEventFor(store: TraceStore, channel: SseChannel, stored: StoredSpan): Promise<boolean> {
   const found = await store.traceSummary(stored.span.traceId);
-  if (found === undefined) return false;
+  if (found === undefined || !endedBy(found, stored)) return false;
   return channel.send('trace', JSON.stringify(found.summary as TraceSummary), `${stored.seq}-trace`);
+}
+
+function endedBy(found: { rootEnded: boolean; rootSeq: number | null }, stored: StoredSpan): boolean {
+  if (!found.rootEnded) return false;
+  // Stored before the store recorded which span ended a trace: every root-like span counts.
+  return found.rootSeq === null ? isRootSpan(stored.span) : found.rootSeq === stored.seq;
 }
 
 async function replayAll(
@@ -128,36 +140,46 @@ async function replayAll(
   }
 }
 
+/**
+ * Replays one trace's spans stored after `fromSeq` (up to `upTo`, where live delivery takes over).
+ * A trace that has ended by then gets its trace event after them, and the stream ends; a client
+ * resuming after that event gets nothing more and the stream ends.
+ */
 async function replayTrace(
   store: TraceStore,
   channel: SseChannel,
   traceId: string,
   fromSeq: number,
+  afterTrace: boolean,
   upTo: number,
 ): Promise<void> {
+  const before = await store.traceSummary(traceId);
+  // A trace stored before root_seq existed: the last root-like span replayed ends it.
+  const legacy = before?.rootEnded === true && before.rootSeq === null;
+  const endSeq = before?.rootEnded === true && before.rootSeq !== null ? before.rootSeq : undefined;
+  if (endSeq !== undefined && endSeq <= upTo && (endSeq < fromSeq || (endSeq === fromSeq && afterTrace))) {
+    channel.close();
+    return;
+  }
   let after = fromSeq;
-  let rootSeen: StoredSpan | undefined;
+  let legacyRoot: number | undefined;
   while (!channel.closed) {
     const page = await store.spansAfter(after, PAGE, traceId);
     if (page.length === 0) break;
     for (const stored of page) {
       if (stored.seq > upTo) break;
       channel.send('span', JSON.stringify(flatSpan(stored.span)), String(stored.seq));
-      if (isRootSpan(stored.span)) rootSeen = stored;
+      if (legacy && isRootSpan(stored.span)) legacyRoot = stored.seq;
       after = stored.seq;
     }
-    if (page.length < PAGE) break;
+    if (page.length < PAGE || after >= upTo) break;
   }
-  if (rootSeen === undefined && fromSeq > 0) {
-    // Resumed after the root was already sent: the trace is complete only if the store says so.
-    const found = await store.traceSummary(traceId);
-    if (found?.rootEnded) {
-      channel.close();
-      return;
-    }
+  const ending = endSeq !== undefined && endSeq <= upTo ? endSeq : legacyRoot;
+  if (ending === undefined) {
+    if (legacy && fromSeq > 0) channel.close();
+    return;
   }
-  if (rootSeen !== undefined) {
-    await traceEventFor(store, channel, rootSeen);
-    channel.close();
-  }
+  const found = await store.traceSummary(traceId);
+  if (found !== undefined) channel.send('trace', JSON.stringify(found.summary), `${ending}-trace`);
+  channel.close();
 }

@@ -198,7 +198,12 @@ export function parseRecords(rows: readonly (readonly unknown[])[]): { seq: numb
 }
 
 /** One `traces` row as a line of JSON (INSERT_TRACES_FROM_FILE). */
-export function traceRowLine(t: TraceSummary, rootEnded: boolean, lastSeq: number): string {
+export function traceRowLine(
+  t: TraceSummary,
+  rootEnded: boolean,
+  lastSeq: number,
+  rootSeq: number | undefined,
+): string {
   return JSON.stringify({
     trace_id: t.traceId,
     name: t.name,
@@ -220,6 +225,7 @@ export function traceRowLine(t: TraceSummary, rootEnded: boolean, lastSeq: numbe
     root_ended: rootEnded,
     last_seq: lastSeq,
     summary: t,
+    root_seq: rootSeq ?? null,
   });
 }
 
@@ -229,4 +235,4 @@ export const insertTracesFromFile = (objectSize: number) => `INSERT INTO traces 
              duration_ms: 'DOUBLE', span_count: 'INTEGER', error_count: 'INTEGER', session_id: 'VARCHAR',
              user_id: 'VARCHAR', tags: 'VARCHAR[]', model: 'VARCHAR', input_tokens: 'BIGINT',
              output_tokens: 'BIGINT', total_tokens: 'BIGINT', service_name: 'VARCHAR', root_span_id: 'VARCHAR',
-             root_ended: 'BOOLEAN', last_seq: 'BIGINT', summary: 'JSON'})`;
+             root_ended: 'BOOLEAN', last_seq: 'BIGINT', summary: 'JSON', root_seq: 'BIGINT'})`;

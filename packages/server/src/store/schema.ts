@@ -1,7 +1,10 @@
 /**
  * The store's tables. `spans` is the public one (`lazytrace sql` reads it; its columns are
  * documented in the README); `traces` is the per-trace summary kept up to date on every ingest so
- * that lists, sessions and stats never group a million spans; `meta` holds the schema version.
+ * that lists, sessions and stats never group a million spans (`root_seq`: the span whose arrival
+ * ended the trace, the one its SSE `trace` event follows); `meta` holds the schema version;
+ * `file_positions` how far each followed file was stored (base64 fingerprint), so a restarted
+ * service resumes there instead of importing the whole file again.
  *
  * No ART indexes on `spans`: DuckDB keeps them in memory and they slow appends and deletes, while
  * a scan of the `trace_id` column of a million rows takes milliseconds. `traces` has its primary
@@ -100,6 +103,16 @@ CREATE TABLE IF NOT EXISTS traces (
   root_span_id VARCHAR,
   root_ended BOOLEAN NOT NULL,
   last_seq BIGINT NOT NULL,
-  summary JSON NOT NULL
+  summary JSON NOT NULL,
+  root_seq BIGINT
+);
+-- Stores made before root_seq existed (their traces keep NULL: see TraceStore.traceSummary).
+ALTER TABLE traces ADD COLUMN IF NOT EXISTS root_seq BIGINT;
+
+CREATE TABLE IF NOT EXISTS file_positions (
+  path VARCHAR PRIMARY KEY,
+  bytes_read BIGINT NOT NULL,
+  lines_read BIGINT NOT NULL,
+  fingerprint VARCHAR NOT NULL
 );
 `;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listValue } from '@duckdb/node-api';
 import { type SpanRecord, summarizeTrace, type TraceSummary } from '@lazytrace/traces';
+import type { FilePosition } from '../tail/file-tailer.js';
 import { Database, type Row } from './database.js';
 import {
   insertSpansFromFile,
@@ -24,12 +25,12 @@ export interface StoredSpan {
 }
 
 export interface CommittedTrace {
-  /** The seq of the root span whose arrival ended the trace. */
+  /** The seq of the root span whose arrival ended the trace (once per trace). */
   seq: number;
   summary: TraceSummary;
 }
 
-/** What one committed ingest batch added: new spans in seq order, traces whose root arrived. */
+/** What one committed ingest batch added: new spans in seq order, traces that ended with it. */
 export interface Committed {
   spans: StoredSpan[];
   traces: CommittedTrace[];
@@ -183,6 +184,8 @@ export class TraceStore {
     // Traces that already have spans: read them back (their summary is recomputed from all
     // spans) and drop what is already stored.
     const existing = new Map<string, SpanRecord[]>();
+    /** The first root-like span (lowest seq) each known trace already has. */
+    const existingRootSeq = new Map<string, number>();
     // The in-memory order holds exactly the stored trace ids: no query for the common case of
     // batches of new traces.
     const known = [...traceIds].filter((id) => this.order.has(id));
@@ -190,11 +193,12 @@ export class TraceStore {
       const rows = await this.db.write(recordsQuery('WHERE trace_id IN (SELECT unnest($1))', 'seq'), [
         idsParam(known),
       ]);
-      for (const { span } of parseRecords(rows)) {
+      for (const { seq, span } of parseRecords(rows)) {
         unique.delete(`${span.traceId}:${span.spanId}`);
         const list = existing.get(span.traceId);
         if (list === undefined) existing.set(span.traceId, [span]);
         else list.push(span);
+        if (isRootSpan(span) && !existingRootSeq.has(span.traceId)) existingRootSeq.set(span.traceId, seq);
       }
     }
     if (unique.size === 0) return undefined;
@@ -210,14 +214,22 @@ export class TraceStore {
       else list.push(stored);
     }
 
-    const summaries: { summary: TraceSummary; rootEnded: boolean; lastSeq: number; rootSeq?: number }[] = [];
+    // A trace ends once, with the first root-like span that reaches the store: a lazytrace root
+    // under an exported HTTP server span and that server span are two, and a trace event is sent
+    // for the first only (DESIGN.md: `event: trace` when a trace's root ends).
+    const summaries: { summary: TraceSummary; lastSeq: number; rootSeq?: number; endedNow: boolean }[] = [];
     for (const [traceId, fresh] of byTrace) {
       const before = existing.get(traceId) ?? [];
       const all = before.length === 0 ? fresh.map((s) => s.span) : [...before, ...fresh.map((s) => s.span)];
       const summary = summarizeTrace(all);
-      const root = fresh.find((s) => isRootSpan(s.span));
-      const rootEnded = root !== undefined || before.some(isRootSpan);
-      summaries.push({ summary, rootEnded, lastSeq: (fresh.at(-1) as StoredSpan).seq, rootSeq: root?.seq });
+      const earlier = existingRootSeq.get(traceId);
+      const rootSeq = earlier ?? fresh.find((s) => isRootSpan(s.span))?.seq;
+      summaries.push({
+        summary,
+        lastSeq: (fresh.at(-1) as StoredSpan).seq,
+        rootSeq,
+        endedNow: earlier === undefined && rootSeq !== undefined,
+      });
     }
 
     const w = this.db.writer;
@@ -235,8 +247,8 @@ export class TraceStore {
         await w.run('DELETE FROM traces WHERE trace_id IN (SELECT unnest($1))', [idsParam(updated)]);
       }
       const tracesFile = join(this.scratch, 'traces.jsonl');
-      const traceLines = summaries.map(({ summary, rootEnded, lastSeq }) =>
-        traceRowLine(summary, rootEnded, lastSeq),
+      const traceLines = summaries.map(({ summary, lastSeq, rootSeq }) =>
+        traceRowLine(summary, rootSeq !== undefined, lastSeq, rootSeq),
       );
       await writeFile(tracesFile, traceLines.join('\n'));
       await w.run(insertTracesFromFile(objectSizeFor(longest(traceLines))), [tracesFile]);
@@ -251,8 +263,7 @@ export class TraceStore {
     this.spanTotal += added.length;
     this.traceTotal += byTrace.size - [...byTrace.keys()].filter((id) => existing.has(id)).length;
     const traces: CommittedTrace[] = [];
-    for (const s of summaries)
-      if (s.rootSeq !== undefined) traces.push({ seq: s.rootSeq, summary: s.summary });
+    for (const s of summaries) if (s.endedNow) traces.push({ seq: s.rootSeq as number, summary: s.summary });
     return { spans: added, traces };
   }
 
@@ -372,14 +383,50 @@ export class TraceStore {
     return parseRecords(rows);
   }
 
-  /** The stored summary of one trace, or undefined. */
-  async traceSummary(traceId: string): Promise<{ summary: TraceSummary; rootEnded: boolean } | undefined> {
+  /**
+   * The stored summary of one trace, or undefined. `rootSeq`: the span whose arrival ended it
+   * (null for a trace stored before the store recorded it: any root-like span then counts).
+   */
+  async traceSummary(
+    traceId: string,
+  ): Promise<{ summary: TraceSummary; rootEnded: boolean; rootSeq: number | null } | undefined> {
     const [row] = await this.db.rows(
-      'SELECT CAST(summary AS VARCHAR), root_ended FROM traces WHERE trace_id = $1',
+      'SELECT CAST(summary AS VARCHAR), root_ended, root_seq FROM traces WHERE trace_id = $1',
       [traceId],
     );
     if (row === undefined) return undefined;
-    return { summary: JSON.parse(row[0] as string), rootEnded: row[1] as boolean };
+    return {
+      summary: JSON.parse(row[0] as string),
+      rootEnded: row[1] as boolean,
+      rootSeq: row[2] === null ? null : Number(row[2]),
+    };
+  }
+
+  /** Where each followed file was stored up to, by path (FileTailer's resumeAt). */
+  async filePositions(): Promise<Map<string, FilePosition>> {
+    const rows = await this.db.rows('SELECT path, bytes_read, lines_read, fingerprint FROM file_positions');
+    return new Map(
+      rows.map(([path, offset, line, fingerprint]) => [
+        path as string,
+        {
+          offset: Number(offset),
+          line: Number(line),
+          fingerprint: Buffer.from(fingerprint as string, 'base64'),
+        },
+      ]),
+    );
+  }
+
+  /** Records how far a followed file is stored (after its spans are committed). */
+  saveFilePosition(path: string, position: FilePosition): Promise<void> {
+    return this.serialize(async () => {
+      await this.db.write('INSERT OR REPLACE INTO file_positions VALUES ($1, $2, $3, $4)', [
+        path,
+        position.offset,
+        position.line,
+        position.fingerprint.toString('base64'),
+      ]);
+    });
   }
 
   async close(): Promise<void> {

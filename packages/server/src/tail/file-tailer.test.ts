@@ -156,6 +156,38 @@ describe('importing and following OTLP-JSON lines files', () => {
     expect(await stored(server)).toMatchObject({ spans: written.length * 3, traces: written.length });
   });
 
+  it('after a restart, goes on where it stopped: traces deleted through the API or by retention stay deleted', async () => {
+    const db = join(dir, 'store.duckdb');
+    const old = ragTrace(Date.now() - 3 * 3_600_000);
+    const a = ragTrace(Date.now() - 3000);
+    const b = ragTrace(Date.now() - 2000);
+    writeFileSync(file, line(old) + line(a) + line(b));
+    server = await testServer({ db, files: [file], retention: '1h' });
+    // Retention applies to what the start-up import brought too.
+    await eventually(async () => ((await stored(server as RunningServer)).traces === 2 ? true : undefined));
+    expect((await fetch(`${server.url}/api/traces/${a.traceId}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await stored(server)).toMatchObject({ spans: 3, traces: 1 });
+    await server.close();
+
+    // Restarted without retention: neither the deleted trace nor the expired one comes back.
+    const c = ragTrace(Date.now() - 1000);
+    appendFileSync(file, line(c));
+    server = await testServer({ db, files: [file] });
+    await has(server, c);
+    expect(await stored(server)).toMatchObject({ spans: 6, traces: 2 });
+    expect((await getJson(server, `/api/traces/${a.traceId}`)).status).toBe(404);
+    expect((await getJson(server, `/api/traces/${old.traceId}`)).status).toBe(404);
+    await server.close();
+
+    // Replaced while the service was down (rotated, rewritten): the new file is read from its start.
+    const d = ragTrace(Date.now() - 500);
+    writeFileSync(file, line(a) + line(d));
+    server = await testServer({ db, files: [file] });
+    await has(server, d);
+    await has(server, a);
+    expect(await stored(server)).toMatchObject({ spans: 12, traces: 4 });
+  });
+
   it('fills whole batches across 4 MB read chunks, and has stored everything when start() resolves', async () => {
     // Over 4 MB of lines (two read chunks), each far shorter than a chunk: batches must not be
     // cut at the chunk boundary.

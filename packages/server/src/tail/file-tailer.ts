@@ -3,7 +3,25 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { parseOtlpJsonLine, type ReadProblem, type SpanRecord } from '@lazytrace/traces';
 
+/**
+ * How far a file was read and stored: the byte offset just after the last complete line stored,
+ * the number of lines up to there, and the bytes just before that offset (up to 4 KB) to tell,
+ * on the next start, the same file grown from one rewritten, truncated or replaced.
+ */
+export interface FilePosition {
+  offset: number;
+  line: number;
+  fingerprint: Buffer;
+}
+
 export interface TailOptions {
+  /**
+   * Where a previous run of the service stopped reading this path: reading resumes there when the
+   * file at the path still holds the same bytes before it (else it is read from its start).
+   */
+  resumeAt?: FilePosition;
+  /** Called after each pass that stored more of the file, with the new position (to persist it). */
+  onStored?: (position: FilePosition) => Promise<unknown> | undefined;
   /** Stat interval, the fallback when fs.watch misses an event (network drives, some editors). Default 250 ms. */
   pollMs?: number;
   /** Spans handed to the sink at once. Default 10,000 (the ingest queue's transaction size). */
@@ -41,6 +59,11 @@ export class FileTailer {
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly onProblem?: (path: string, problem: ReadProblem) => void;
+  private readonly onStored?: (position: FilePosition) => Promise<unknown> | undefined;
+  /** Consumed by the first open of the file (a later file at the path is a new one). */
+  private resumeAt: FilePosition | undefined;
+  /** The stored offset last reported to onStored. */
+  private reportedOffset = -1;
   private handle: FileHandle | undefined;
   private ino: number | undefined;
   private offset = 0;
@@ -67,6 +90,8 @@ export class FileTailer {
     this.pollMs = options.pollMs ?? 250;
     this.batchSize = options.batchSize ?? 10_000;
     this.onProblem = options.onProblem;
+    this.onStored = options.onStored;
+    this.resumeAt = options.resumeAt;
   }
 
   /** Reads what the file holds now (resolves when it is stored), then keeps following it. */
@@ -150,6 +175,8 @@ export class FileTailer {
       this.offset = 0;
       this.lineNumber = 0;
       this.partial = Buffer.alloc(0);
+      this.reportedOffset = -1;
+      await this.resume(opened.size);
     }
     const size = (await this.handle.stat()).size;
     if (size < this.offset || !(await this.unchangedBeforeOffset())) {
@@ -159,8 +186,44 @@ export class FileTailer {
       this.lineNumber = 0;
       this.partial = Buffer.alloc(0);
       this.fingerprint = Buffer.alloc(0);
+      this.reportedOffset = -1;
     }
     await this.readToEnd();
+    await this.reportStored();
+  }
+
+  /**
+   * A restarted service goes on where the last one stopped, so spans deleted since (by the API,
+   * cleanup, retention or the span limit) are not imported again: only when the file still has
+   * the bytes that were read just before that position. Otherwise (rotated, truncated, rewritten
+   * while the service was down) it is read from its start, and the store drops what it already has.
+   */
+  private async resume(size: number): Promise<void> {
+    const at = this.resumeAt;
+    this.resumeAt = undefined;
+    if (at === undefined || at.offset <= 0 || at.offset > size || this.handle === undefined) return;
+    const length = at.fingerprint.length;
+    const now = Buffer.alloc(length);
+    const { bytesRead } = await this.handle.read(now, 0, length, at.offset - length);
+    if (bytesRead !== length || !now.equals(at.fingerprint)) return;
+    this.offset = at.offset;
+    this.lineNumber = at.line;
+    this.fingerprint = Buffer.from(at.fingerprint);
+  }
+
+  /** Tells onStored how far the current file is stored: through its last complete line. */
+  private async reportStored(): Promise<void> {
+    const handle = this.handle;
+    if (this.onStored === undefined || handle === undefined || this.stopped) return;
+    const offset = this.offset - this.partial.length;
+    if (offset === this.reportedOffset) return;
+    const length = Math.min(FINGERPRINT, offset);
+    const fingerprint = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(fingerprint, 0, length, offset - length);
+    if (bytesRead !== length) return;
+    // The line count excludes the held-back partial line (it has no newline yet).
+    await this.onStored({ offset, line: this.lineNumber, fingerprint });
+    this.reportedOffset = offset;
   }
 
   /** Whether the bytes just before the read position are still those we read there. */
