@@ -31,6 +31,38 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 function quote(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
+/** A key as a member starts with: its quoted text with `:`, and whether its value is redacted. */
+interface KeyText {
+  readonly text: string;
+  readonly redacted: boolean;
+}
+let keyTextsFor: readonly (string | RegExp)[] | undefined;
+let keyTextMatcher: (key: string) => boolean = () => false;
+/**
+ * Per key, for the redaction list of `keyTextsFor`: captures see the same few keys again and
+ * again (`query`, `role`, `content` …), and the keys of a big Map again at every capture of it.
+ * Shared by the direct path and the walk.
+ */
+const keyTexts = new Map<string, KeyText>();
+
+/**
+ * `key` under `redactKeys`. Checked on every key, not once per capture: a capture started from a
+ * getter inside another (with other options) may have switched the cache in between.
+ */
+function keyText(key: string, redactKeys: readonly (string | RegExp)[]): KeyText {
+  if (redactKeys !== keyTextsFor) {
+    keyTextsFor = redactKeys;
+    keyTextMatcher = keyMatcher(redactKeys);
+    keyTexts.clear();
+  }
+  let known = keyTexts.get(key);
+  if (known === undefined) {
+    known = { text: `${quote(key)}:`, redacted: keyTextMatcher(key) };
+    if (keyTexts.size < 10_000) keyTexts.set(key, known);
+  }
+  return known;
+}
+
 // The intrinsics, taken once: a Map or Set subclass (or a patched prototype) cannot change how it is read.
 const mapEntries = Map.prototype.entries;
 const setValues = Set.prototype.values;
@@ -109,14 +141,7 @@ let fastOut = '';
 let fastLimit = 0;
 let fastMaxString = 0;
 let fastMaxDepth = DEFAULT_MAX_DEPTH;
-let fastRedacted: (key: string) => boolean = () => false;
-let lastRedactKeys: readonly (string | RegExp)[] | undefined;
-let lastMatcher: (key: string) => boolean = fastRedacted;
-/**
- * Per key (for the current redaction list): its quoted text with `:` and whether it is redacted.
- * Captures see the same few keys again and again (`query`, `role`, `content` …).
- */
-const keyTexts = new Map<string, { readonly text: string; readonly redacted: boolean }>();
+let fastRedactKeys: readonly (string | RegExp)[] = [];
 /** The direct path is running: a capture started from a getter inside it takes the walk. */
 let fastBusy = false;
 /**
@@ -151,12 +176,7 @@ export function fastSerialize(value: unknown, options: SerializeOptions): string
   }
   if (fastBusy) return undefined;
   if (handedKeys.size > 0) handedKeys.clear();
-  if (options.redactKeys !== lastRedactKeys) {
-    lastRedactKeys = options.redactKeys;
-    lastMatcher = keyMatcher(options.redactKeys);
-    keyTexts.clear();
-  }
-  fastRedacted = lastMatcher;
+  fastRedactKeys = options.redactKeys;
   fastLimit = options.maxChars - FAST_SLACK;
   fastMaxString = options.maxStringChars;
   fastMaxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -248,11 +268,7 @@ function fastObject(obj: object, depth: number, open: number): boolean {
       failed = true;
       continue;
     }
-    let known = keyTexts.get(key);
-    if (known === undefined) {
-      known = { text: `${quote(key)}:`, redacted: fastRedacted(key) };
-      if (keyTexts.size < 10_000) keyTexts.set(key, known);
-    }
+    const known = keyText(key, fastRedactKeys);
     // A redacted key's value is never read.
     const value = known.redacted ? REDACTED : record[key];
     if (value === undefined) continue;
@@ -296,13 +312,11 @@ class Walker {
   /** Objects being written, outermost first (at most maxDepth: a list beats a Set). */
   private readonly ancestors: object[] = [];
   private maxDepth = DEFAULT_MAX_DEPTH;
-  private isRedacted: (key: string) => boolean = () => false;
   private options: SerializeOptions = NO_OPTIONS;
 
   reset(options: SerializeOptions): void {
     this.options = options;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.isRedacted = keyMatcher(options.redactKeys);
     this.out = '';
     this.used = 0;
     this.open = 0;
@@ -493,16 +507,22 @@ class Walker {
   private writeSet(set: Set<unknown>, depth: number): void {
     const size = setSize.call(set) as number;
     // Read as written, never ahead: a million-element Set costs what its shown elements cost.
-    // (Items are asked for in order, once each; past the budget the walk stops asking.)
+    // (The loop of writeItems, without a callback per item.)
     const values = setValues.call(set) as IterableIterator<unknown>;
-    this.writeItems(
-      size,
-      () => {
-        const next = values.next();
-        return next.done === true ? undefined : next.value;
-      },
-      depth,
-    );
+    this.emit('[');
+    this.open++;
+    for (let i = 0; i < size && !this.exhausted; i++) {
+      if (this.room() <= 0) {
+        this.emit(`${i > 0 ? ',' : ''}${JSON.stringify(`…[${size - i} more items]`)}`);
+        this.exhausted = true;
+        break;
+      }
+      if (i > 0) this.emit(',');
+      const next = values.next();
+      this.write(next.done === true ? undefined : next.value, depth + 1);
+    }
+    this.open--;
+    this.emit(']');
   }
 
   private writeMap(map: Map<unknown, unknown>, depth: number): void {
@@ -511,6 +531,7 @@ class Walker {
     // when values are undefined and take no room.
     const cap = Math.floor(this.memberCap() / 2) + 1;
     const entries = mapEntries.call(map) as IterableIterator<[unknown, unknown]>;
+    const redactKeys = this.options.redactKeys;
     // Entries are read as they are written, never ahead (the members loop of writeMembers).
     this.emit('{');
     this.open++;
@@ -521,9 +542,10 @@ class Walker {
       if (i < cap) {
         const next = entries.next();
         if (next.done !== true) {
-          const k = next.value[0];
+          const entry = next.value;
+          const k = entry[0];
           key = typeof k === 'string' ? k : safeString(k);
-          value = next.value[1];
+          value = entry[1];
         }
       }
       if (key === undefined && size <= i) break;
@@ -533,16 +555,27 @@ class Walker {
         this.exhausted = true;
         break;
       }
-      if (this.isRedacted(key)) value = REDACTED;
+      const known = keyText(key, redactKeys);
+      if (known.redacted) value = REDACTED;
       if (value === undefined) continue;
       if (!first) this.emit(',');
       first = false;
-      this.writeString(key, MAX_KEY_CHARS);
-      this.emit(':');
+      this.writeKey(key, known.text);
       this.write(value, depth + 1);
     }
     this.open--;
     this.emit('}');
+  }
+
+  /** A member's key and its `:`: the cached text when the key is kept whole (as writeString would). */
+  private writeKey(key: string, text: string): void {
+    // `text` is the quoted key and `:`; writeString keeps a key whole when its quoted text fits.
+    if (key.length <= MAX_KEY_CHARS && text.length - 3 <= this.room() - 2) {
+      this.emit(text);
+      return;
+    }
+    this.writeString(key, MAX_KEY_CHARS);
+    this.emit(':');
   }
 
   private writeError(error: Error, depth: number): void {
@@ -611,14 +644,13 @@ class Walker {
         break;
       }
       const key = keys[i]!;
-      const redacted = this.isRedacted(key);
-      const value = redacted ? REDACTED : valueAt(i);
+      const known = keyText(key, this.options.redactKeys);
+      const value = known.redacted ? REDACTED : valueAt(i);
       // JSON leaves out undefined properties, and so do we.
       if (value === undefined) continue;
       if (!first) this.emit(',');
       first = false;
-      this.writeString(key, MAX_KEY_CHARS);
-      this.emit(':');
+      this.writeKey(key, known.text);
       this.write(value, depth + 1);
     }
     this.open--;

@@ -3,11 +3,13 @@ import {
   type Context,
   context,
   isSpanContextValid,
+  type Span,
   type SpanContext,
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { CALL_NODE_KEY, CallNode } from '../context/call-node.js';
+import { CallNode } from '../context/call-node.js';
+import { callOtelContext } from '../context/call-otel-context.js';
 import { keepCallerScope } from '../context/trace-context.js';
 import { sharedSingleton } from '../global-state.js';
 import type { Hook } from '../hooks/hook.js';
@@ -58,12 +60,13 @@ export class ContextCarrier implements Hook {
   pre(): void {
     const found = lookupFor(this.invocation);
     const { node, scope, context: traceContext } = found;
-    let active = found.active;
+    const active = found.active;
     releaseLookup();
+    let standInSpan: Span | undefined;
     if (this.standIn) {
       const parent = trace.getSpanContext(active);
       if (parent === undefined || !isSpanContextValid(parent)) {
-        active = trace.setSpan(active, trace.wrapSpanContext(standInSpanContext()));
+        standInSpan = trace.wrapSpanContext(standInSpanContext());
       }
     }
     const traceName = traceContext.traceName ?? node?.traceName ?? this.invocation.name;
@@ -72,7 +75,7 @@ export class ContextCarrier implements Hook {
     const rootsBelow = this.standIn || node === undefined || node.rootsBelow;
     const own = new CallNode(scope, traceContext, traceName, node, rootsBelow, true);
     own.carrier = this;
-    this.carried = active.setValue(CALL_NODE_KEY, own);
+    this.carried = callOtelContext(active, standInSpan, own);
     this.invocation.callContext = this.carried;
   }
 
