@@ -93,24 +93,17 @@ export class GuardedExporter implements SpanExporter {
     private readonly inner: SpanExporter,
     private readonly stats: StatsRecorder,
     private readonly timeoutMs: number,
-    /**
-     * Answer the processor at once (batch processors, see `export`); a simple processor is
-     * answered when the export really ends, so its own `forceFlush()` waits for it.
-     */
-    private readonly detached = true,
   ) {}
 
+  /**
+   * The processor is answered when the export really ends: succeeded, failed, or given up at the
+   * timeout or the final deadline (lazytrace's batch processor arms no ref'd timer of its own, so
+   * waiting for a hanging backend never holds a process that is ending).
+   */
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    // The processor is answered at once; the guard follows the export itself. A batch processor
-    // arms a ref'd timer per batch and sends one batch after another: waiting for a hanging
-    // backend, it would hold a process that is ending for one timeout per batch. Every span is
-    // still counted (exported or dropped) when its export really ends, and flushes wait for it
-    // through `idle()`.
-    if (this.detached) resultCallback({ code: ExportResultCode.SUCCESS });
     // Spans arriving after stop() were counted as dropped when the backend was stopped.
     if (this.stopped) {
-      if (!this.detached)
-        resultCallback({ code: ExportResultCode.FAILED, error: new Error('backend stopped') });
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error('backend stopped') });
       return;
     }
     let settled = false;
@@ -127,7 +120,7 @@ export class GuardedExporter implements SpanExporter {
         this.pending = Math.max(0, this.pending - spans.length);
         if (result.code === ExportResultCode.SUCCESS) this.stats.exported += spans.length;
         else this.stats.failed(this.backend, spans.length, result.error);
-        if (!this.detached) resultCallback(result);
+        resultCallback(result);
       },
     };
     this.calls.add(call);
@@ -164,10 +157,7 @@ export class GuardedExporter implements SpanExporter {
     return !this.stopped && (this.calls.size > 0 || this.pending > 0);
   }
 
-  /**
-   * Resolves when no export of this backend is in flight. A batch processor's `forceFlush()` does
-   * not wait for the batch it was already sending: the exit flush waits for that one too.
-   */
+  /** Resolves when no export of this backend is in flight (the exit flush waits for these too). */
   idle(): Promise<void> {
     if (this.calls.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -193,9 +183,8 @@ export class GuardedExporter implements SpanExporter {
   }
 
   /**
-   * The processor shuts its exporter down right after handing over its last batch, which the
-   * guard answered at once: the exporter is shut down only once its exports are done (or given
-   * up at the deadline), so its own retries (Langfuse on a 500) are not cut short.
+   * The exporter is shut down only once its exports are done (or given up at the deadline), so
+   * its own retries (Langfuse on a 500) are not cut short.
    */
   async shutdown(): Promise<void> {
     await this.idle();

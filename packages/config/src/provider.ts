@@ -5,14 +5,10 @@ import {
   envDetector,
   resourceFromAttributes,
 } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  SimpleSpanProcessor,
-  type SpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import { SimpleSpanProcessor, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { type Backend, backendFactory, backendNames, backendOptions } from './backends/backend.js';
+import { BatchExportProcessor } from './batch-export-processor.js';
 import { CaptureSpanProcessor } from './capture-trace.js';
 import { ConfigError, ENV, type Env, envList, envString, envWarning } from './env.js';
 import { GuardedExporter } from './export-guard.js';
@@ -20,9 +16,16 @@ import type { InitTracingOptions } from './options.js';
 import { LazytraceSampler } from './sampler.js';
 import { BoundedProcessor, CountingProcessor, type StatsRecorder } from './stats.js';
 
-/** Spans one backend may hold (queued or being sent) before new ones are dropped and counted. */
+/**
+ * Spans waiting for one backend (batched: not counting the batches being sent; simple: counting
+ * the exports in flight) before new ones are dropped and counted.
+ */
 const MAX_PENDING_SPANS = 2048;
 const MAX_EXPORT_BATCH = 512;
+/** Batches of one backend in flight at once: the next is serialized while one is on the wire. */
+const MAX_CONCURRENT_EXPORTS = 2;
+/** OTel's default delay, for a backend that names none. */
+const DEFAULT_BATCH_DELAY_MS = 5000;
 
 export interface ProviderSettings {
   readonly backends: readonly Backend[];
@@ -34,8 +37,8 @@ export interface ProviderSettings {
 }
 
 /**
- * The tracer provider: a counting processor first, then per backend a bounded processor around
- * a batch (or simple) processor around the guarded exporter.
+ * The tracer provider: a counting processor first, then per backend lazytrace's batch processor
+ * (or a bounded simple processor) around the guarded exporter.
  */
 export function buildProvider(
   settings: ProviderSettings,
@@ -46,23 +49,18 @@ export function buildProvider(
   const guards: GuardedExporter[] = [];
   for (const backend of settings.backends) {
     const simple = backend.processing === 'simple' || settings.exportMode === 'immediate';
-    const guard = new GuardedExporter(
-      backend.name,
-      backend.exporter,
-      stats,
-      settings.exportTimeoutMs,
-      !simple,
-    );
+    const guard = new GuardedExporter(backend.name, backend.exporter, stats, settings.exportTimeoutMs);
     guards.push(guard);
-    const processor = simple
-      ? new SimpleSpanProcessor({ exporter: guard })
-      : new BatchSpanProcessor({
-          exporter: guard,
-          maxQueueSize: MAX_PENDING_SPANS + MAX_EXPORT_BATCH,
-          maxExportBatchSize: MAX_EXPORT_BATCH,
-          scheduledDelayMillis: backend.scheduledDelayMillis,
-        });
-    processors.push(new BoundedProcessor(processor, guard, stats, MAX_PENDING_SPANS));
+    processors.push(
+      simple
+        ? new BoundedProcessor(new SimpleSpanProcessor({ exporter: guard }), guard, stats, MAX_PENDING_SPANS)
+        : new BatchExportProcessor(guard, stats, {
+            maxQueuedSpans: MAX_PENDING_SPANS,
+            maxBatchSpans: MAX_EXPORT_BATCH,
+            maxConcurrentExports: MAX_CONCURRENT_EXPORTS,
+            delayMs: backend.scheduledDelayMillis ?? DEFAULT_BATCH_DELAY_MS,
+          }),
+    );
   }
   const provider = new TracerProvider({
     resource: buildResource(settings.serviceName),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fn, setLogger } from '@lazytrace/core';
 import { ExportResultCode } from '@opentelemetry/core';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -58,6 +59,29 @@ describe('the file backend (issue 9, item 19)', () => {
     expect(lines).toHaveLength(2);
     expect(JSON.parse(lines[1]!).resourceSpans[0].scopeSpans[0].spans).toHaveLength(2);
     await exporter.shutdown();
+  });
+
+  it('writes each batch as the OTLP/JSON text OTel would send, also non-ASCII, after a larger line', async () => {
+    const path = join(tmp(), 'traces.jsonl');
+    const exporter = new FileSpanExporter(path);
+    memory.reset();
+    for (let i = 0; i < 300; i++)
+      tracer.startSpan(`big-${i}`, { attributes: { text: 'x'.repeat(200) } }).end();
+    const big = [...memory.getFinishedSpans()];
+    memory.reset();
+    tracer.startSpan('unicode é 漢字 😀', { attributes: { text: 'ü'.repeat(5000), lone: '\ud800' } }).end();
+    const unicode = [...memory.getFinishedSpans()];
+    const small = spans(1);
+    // The line buffer is kept across batches: a shorter line after a longer one must not carry
+    // the longer one's tail, and a line longer in bytes than in characters must be whole.
+    for (const batch of [big, small, unicode, small]) {
+      expect(await exportTo(exporter, batch)).toBe(ExportResultCode.SUCCESS);
+    }
+    await exporter.shutdown();
+    const expected = [big, small, unicode, small].map((b) =>
+      new TextDecoder().decode(JsonTraceSerializer.serializeRequest(b)),
+    );
+    expect(readFileSync(path, 'utf8')).toBe(`${expected.join('\n')}\n`);
   });
 
   it('keeps one descriptor open across batches (no open/append/close per batch)', async () => {

@@ -8,14 +8,14 @@ import {
   mkdirSync,
   open,
   stat,
-  writev,
+  write,
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { logWarning } from '@lazytrace/core';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { otlpJsonRequest } from './otlp-json.js';
 
 export interface FileBackendOptions {
   /** Where the lines go. Default `LAZYTRACE_FILE`, else `.lazytrace/traces.jsonl`. */
@@ -35,12 +35,21 @@ const pStat = promisify(stat);
 const pFstat = promisify(fstat);
 const pFtruncate = promisify(ftruncate);
 const pClose = promisify(closeFd);
-const pWritev = (fd: number, buffers: Uint8Array[]): Promise<number> =>
+const pWrite = (fd: number, bytes: Uint8Array): Promise<number> =>
   new Promise((resolve, reject) =>
-    writev(fd, buffers, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten))),
+    write(fd, bytes, 0, bytes.byteLength, null, (error, bytesWritten) =>
+      error ? reject(error) : resolve(bytesWritten),
+    ),
   );
 
-const NEWLINE = new Uint8Array([0x0a]);
+const NEWLINE = 0x0a;
+/**
+ * Lines are encoded into one buffer kept across batches (writes are one at a time): no buffer
+ * allocated, zero-filled and paged in per batch. A line longer than this gets a buffer of its own,
+ * so an unusual batch does not pin its size in memory.
+ */
+const KEPT_BUFFER_MAX = 8 * 1024 * 1024;
+const encoder = new TextEncoder();
 /**
  * `O_NONBLOCK`: opening a FIFO nobody reads fails at once (ENXIO) instead of blocking a thread
  * of the pool forever (and the process with it); it changes nothing for a regular file.
@@ -63,7 +72,8 @@ function reported(message: string, cause?: unknown): Error {
 /**
  * Appends one OTLP/JSON `ExportTraceServiceRequest` per line to a local file: the same bytes an
  * OTLP/HTTP JSON exporter would send, so any OTLP tool can read the file back.
- * - The file stays open across batches (one `writev` per batch, nothing re-opened or re-encoded).
+ * - The file stays open across batches (one `write` per batch, nothing re-opened); each batch is
+ *   serialized straight to its line (`otlp-json.ts`) and encoded into a buffer kept across batches.
  * - Writes are asynchronous and in order; nothing blocks the event loop (a FIFO with no reader
  *   fails the export instead of freezing the process).
  * - Lines are whole: a write that fails half-way (a full disk) is cut back to where the line
@@ -80,6 +90,7 @@ export class FileSpanExporter implements SpanExporter {
   private stopped = false;
   /** A partial line could not be removed: the next line must start on a line of its own. */
   private needsNewline = false;
+  private buffer = Buffer.alloc(0);
   private warned = new Set<string>();
 
   constructor(path: string) {
@@ -98,18 +109,14 @@ export class FileSpanExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('file exporter is shut down') });
       return;
     }
-    let bytes: Uint8Array | undefined;
+    // Serialized now, while the spans are as the processor handed them; encoded when written.
+    let line: string;
     try {
-      bytes = JsonTraceSerializer.serializeRequest(spans);
+      line = otlpJsonRequest(spans);
     } catch (error) {
       resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
       return;
     }
-    if (bytes === undefined) {
-      resultCallback({ code: ExportResultCode.SUCCESS });
-      return;
-    }
-    const line = bytes;
     this.queue = this.queue
       .then(() => this.writeLine(line))
       .then(
@@ -128,15 +135,15 @@ export class FileSpanExporter implements SpanExporter {
     await this.closeFd();
   }
 
-  private async writeLine(bytes: Uint8Array): Promise<void> {
+  private async writeLine(line: string): Promise<void> {
     const fd = await this.openFd();
-    const parts = this.needsNewline ? [NEWLINE, bytes, NEWLINE] : [bytes, NEWLINE];
-    const total = parts.reduce((n, p) => n + p.byteLength, 0);
+    const bytes = this.encode(line);
+    const total = bytes.byteLength;
     let written = 0;
     const busySince = Date.now();
     while (written < total) {
       try {
-        written += await pWritev(fd, remaining(parts, written));
+        written += await pWrite(fd, written === 0 ? bytes : bytes.subarray(written));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' && Date.now() - busySince < BUSY_RETRY_MS) {
@@ -154,6 +161,28 @@ export class FileSpanExporter implements SpanExporter {
       }
     }
     this.needsNewline = false;
+  }
+
+  /**
+   * The line as UTF-8 with its newline (and, after a partial line that could not be cut back, a
+   * newline before it), in the kept buffer when it fits.
+   */
+  private encode(line: string): Uint8Array {
+    const lead = this.needsNewline ? 1 : 0;
+    // A JSON line is mostly ASCII: one byte per character. Otherwise measured exactly.
+    let size = lead + line.length + 1;
+    if (this.buffer.byteLength < size && size <= KEPT_BUFFER_MAX) this.buffer = Buffer.allocUnsafe(size);
+    let target = size <= this.buffer.byteLength ? this.buffer : Buffer.allocUnsafe(size);
+    let { read, written } = encoder.encodeInto(line, target.subarray(lead, size - 1));
+    if (read < line.length) {
+      size = lead + Buffer.byteLength(line) + 1;
+      if (this.buffer.byteLength < size && size <= KEPT_BUFFER_MAX) this.buffer = Buffer.allocUnsafe(size);
+      target = size <= this.buffer.byteLength ? this.buffer : Buffer.allocUnsafe(size);
+      ({ read, written } = encoder.encodeInto(line, target.subarray(lead, size - 1)));
+    }
+    if (lead === 1) target[0] = NEWLINE;
+    target[lead + written] = NEWLINE;
+    return target.subarray(0, lead + written + 1);
   }
 
   /** Cuts a half-written line back off the end of the file, or marks that the next must start anew. */
@@ -259,20 +288,4 @@ function makeOne(make: () => void): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-}
-
-/** The bytes of `parts` after the first `offset` bytes. */
-function remaining(parts: readonly Uint8Array[], offset: number): Uint8Array[] {
-  if (offset === 0) return parts as Uint8Array[];
-  const out: Uint8Array[] = [];
-  let skip = offset;
-  for (const part of parts) {
-    if (skip >= part.byteLength) {
-      skip -= part.byteLength;
-      continue;
-    }
-    out.push(skip > 0 ? part.subarray(skip) : part);
-    skip = 0;
-  }
-  return out;
 }
