@@ -5,11 +5,11 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
-  trace,
 } from '@opentelemetry/api';
 import { captureContent } from '../capture/capture.js';
 import { captureError } from '../capture/error.js';
-import { CALL_NODE_KEY, CallNode } from '../context/call-node.js';
+import { CallNode } from '../context/call-node.js';
+import { callOtelContext } from '../context/call-otel-context.js';
 import { keepCallerScope } from '../context/trace-context.js';
 import type { Hook } from '../hooks/hook.js';
 import type { Invocation, ModelParameterValue } from '../invocation.js';
@@ -94,7 +94,7 @@ export class TracingHook implements Hook {
     // children, its stream's pulls and its timers see it wherever they run.
     const node = new CallNode(scope, traceContext, traceName, parentNode);
     this.node = node;
-    this.spanContext = trace.setSpan(parent, span).setValue(CALL_NODE_KEY, node);
+    this.spanContext = callOtelContext(parent, span, node);
     // User hooks' later phases run in it and `ctx.traceId` reads it (a root's hooks see its trace).
     inv.callContext = this.spanContext;
 
