@@ -81,3 +81,15 @@ export type ChildTuple = readonly Child[] | readonly [];
 
 /** Record children. */
 export type ChildRecord = Readonly<Record<string, Child>>;
+
+/**
+ * One step of a chain whose types are fixed by position: it takes `I`, resolves to `O` and sees
+ * `F` (the flow's input) as `ctx.input`. As a parameter type it gives an unannotated function
+ * step its types (`(n, ctx) => …`: `n` is the previous output, `ctx.input` the flow input).
+ * `F` is never inferred from a step's `ctx` (only from the first step's input), so a step that
+ * declares another `ctx.input` type is an error rather than a different flow input.
+ */
+export type Step<I, O, F> = Runnable<I, O> | ((input: I, ctx: CallContext<NoInfer<F>>) => O | Promise<O>);
+
+/** A step of a record whose order the types cannot see: only its `ctx.input` is known. */
+export type RecordStep<F> = Runnable<any, unknown> | ((input: any, ctx: CallContext<NoInfer<F>>) => unknown);

@@ -68,6 +68,41 @@ describe('pipeline', () => {
     pipeline([(s: string) => s.length, (n: number, ctx: CallContext<number>) => ctx.input + n]);
   });
 
+  it('unannotated function steps get the previous output and ctx.input typed', () => {
+    const p = pipeline([
+      new Retriever(),
+      async (docs) => {
+        expectTypeOf(docs).toEqualTypeOf<Doc[]>();
+        return docs.length;
+      },
+      (n, ctx) => {
+        expectTypeOf(n).toEqualTypeOf<number>();
+        expectTypeOf(ctx.input).toEqualTypeOf<string>();
+        expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>();
+        return ctx.input.repeat(n);
+      },
+    ]);
+    expectTypeOf(p.invoke).parameter(0).toEqualTypeOf<string>();
+    expectTypeOf(p.invoke('q')).resolves.toEqualTypeOf<string>();
+    const streamed = pipeline([
+      (s: string) => s.split(' '),
+      async function* (words) {
+        for (const word of words) yield word.length;
+      },
+    ]);
+    expectTypeOf(streamed.invoke('a b')).resolves.toMatchTypeOf<AsyncIterable<number>>();
+    // @ts-expect-error the previous output is a number: it has no toUpperCase
+    pipeline([(s: string) => s.length, (n) => n.toUpperCase()]);
+  });
+
+  it('past ten steps the chain is still checked (function steps annotated)', () => {
+    const id = (s: string) => s;
+    const p = pipeline([id, id, id, id, id, id, id, id, id, id, (s: string) => s.length]);
+    expectTypeOf(p.invoke('q')).resolves.toEqualTypeOf<number>();
+    // @ts-expect-error the eleventh step takes a number, the tenth gives a string
+    pipeline([id, id, id, id, id, id, id, id, id, id, (n: number) => n]);
+  });
+
   it('record steps are typed explicitly (keys have no order in the type system)', () => {
     const p = pipeline<string, AsyncIterable<string>>({
       retrieve: new Retriever(),
@@ -76,6 +111,14 @@ describe('pipeline', () => {
     expectTypeOf(p.invoke('q')).resolves.toEqualTypeOf<AsyncIterable<string>>();
     // @ts-expect-error the input is a string
     p.invoke(1);
+    pipeline<string, number>({
+      size: (s: string, ctx) => {
+        expectTypeOf(ctx.input).toEqualTypeOf<string>();
+        return s.length;
+      },
+    });
+    // @ts-expect-error ctx.input of a record step is the input given, a string
+    pipeline<string, number>({ size: (n: number, ctx: CallContext<number>) => ctx.input + n });
   });
 });
 
