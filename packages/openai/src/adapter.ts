@@ -35,7 +35,7 @@ export interface Adapter {
   readonly apiType: string | undefined;
   /** The content recorded as the span's input (messages, the prompt …). */
   input(body: Body): unknown;
-  /** Model, parameters and request attributes, reported when the call starts. */
+  /** Parameters and request attributes, reported when the call starts (the model is common). */
   request(body: Body, ctx: CallContext, attributes: Attributes): void;
   /** Reports a complete (non-streamed) result and returns the output to record. */
   result(value: unknown, ctx: CallContext, attributes: Attributes): unknown;

@@ -28,8 +28,8 @@ function isObservableApiPromise(value: unknown): value is ObservableApiPromise {
  * - its `parseResponse` (the function the SDK calls once the caller asks for the result, through
  *   `then`, `withResponse()` or a helper's `_thenUnwrap`) is replaced on this instance by one that
  *   calls the original and sees its result: a complete value, or the `Stream` to follow;
- * - the response promise is observed (through the prototype's `asResponse`, which reads nothing):
- *   request errors end the call, and a response nobody parses is handled by the idle rule;
+ * - the response promise is observed (one reaction, no body read): request errors end the call,
+ *   and a response nobody parses is handled by the idle rule;
  * - `asResponse` on this instance notes that the caller took the raw response.
  * Anything else that is a promise is observed with `then`; any other value ends the call.
  */
@@ -110,19 +110,27 @@ function observeApiPromise(promise: ObservableApiPromise, generation: Generation
     },
   });
 
-  // The prototype's asResponse: a `then` on the response promise, no body read. The caller's own
-  // parse (if any) was registered on the same promise in the same turn it awaited, so it runs
-  // before `responded` (which is one reaction further down).
-  asResponse.call(promise).then(
-    (response) => generation.responded(response),
+  // The response promise itself (what `asResponse` reads, no body read), observed with one
+  // reaction. It is registered now, before the caller's own `await` registers the parse, so when
+  // it runs the caller has asked for the result (`parsedPromise`, a derived promise) but parsing
+  // has not started yet.
+  Promise.resolve(promise.responsePromise).then(
+    (props) => generation.responded(responseOf(props), callerParses(promise, derived)),
     (error: unknown) => {
       generation.fail(error);
       // Observing the request marked its failure as handled. If the caller never asked for the
       // result in any way, the SDK alone would have left an unhandled rejection: leave the same
       // one (same error), so an application's unhandled-rejection policy sees what it would see.
-      if (!callerAttached(promise, generation, derived)) void Promise.reject(error);
+      if (!callerParses(promise, derived) && !generation.rawRequested) void Promise.reject(error);
     },
   );
+}
+
+/** The SDK resolves its response promise with `{ response, options, controller, … }`. */
+function responseOf(props: unknown): Response | undefined {
+  if (props === null || typeof props !== 'object') return undefined;
+  const response = (props as { response?: unknown }).response;
+  return response !== null && typeof response === 'object' ? (response as Response) : undefined;
 }
 
 function isStreamLike(value: unknown): boolean {
@@ -134,15 +142,7 @@ function isStreamLike(value: unknown): boolean {
   );
 }
 
-/** Whether the caller attached to the request: parsed it, derived a promise, took the raw response. */
-function callerAttached(
-  promise: ObservableApiPromise,
-  generation: Generation,
-  derived: { value: boolean },
-): boolean {
-  return (
-    (promise as { parsedPromise?: unknown }).parsedPromise !== undefined ||
-    generation.rawRequested ||
-    derived.value
-  );
+/** Whether the caller asked for the parsed result: `then`/`parse()`, or a derived promise. */
+function callerParses(promise: ObservableApiPromise, derived: { value: boolean }): boolean {
+  return (promise as { parsedPromise?: unknown }).parsedPromise !== undefined || derived.value;
 }

@@ -1,4 +1,4 @@
-import { attributes as A } from '@lazytrace/core';
+import { attributes as A, REDACTED } from '@lazytrace/core';
 import type { Attributes } from '@opentelemetry/api';
 import * as O from './attributes.js';
 
@@ -37,4 +37,50 @@ export function errorAttributes(error: unknown): Attributes {
     attributes[A.ATTR_ERROR_TYPE] = className;
   }
   return attributes;
+}
+
+/**
+ * Credentials as they show up in provider error text: OpenAI secret keys (`sk-…`, `sk-proj-…`,
+ * `sk-svcacct-…`, also as OpenAI echoes them half-starred: "Incorrect API key provided:
+ * sk-abc1*****wxyz"), and bearer tokens (a proxy echoing the `Authorization` header).
+ */
+const SECRET_TOKENS = /\bsk-[A-Za-z0-9_*-]{4,}|\b(Bearer\s+)[A-Za-z0-9._~+/*-]+=*/g;
+
+/** `text` with every key-looking token replaced by `[REDACTED]`, the rest kept. */
+export function redactSecrets(text: string): string {
+  SECRET_TOKENS.lastIndex = 0;
+  if (!SECRET_TOKENS.test(text)) return text;
+  return text.replace(SECRET_TOKENS, (_token: string, bearer: string | undefined) =>
+    bearer === undefined ? REDACTED : `${bearer}${REDACTED}`,
+  );
+}
+
+/**
+ * What the span records of `error` (status message, exception message and stack): the error
+ * itself, or, when its message or stack carries a key-looking token, a stand-in with the same
+ * prototype (class, name) whose message and stack have the tokens redacted. The caller's error is
+ * never touched: only core, ending the span, sees the stand-in. Applied before the user's `mask`,
+ * which still sees every recorded message.
+ */
+export function recordedError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  let message: string;
+  let stack: unknown;
+  try {
+    message = error.message;
+    stack = error.stack;
+  } catch {
+    return error;
+  }
+  if (typeof message !== 'string') return error;
+  const safeMessage = redactSecrets(message);
+  const safeStack = typeof stack === 'string' ? redactSecrets(stack) : stack;
+  if (safeMessage === message && safeStack === stack) return error;
+  const standIn = Object.create(Object.getPrototypeOf(error) as object) as Error;
+  Object.defineProperty(standIn, 'message', { value: safeMessage, writable: true, configurable: true });
+  Object.defineProperty(standIn, 'stack', { value: safeStack, writable: true, configurable: true });
+  if (Object.hasOwn(error, 'name')) {
+    Object.defineProperty(standIn, 'name', { value: error.name, writable: true, configurable: true });
+  }
+  return standIn;
 }

@@ -1,4 +1,4 @@
-import { attributes as A, type CallContext, getTracingSettings } from '@lazytrace/core';
+import { attributes as A, type CallContext } from '@lazytrace/core';
 import type { Attributes } from '@opentelemetry/api';
 import {
   type Adapter,
@@ -9,8 +9,9 @@ import {
   type StreamAccumulator,
 } from './adapter.js';
 import * as O from './attributes.js';
-import { errorAttributes } from './errors.js';
-import { reportAttributes } from './report.js';
+import { errorAttributes, recordedError } from './errors.js';
+import { type IdleWatched, unwatchIdle, watchIdle } from './idle-watch.js';
+import { reportAttributes, reportModel } from './report.js';
 
 /** How a call ended without an error. */
 type Ending = 'done' | 'cancelled' | 'abandoned' | 'raw';
@@ -23,7 +24,7 @@ type Ending = 'done' | 'cancelled' | 'abandoned' | 'raw';
  * context, or the context of the lazytrace `llm` module that made the call (then `own` is false
  * and there is no span of its own to end).
  */
-export class Generation {
+export class Generation implements IdleWatched {
   private ended = false;
   private readonly attributes: Attributes = {};
   private resolve: ((output: unknown) => void) | undefined;
@@ -50,7 +51,7 @@ export class Generation {
   pulls = 0;
   pending = 0;
   private pullsAtLastCheck = -1;
-  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleWatched = false;
 
   constructor(
     readonly ctx: CallContext,
@@ -59,6 +60,10 @@ export class Generation {
     own: boolean,
     /** lazytrace asked for the usage chunk of a chat stream: the caller must not see it. */
     readonly hideUsageChunk: boolean,
+    /** `gen_ai.provider.name`. */
+    provider: string,
+    /** Attributes every call of this client starts with (server address and port …). */
+    initial: Attributes,
   ) {
     if (own) {
       this.completion = new Promise<unknown>((resolve, reject) => {
@@ -69,6 +74,9 @@ export class Generation {
     const attrs = this.attributes;
     attrs[A.GEN_AI_OPERATION_NAME] = adapter.operation;
     if (adapter.apiType !== undefined) attrs[O.OPENAI_API_TYPE] = adapter.apiType;
+    for (const key in initial) attrs[key] = initial[key];
+    // One model report for the request model and the provider (each report is validated by core).
+    reportModel(ctx, { request: body.model as string | undefined, provider });
     try {
       adapter.request(body, ctx, attrs);
     } catch {
@@ -76,12 +84,12 @@ export class Generation {
     }
   }
 
-  addAttributes(attributes: Attributes): void {
-    Object.assign(this.attributes, attributes);
-  }
-
-  /** The response headers arrived (the request succeeded at the HTTP level). */
-  responded(response: Response | undefined): void {
+  /**
+   * The response headers arrived (the request succeeded at the HTTP level). `parseRequested`: the
+   * caller already asked for the parsed result (`await`, `.withResponse()`, a helper), whose
+   * parsing starts right after this, in the same turn.
+   */
+  responded(response: Response | undefined, parseRequested: boolean): void {
     if (this.ended) return;
     try {
       if (response !== undefined) {
@@ -93,14 +101,12 @@ export class Generation {
     } catch {
       // A response-like object of an unusual transport: the status is all it costs.
     }
-    // The SDK starts parsing in the same turn the response arrives if the caller asked for the
-    // result (see `observeApiPromise`), so by now either parsing started, or the caller took the
-    // raw response, or nobody has asked yet (a promise awaited later, or never).
-    if (this.parseStarted) return;
+    if (this.parseStarted || parseRequested) return;
     if (this.rawRequested) {
       this.end('raw', undefined);
       return;
     }
+    // Nobody has asked yet (a promise awaited later, or never): the idle rule applies.
     this.armIdle();
   }
 
@@ -136,8 +142,11 @@ export class Generation {
       // Recording details never stands in the way of ending the call.
     }
     reportAttributes(this.ctx, this.attributes);
-    if (this.run !== undefined) this.run.error = error;
-    this.reject?.(error);
+    // The span (and a `runTools` parent's) records the error with key-looking tokens redacted;
+    // the caller still gets the SDK's error, untouched, from the SDK.
+    const recorded = recordedError(error);
+    if (this.run !== undefined) this.run.error = recorded;
+    this.reject?.(recorded);
   }
 
   /** @internal Stream start: called by `observeStream` once the iterator is patched. */
@@ -228,23 +237,20 @@ export class Generation {
 
   /**
    * The idle rule of core's streams, for a result nobody reads: while the response has arrived
-   * but nobody asked for it, or while a stream is not pulled from, a timer checks every
-   * `streamIdleTimeoutMs`; no pull since the last check and none in flight ends the call as
-   * abandoned. One unref'd timer per call, re-armed only when it fires.
+   * but nobody asked for it, or while a stream is not pulled from, the call is checked about every
+   * `streamIdleTimeoutMs` (one timer shared by all calls, see `idle-watch.ts`); no pull since the
+   * last check and none in flight ends the call as abandoned.
    */
   private armIdle(): void {
-    if (this.idleTimer !== undefined || this.ended) return;
-    const delay = getTracingSettings().streamIdleTimeoutMs;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      this.checkIdle();
-    }, delay);
-    this.idleTimer.unref?.();
+    if (this.idleWatched || this.ended) return;
+    this.idleWatched = true;
+    watchIdle(this);
   }
 
   private disarmIdle(): void {
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+    if (!this.idleWatched) return;
+    this.idleWatched = false;
+    unwatchIdle(this);
   }
 
   /** Parsing started: a non-streamed call waits for the body without the idle rule. */
@@ -253,12 +259,14 @@ export class Generation {
     if (!this.streamed) this.disarmIdle();
   }
 
-  private checkIdle(): void {
-    if (this.ended) return;
-    if (!this.streamed && this.parseStarted) return;
+  /** @internal Called by the shared idle timer while this call is watched. */
+  checkIdle(): void {
+    if (this.ended || (!this.streamed && this.parseStarted)) {
+      this.disarmIdle();
+      return;
+    }
     if (this.pending > 0 || this.pulls !== this.pullsAtLastCheck) {
       this.pullsAtLastCheck = this.pulls;
-      this.armIdle();
       return;
     }
     this.end('abandoned', undefined);

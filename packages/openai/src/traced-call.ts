@@ -7,7 +7,7 @@ import * as O from './attributes.js';
 import { enclosingModuleCall } from './enclosing-module.js';
 import { Generation } from './generation.js';
 import type { OpenAIOperation } from './operation.js';
-import { reportModel, shareUsage } from './report.js';
+import { shareUsage } from './report.js';
 import { currentRun } from './run-tools.js';
 
 /** What a wrapped client knows about itself, shared by all its traced methods. */
@@ -76,9 +76,15 @@ export function tracedCall(
     const result = original.apply(self, callArgs);
     try {
       shareUsage(enclosing);
-      const generation = new Generation(enclosing, spec.adapter, body, false, hideUsageChunk);
-      generation.addAttributes(requestAttributes(state, helper));
-      reportModel(enclosing, { provider: state.provider });
+      const generation = new Generation(
+        enclosing,
+        spec.adapter,
+        body,
+        false,
+        hideUsageChunk,
+        state.provider,
+        requestAttributes(state, helper),
+      );
       observeResult(result, generation);
     } catch {
       // Tracing failed to attach; the call is made and its result returned all the same.
@@ -91,9 +97,15 @@ export function tracedCall(
   let thrown: unknown;
   let result: unknown;
   const run = (ctx: CallContext): unknown => {
-    const generation = new Generation(ctx, spec.adapter, body, true, hideUsageChunk);
-    generation.addAttributes(requestAttributes(state, helper));
-    reportModel(ctx, { provider: state.provider });
+    const generation = new Generation(
+      ctx,
+      spec.adapter,
+      body,
+      true,
+      hideUsageChunk,
+      state.provider,
+      requestAttributes(state, helper),
+    );
     generation.run = currentRun();
     called = true;
     try {

@@ -13,7 +13,6 @@ export const chatAdapter: Adapter = {
   input: (body) =>
     body.tools === undefined ? body.messages : { messages: body.messages, tools: body.tools },
   request(body, ctx, attributes) {
-    reportModel(ctx, { request: body.model as string | undefined });
     reportParameters(ctx, requestParameters(body, attributes));
   },
   result(value, ctx, attributes) {

@@ -13,7 +13,6 @@ export const completionsAdapter: Adapter = {
   // A suffix (the text after the insertion point) is prompt content too.
   input: (body) => (body.suffix == null ? body.prompt : { prompt: body.prompt, suffix: body.suffix }),
   request(body, ctx, attributes) {
-    reportModel(ctx, { request: body.model as string | undefined });
     reportParameters(ctx, requestParameters(body, attributes));
   },
   result(value, ctx, attributes) {

@@ -13,7 +13,6 @@ export const embeddingsAdapter: Adapter = {
   apiType: undefined,
   input: (body) => body.input,
   request(body, ctx, attributes) {
-    reportModel(ctx, { request: body.model as string | undefined });
     reportParameters(ctx, requestParameters(body, attributes));
     // The SDK asks for base64 on the wire when the caller did not choose; what the caller asked
     // for (floats, by default) is what is recorded.

@@ -50,11 +50,15 @@ export function requestParameters(body: Body, attributes: Attributes): Record<st
       parameters[key] = value;
     }
   }
+  // Stop sequences are a parameter, as for any module that reports `stop` through
+  // `ctx.setModelParameters`: core records them as `gen_ai.request.stop_sequences` (and in the
+  // model parameters), content capture on or off. The GenAI conventions list them with the
+  // request parameters (recommended, where the messages are opt-in), and OpenInference's
+  // hide-inputs settings hide messages and input text, not the invocation parameters.
   const stop = body.stop;
   if (typeof stop === 'string') parameters.stop = stop;
-  else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) {
-    attributes[A.GEN_AI_REQUEST_STOP_SEQUENCES] = stop as string[];
-  }
+  else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string'))
+    parameters.stop = stop as string[];
   const toolChoice = body.tool_choice;
   if (typeof toolChoice === 'string') parameters.tool_choice = toolChoice;
   else if (toolChoice !== null && typeof toolChoice === 'object') {

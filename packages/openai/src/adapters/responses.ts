@@ -25,7 +25,6 @@ export const responsesAdapter: Adapter = {
     return input === undefined || typeof input === 'string' || Array.isArray(input) ? messages : input;
   },
   request(body, ctx, attributes) {
-    reportModel(ctx, { request: body.model as string | undefined });
     reportParameters(ctx, requestParameters(body, attributes));
   },
   result: (value, ctx, attributes) => reportResponse(value as ResponseLike, ctx, attributes),
