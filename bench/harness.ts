@@ -1,5 +1,4 @@
 import { cpus } from 'node:os';
-import { Bench } from 'tinybench';
 
 export interface Scenario {
   readonly group: string;
@@ -17,8 +16,10 @@ export interface Scenario {
 export interface Measured {
   readonly group: string;
   readonly name: string;
-  /** Median over the rounds. */
+  /** Median over the rounds of the CPU time (user + system) of this process per operation. */
   readonly nsPerOp: number;
+  /** The same in wall-clock time, for reference (what other processes do on the machine counts here). */
+  readonly wallNsPerOp?: number;
   /** Median relative margin of error of a round, in percent. */
   readonly rme: number;
   readonly samples: number;
@@ -27,40 +28,38 @@ export interface Measured {
   readonly ratio?: number;
 }
 
+interface RoundResult {
+  nsPerOp: number;
+  wallNsPerOp: number;
+  rme: number;
+  samples: number;
+}
+
 /**
  * Runs every scenario in one process, in several rounds (all scenarios once per round), and
- * relates each to its baseline within the same round: machines shared with other work drift by
- * tens of percent over a minute, and a ratio taken inside one round cancels most of that. The
- * figures reported are medians over the rounds.
+ * relates each to its baseline within the same round. Time is the process's CPU time
+ * (`process.cpuUsage`, user + system): the machine is shared with other work, which stretches
+ * wall-clock time by tens of percent while it runs but does not bill this process's CPU. A ratio
+ * taken inside one round cancels most of what drift is left. The figures reported are medians
+ * over the rounds.
  */
 export async function measure(
   scenarios: readonly Scenario[],
   timeMs: number,
   rounds = 5,
 ): Promise<Measured[]> {
-  const perRound: Map<string, { nsPerOp: number; rme: number; samples: number }>[] = [];
+  const perRound: Map<string, RoundResult>[] = [];
   for (let round = 0; round < rounds; round++) {
-    const bench = new Bench({
-      time: timeMs / rounds,
-      warmupTime: round === 0 ? Math.min(200, timeMs / 2) : 20,
-    });
+    const results = new Map<string, RoundResult>();
     for (const s of scenarios) {
-      bench.add(`${s.group}/${s.name}`, s.run, { beforeAll: s.setup, afterAll: s.teardown });
-    }
-    await bench.run();
-    const results = new Map<string, { nsPerOp: number; rme: number; samples: number }>();
-    for (const s of scenarios) {
-      const key = `${s.group}/${s.name}`;
-      const result = bench.getTask(key)?.result as
-        | { latency?: { mean: number; rme: number; samplesCount?: number } }
-        | undefined;
-      if (result?.latency === undefined)
-        throw new Error(`scenario ${key} did not complete: ${JSON.stringify(result)}`);
-      results.set(key, {
-        nsPerOp: (result.latency.mean * 1e6) / s.opsPerSample,
-        rme: result.latency.rme,
-        samples: result.latency.samplesCount ?? 0,
-      });
+      s.setup?.();
+      try {
+        const warmupMs = round === 0 ? Math.min(200, timeMs / 2) : 20;
+        await runFor(s, warmupMs);
+        results.set(`${s.group}/${s.name}`, await sample(s, timeMs / rounds));
+      } finally {
+        s.teardown?.();
+      }
     }
     perRound.push(results);
   }
@@ -71,14 +70,48 @@ export async function measure(
       group: s.group,
       name: s.name,
       nsPerOp: median(rows.map((r) => r.nsPerOp)),
+      wallNsPerOp: median(rows.map((r) => r.wallNsPerOp)),
       rme: median(rows.map((r) => r.rme)),
       samples: rows.reduce((n, r) => n + r.samples, 0),
       baseline: s.baseline,
     };
     if (s.baseline === undefined) return measured;
     const baseKey = `${s.group}/${s.baseline}`;
+    if (perRound[0]!.get(baseKey) === undefined)
+      throw new Error(`scenario ${key}: no baseline ${s.baseline}`);
     return { ...measured, ratio: median(perRound.map((r) => r.get(key)!.nsPerOp / r.get(baseKey)!.nsPerOp)) };
   });
+}
+
+async function runFor(s: Scenario, ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  do await s.run();
+  while (performance.now() < end);
+}
+
+/** Samples of one `run()` each for about `ms` of wall time (at least 5): CPU time per operation. */
+async function sample(s: Scenario, ms: number): Promise<RoundResult> {
+  const cpu: number[] = [];
+  let wall = 0;
+  const end = performance.now() + ms;
+  while (cpu.length < 5 || performance.now() < end) {
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    await s.run();
+    wall += performance.now() - w0;
+    const c = process.cpuUsage(c0);
+    cpu.push(((c.user + c.system) * 1e3) / s.opsPerSample);
+  }
+  const mean = cpu.reduce((a, b) => a + b, 0) / cpu.length;
+  const sd = Math.sqrt(cpu.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, cpu.length - 1));
+  // 95% margin of error of the mean, relative (as tinybench reported it).
+  const rme = mean === 0 ? 0 : ((1.96 * sd) / Math.sqrt(cpu.length) / mean) * 100;
+  return {
+    nsPerOp: mean,
+    wallNsPerOp: (wall * 1e6) / (cpu.length * s.opsPerSample),
+    rme,
+    samples: cpu.length,
+  };
 }
 
 function median(values: readonly number[]): number {
