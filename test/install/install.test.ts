@@ -203,7 +203,8 @@ for (const line of Object.keys(LINES) as Line[]) {
       expect(out).not.toMatch(/ERESOLVE|overriding peer dependency/);
     }, 240_000);
 
-    it('resolves one @opentelemetry/api and the SDK of its own line, no peer left unmet', async () => {
+    /** One API of the line's version, its SDK only, and nothing missing or invalid. */
+    async function expectOneLine(): Promise<void> {
       const tree = JSON.parse(
         await sh('npm ls --all --json @opentelemetry/api @opentelemetry/sdk-trace', app, env()),
       ) as unknown;
@@ -219,6 +220,10 @@ for (const line of Object.keys(LINES) as Line[]) {
       expect([...(found.get('@opentelemetry/api') ?? [])]).toEqual([LINES[line].api]);
       for (const v of found.get('@opentelemetry/sdk-trace') ?? []) expect(v).toMatch(LINES[line].sdkTrace);
       await sh('npm ls --all', app, env()); // exits non-zero on a missing or invalid dependency
+    }
+
+    it('resolves one @opentelemetry/api and the SDK of its own line, no peer left unmet', async () => {
+      await expectOneLine();
     });
 
     it('ESM: initTracing() alone, configured by the environment, exports over OTLP', async () => {
@@ -304,5 +309,47 @@ for (const line of Object.keys(LINES) as Line[]) {
         described: null,
       });
     });
+
+    // Last: it adds the CLI to the application the other tests ran in.
+    it('the CLI installs beside the app on its line (one API, no private SDK) and shows and replays a recording', async () => {
+      const out = await sh(`${tarballInstallLine('cli')} --prefer-offline 2>&1`, app, env());
+      expect(out).not.toMatch(/ERESOLVE|overriding peer dependency/);
+      await expectOneLine();
+      // The CLI's OpenTelemetry packages are the application's (deduplicated), not a nested copy.
+      const nested = await sh(
+        'ls node_modules/@lazytrace/cli/node_modules/@opentelemetry 2>/dev/null || true',
+        app,
+        env(),
+      );
+      expect(nested.trim()).toBe('');
+      expect(await sh('npx --no-install lazytrace --help', app, env())).toMatch(/\bshow\b/);
+
+      const service = `install-cli-${line}`;
+      const file = join(app, 'recorded.jsonl');
+      await sh(
+        'node alone.mjs',
+        app,
+        env({ LAZYTRACE_BACKENDS: 'file', LAZYTRACE_FILE: file, OTEL_SERVICE_NAME: service }),
+      );
+      const tree = await sh(`npx --no-install lazytrace show ${file}`, app, env({ NO_COLOR: '1' }));
+      expect(tree).toMatch(/Pipeline[\s\S]*retrieve[\s\S]*generate/);
+
+      // Replay goes through the CLI's OTLP serializer and through @lazytrace/langfuse: both the line's.
+      await sh(`npx --no-install lazytrace replay ${file} --to otlp --endpoint ${otlp.url}`, app, env());
+      await otlp.waitFor(otlp.spans.filter((s) => s.resource['service.name'] !== service).length + 3);
+      expect(otlp.spans.filter((s) => s.resource['service.name'] === service)).toHaveLength(3);
+      const before = langfuse.accepted.length;
+      await sh(
+        `npx --no-install lazytrace replay ${file} --to langfuse`,
+        app,
+        env({
+          LANGFUSE_PUBLIC_KEY: langfuse.keys.publicKey,
+          LANGFUSE_SECRET_KEY: langfuse.keys.secretKey,
+          LANGFUSE_BASE_URL: langfuse.baseUrl,
+        }),
+      );
+      const spans = (await langfuse.waitForSpans(before + 3)).slice(before);
+      expect(spans.map((s) => s.name).sort()).toEqual(['Pipeline', 'generate', 'retrieve']);
+    }, 240_000);
   });
 }
