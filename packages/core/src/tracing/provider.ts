@@ -9,6 +9,7 @@ import { lookUpCall, lookupFor, releaseLookup } from './call-lookup.js';
 import { ContextCarrier } from './context-carrier.js';
 import { decide } from './decision.js';
 import { TracingHook } from './tracing-hook.js';
+import { keepPerCallShapes } from './warm-shapes.js';
 
 /**
  * Priority 0: the span opens before every user hook (default priority 100) runs `pre` and closes
@@ -106,3 +107,5 @@ export function tracingHookProvider(
 // Once per process: when both the ESM and the CJS build are loaded, only the first registers,
 // so a call never gets two tracing spans.
 sharedSingleton('tracing-provider', () => registerHookProvider(tracingHookProvider));
+// The per-call shapes outlive an idle full GC, so the optimized call path does too (warm-shapes.ts).
+keepPerCallShapes();

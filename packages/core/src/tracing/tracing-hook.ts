@@ -11,6 +11,7 @@ import { captureError } from '../capture/error.js';
 import { CallNode } from '../context/call-node.js';
 import { callOtelContext } from '../context/call-otel-context.js';
 import { keepCallerScope } from '../context/trace-context.js';
+import type { ResolvedTraceContext } from '../context/types.js';
 import type { Hook } from '../hooks/hook.js';
 import type { Invocation, ModelParameterValue } from '../invocation.js';
 import * as A from './attributes.js';
@@ -70,23 +71,7 @@ export class TracingHook implements Hook {
     const isRoot = parentNode === undefined || parentNode.rootsBelow;
     const traceName = traceContext.traceName ?? parentNode?.traceName ?? inv.name;
 
-    const attributes: Attributes = {
-      [A.ATTR_KIND]: inv.kind,
-      [A.ATTR_NAME]: inv.name,
-      [A.ATTR_CLASS]: inv.className,
-      [A.ATTR_TRACE_NAME]: traceName,
-    };
-    if (isRoot) attributes[A.ATTR_ROOT] = true;
-    if (traceContext.sessionId !== undefined) attributes[A.ATTR_SESSION_ID] = traceContext.sessionId;
-    if (traceContext.userId !== undefined) attributes[A.ATTR_USER_ID] = traceContext.userId;
-    if (traceContext.tags.length > 0) attributes[A.ATTR_TAGS] = traceContext.tags as string[];
-    if (traceContext.sampled === true) attributes[A.ATTR_SAMPLED] = true;
-    for (const key in traceContext.metadata) {
-      attributes[A.ATTR_METADATA_PREFIX + key] = traceContext.metadata[key];
-    }
-    const operation = kindFacts(inv.kind).genAiOperation;
-    if (operation !== undefined) attributes[A.GEN_AI_OPERATION_NAME] = operation;
-    if (inv.kind === 'tool') attributes[A.GEN_AI_TOOL_NAME] = inv.name;
+    const attributes = spanAttributes(inv, traceContext, traceName, isRoot);
 
     const span = getLazytraceTracer().startSpan(inv.name, { kind: SpanKind.INTERNAL, attributes }, parent);
     this.span = span;
@@ -209,6 +194,36 @@ export class TracingHook implements Hook {
     const stop = parameters.stop;
     if (typeof stop === 'string') span.setAttribute(A.GEN_AI_REQUEST_STOP_SEQUENCES, [stop]);
   }
+}
+
+/**
+ * What a call's span starts with (so samplers see it). Built in one order, so that calls share
+ * one chain of object shapes (see warm-shapes.ts).
+ */
+export function spanAttributes(
+  inv: { readonly kind: string; readonly name: string; readonly className: string },
+  traceContext: ResolvedTraceContext,
+  traceName: string,
+  isRoot: boolean,
+): Attributes {
+  const attributes: Attributes = {
+    [A.ATTR_KIND]: inv.kind,
+    [A.ATTR_NAME]: inv.name,
+    [A.ATTR_CLASS]: inv.className,
+    [A.ATTR_TRACE_NAME]: traceName,
+  };
+  if (isRoot) attributes[A.ATTR_ROOT] = true;
+  if (traceContext.sessionId !== undefined) attributes[A.ATTR_SESSION_ID] = traceContext.sessionId;
+  if (traceContext.userId !== undefined) attributes[A.ATTR_USER_ID] = traceContext.userId;
+  if (traceContext.tags.length > 0) attributes[A.ATTR_TAGS] = traceContext.tags as string[];
+  if (traceContext.sampled === true) attributes[A.ATTR_SAMPLED] = true;
+  for (const key in traceContext.metadata) {
+    attributes[A.ATTR_METADATA_PREFIX + key] = traceContext.metadata[key];
+  }
+  const operation = kindFacts(inv.kind).genAiOperation;
+  if (operation !== undefined) attributes[A.GEN_AI_OPERATION_NAME] = operation;
+  if (inv.kind === 'tool') attributes[A.GEN_AI_TOOL_NAME] = inv.name;
+  return attributes;
 }
 
 function errorType(error: unknown): string {
