@@ -1,23 +1,36 @@
 /**
- * The export side: what a finished span costs after the request path. Two parts:
+ * The export side: what a finished span costs after the request path, lazytrace side by side with
+ * OpenTelemetry's own exporter, in one process per run (`node --import tsx bench/export.ts`;
+ * `bench/run.ts` spawns it and folds its last stdout line into bench/results.json).
  *
- * - serializing a batch to OTLP (JSON and protobuf, the serializers both lazytrace's backends and
- *   OTel's exporters use) and the file backend's whole export (serialize + append), per span;
- * - spans offered at a fixed rate for a while, then flushed: how many each pipeline dropped, and
- *   its CPU per span above the same pipeline with a discarding exporter. lazytrace's file and
- *   OTLP backends (through `initTracing`) side by side with OTel's own `BatchSpanProcessor` +
- *   `OTLPTraceExporter` (http/json, defaults as users get them), all to an HTTP server on
- *   127.0.0.1 that reads and discards.
+ * - Serializing a batch of 512 real lazytrace spans to OTLP, per span (CPU time): OTel's
+ *   transformer (`JsonTraceSerializer`, what `OTLPTraceExporter` http/json sends; protobuf for
+ *   reference) and the file backend's direct serializer (`otlp-json.ts`, the same text), each to
+ *   bytes.
+ * - One exporter's whole export of that batch, awaited, per span (CPU time): the file backend
+ *   (serialize + append to its file) and OTel's `OTLPTraceExporter` (serialize + POST).
+ * - Spans offered at fixed rates (10 ms ticks) for a while, then flushed: what each pipeline
+ *   dropped, the highest rate with (nearly) nothing dropped, and its CPU per span above the same
+ *   span source exporting nothing. Pipelines: lazytrace's file and OTLP backends (`initTracing`)
+ *   and OTel's `BatchSpanProcessor` + `OTLPTraceExporter` (http/json, defaults as users get them).
+ *   The span source is the same for all: a lazytrace `fn` with content on.
+ *
+ * OTLP goes to a receiver in a child process on 127.0.0.1 (reads each request whole, counts its
+ * spans, answers 200), so its CPU is not charged to the exporters and it is not the bottleneck.
+ *
+ * Options: `--quick` (30k/s only, short windows), `--runs N` (default 3; 1 with --quick),
+ * `--config <path>` (another build of @lazytrace/config, e.g. an older commit's, for a
+ * before/after in the same conditions), `--rates 30000,60000` (only these offered rates). A full
+ * run (none of these but --runs) writes bench/results.export.json.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FileSpanExporter, getTracingStats, initTracing, shutdownTracing } from '@lazytrace/config';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configureTracing, fn } from '@lazytrace/core';
-import type { Attributes } from '@opentelemetry/api';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
@@ -25,6 +38,7 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { otlpJsonParts } from '../packages/config/src/backends/otlp-json.js';
 
 // The serializers and OTel's exporter, as @lazytrace/config resolves them (the same copies).
 const fromConfig = createRequire(createRequire(import.meta.url).resolve('@lazytrace/config'));
@@ -36,10 +50,29 @@ const { OTLPTraceExporter } = fromConfig('@opentelemetry/exporter-trace-otlp-htt
   OTLPTraceExporter: new (config: { url: string }) => SpanExporter;
 };
 
+type ConfigModule = typeof import('@lazytrace/config');
+
 export interface ExportResult {
-  serializePerSpanNs: { otlpJson: number; otlpProtobuf: number; fileBackendExport: number };
+  /** Per span, ns (CPU time), medians over the runs. */
+  serializePerSpanNs: {
+    /** OTel's transformer to OTLP/JSON bytes (what OTLPTraceExporter http/json sends). */
+    otlpJson: number;
+    otlpProtobuf: number;
+    /** The file backend's serializer (the same text as otlpJson) to UTF-8 bytes. */
+    lazytraceOtlpJson?: number;
+    /** The file backend's whole export: serialize + append, awaited. */
+    fileBackendExport: number;
+    /** OTel's OTLPTraceExporter (http/json) whole export to the receiver: serialize + POST, awaited. */
+    otelHttpJsonExport?: number;
+  };
   spanBytes: { otlpJson: number; otlpProtobuf: number };
+  /** Medians over the runs, per pipeline and rate. */
   sustained: SustainedRow[];
+  /** Per pipeline: the highest offered rate at which at most 1% was dropped (median over runs). */
+  sustainedBeforeDrops?: { pipeline: string; perSecond: number; perRun: number[] }[];
+  /** Every run's rows, for the spread. */
+  runs?: SustainedRow[][];
+  conditions?: { date: string; node: string; cpus: number; cpu: string; loadAverage: number[]; runs: number };
 }
 export interface SustainedRow {
   pipeline: string;
@@ -49,9 +82,17 @@ export interface SustainedRow {
   exported: number;
   dropped: number;
   dropRate: number;
-  /** CPU (user + system) per span above the same span source with a discarding exporter. */
+  /** Spans the receiver counted (OTLP pipelines). */
+  received?: number;
+  /** CPU (user + system) per span above the same span source exporting nothing. */
   exportCpuPerSpanUs: number;
 }
+
+export const PIPELINES = {
+  file: 'lazytrace file backend',
+  otlp: 'lazytrace otlp backend (http/json)',
+  otel: 'OTel BatchSpanProcessor + OTLPTraceExporter (http/json)',
+} as const;
 
 const retrieve = async (input: { query: string; k: number }) =>
   Array.from({ length: input.k }, (_, i) => ({
@@ -73,73 +114,129 @@ async function sampleSpans(): Promise<ReadableSpan[]> {
   configureTracing({ tracerProvider: new BasicTracerProvider({ spanProcessors: [collect] }) });
   const step = fn(retrieve, { name: 'retrieve', kind: 'retriever' });
   for (let i = 0; i < 512; i++) await step.invoke(INPUT);
+  configureTracing({ tracerProvider: null });
   return spans;
 }
 
-function timePerSpan(spans: number, timeMs: number, op: () => unknown): number {
-  for (let i = 0; i < 3; i++) op();
-  let runs = 0;
-  const start = performance.now();
-  while (performance.now() - start < timeMs) {
-    op();
-    runs++;
-  }
-  return ((performance.now() - start) * 1e6) / (runs * spans);
-}
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 
-async function timePerSpanAsync(spans: number, timeMs: number, op: () => Promise<unknown>): Promise<number> {
-  await op();
+/** CPU ns per span of `op` (on a batch of `spans`), run for about `ms`. */
+async function cpuPerSpanNs(spans: number, ms: number, op: () => unknown): Promise<number> {
+  for (let i = 0; i < 3; i++) await op();
   let runs = 0;
   const start = performance.now();
-  while (performance.now() - start < timeMs) {
+  const cpu = cpuNow();
+  while (performance.now() - start < ms) {
     await op();
     runs++;
   }
-  return ((performance.now() - start) * 1e6) / (runs * spans);
+  return ((cpuNow() - cpu) * 1000) / (runs * spans);
 }
 
-/** A collector stand-in on 127.0.0.1: reads each request whole and answers 200, then discards. */
-async function discardingServer() {
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+// --- the receiver (child process) ---------------------------------------------------------------
+
+/** A collector stand-in: reads each request whole, counts the spans in it, answers 200. */
+function runReceiver(): void {
+  let spans = 0;
+  let requests = 0;
   const server = createServer((req, res) => {
-    req.on('data', () => {});
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      // A span object is the only one with a "kind" field; escaped text inside values reads \"kind\".
+      const body = Buffer.concat(chunks).toString('latin1');
+      for (let at = body.indexOf(',"kind":'); at !== -1; at = body.indexOf(',"kind":', at + 8)) spans++;
+      requests++;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/v1/traces`, close: () => new Promise((r) => server.close(r)) };
+  server.keepAliveTimeout = 30_000;
+  server.listen(0, '127.0.0.1', () => {
+    process.send?.({ port: (server.address() as { port: number }).port });
+  });
+  process.on('message', (message: { ask?: string }) => {
+    if (message.ask === 'count') process.send?.({ spans, requests });
+  });
+  // Bounded: ends with its parent.
+  process.on('disconnect', () => process.exit(0));
 }
 
+interface Receiver {
+  url: string;
+  count(): Promise<number>;
+  close(): void;
+}
+
+async function startReceiver(): Promise<Receiver> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--receiver'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', () => reject(new Error('receiver exited')));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/v1/traces`,
+    count: () =>
+      new Promise((resolve) => {
+        child.once('message', (m: { spans: number }) => resolve(m.spans));
+        child.send({ ask: 'count' });
+      }),
+    close: () => child.disconnect(),
+  };
+}
+
+// --- offered load -----------------------------------------------------------------------------
+
 /** Offers `rate` spans per second for `ms`, in 10 ms ticks; returns the achieved rate. */
-async function offer(rate: number, ms: number, emit: (i: number) => Promise<unknown> | undefined) {
+async function offer(rate: number, ms: number, emit: () => Promise<unknown>) {
   const perTick = Math.max(1, Math.round(rate / 100));
   const start = performance.now();
   let sent = 0;
   for (let tick = 0; performance.now() - start < ms; tick++) {
-    const pending: (Promise<unknown> | undefined)[] = [];
-    for (let i = 0; i < perTick; i++) pending.push(emit(sent++));
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < perTick; i++) {
+      pending.push(emit());
+      sent++;
+    }
     await Promise.all(pending);
+    // Always through the event loop between ticks, as requests arrive in a real server (from I/O):
+    // a tick that overran its 10 ms would otherwise chain the next one in microtasks and starve
+    // the exporters' sockets until the load ends.
     const wait = start + (tick + 1) * 10 - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
   }
   return { achieved: (sent * 1000) / (performance.now() - start), sent };
 }
 
-function cpuUs(since: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(since);
-  return d.user + d.system;
+interface RunResult {
+  achieved: number;
+  sent: number;
+  cpuUs: number;
+  ended: number;
+  exported: number;
 }
 
+/** The span source through initTracing with one backend ('none': spans recorded, nothing exported). */
 async function lazytraceRun(
+  config: ConfigModule,
   backend: 'none' | 'file' | 'otlp',
   rate: number,
   ms: number,
   url: string,
   dir: string,
-) {
-  initTracing({
+): Promise<RunResult> {
+  config.initTracing({
     backends: [backend],
     file: { path: join(dir, `traces-${rate}.jsonl`) },
     otlp: { url },
@@ -147,115 +244,219 @@ async function lazytraceRun(
     captureContent: true,
   });
   const step = fn(retrieve, { name: 'retrieve', kind: 'retriever' });
-  const cpu = process.cpuUsage();
+  const cpu = cpuNow();
   const { achieved, sent } = await offer(rate, ms, () => step.invoke(INPUT));
-  await shutdownTracing();
-  const used = cpuUs(cpu);
-  const stats = getTracingStats();
-  return { achieved, sent, used, ended: stats.ended, exported: stats.exported };
+  await config.shutdownTracing();
+  const cpuUs = cpuNow() - cpu;
+  const stats = config.getTracingStats();
+  return { achieved, sent, cpuUs, ended: stats.ended, exported: stats.exported };
 }
 
-async function otelRun(exporter: SpanExporter | 'discard', rate: number, ms: number) {
+/**
+ * The same span source on OTel's own pipeline: `initTracing` for lazytrace's settings (content
+ * on), then OTel's provider with `BatchSpanProcessor` + `OTLPTraceExporter` (or a processor that
+ * does nothing, the baseline).
+ */
+async function otelRun(
+  config: ConfigModule,
+  exporter: SpanExporter | 'nothing',
+  rate: number,
+  ms: number,
+): Promise<RunResult> {
   let exported = 0;
-  const inner: SpanExporter =
-    exporter === 'discard' ? { export: (_s, done) => done({ code: 0 }), shutdown: async () => {} } : exporter;
-  const counting: SpanExporter = {
-    export: (spans, done) =>
-      inner.export(spans, (result) => {
-        if (result.code === 0) exported += spans.length;
-        done(result);
-      }),
-    shutdown: () => inner.shutdown(),
-  };
   let ended = 0;
-  const provider = new BasicTracerProvider({
-    spanProcessors: [
-      new BatchSpanProcessor(counting),
-      { onStart: () => {}, onEnd: () => void ended++, forceFlush: async () => {}, shutdown: async () => {} },
-    ],
-  });
-  const tracer = provider.getTracer('otel');
-  // The same span as lazytrace's: its attributes and its content, JSON.stringify'd.
-  const attributes: Attributes = {
-    'lazytrace.kind': 'retriever',
-    'lazytrace.name': 'retrieve',
-    'lazytrace.class': 'Runnable',
-    'lazytrace.trace.name': 'retrieve',
-    'lazytrace.root': true,
-    'gen_ai.operation.name': 'retrieval',
+  const counting: SpanProcessor = {
+    onStart: () => {},
+    onEnd: () => void ended++,
+    forceFlush: async () => {},
+    shutdown: async () => {},
   };
-  const cpu = process.cpuUsage();
-  const { achieved, sent } = await offer(rate, ms, async () => {
-    const span = tracer.startSpan('retrieve', { attributes: { ...attributes } });
-    span.setAttribute('lazytrace.input', JSON.stringify(INPUT));
-    const out = await retrieve(INPUT);
-    span.setAttribute('lazytrace.output', JSON.stringify(out));
-    span.end();
-  });
+  const processors: SpanProcessor[] = [counting];
+  if (exporter !== 'nothing') {
+    processors.push(
+      new BatchSpanProcessor({
+        export: (spans, done) =>
+          exporter.export(spans, (result) => {
+            if (result.code === 0) exported += spans.length;
+            done(result);
+          }),
+        shutdown: () => exporter.shutdown(),
+      }),
+    );
+  }
+  const provider = new BasicTracerProvider({ spanProcessors: processors });
+  config.initTracing({ backends: ['none'], flushOnExit: false, captureContent: true });
+  configureTracing({ tracerProvider: provider });
+  const step = fn(retrieve, { name: 'retrieve', kind: 'retriever' });
+  const cpu = cpuNow();
+  const { achieved, sent } = await offer(rate, ms, () => step.invoke(INPUT));
   await provider.shutdown();
-  return { achieved, sent, used: cpuUs(cpu), ended, exported };
+  const cpuUs = cpuNow() - cpu;
+  await config.shutdownTracing();
+  return { achieved, sent, cpuUs, ended, exported };
 }
 
-export async function runExportScenarios(quick: boolean): Promise<ExportResult> {
-  const spans = await sampleSpans();
-  const timeMs = quick ? 200 : 1000;
-  const dir = mkdtempSync(join(tmpdir(), 'lazytrace-bench-'));
-  const fileExporter = new FileSpanExporter(join(dir, 'serialize.jsonl'));
-  const serializePerSpanNs = {
-    otlpJson: timePerSpan(spans.length, timeMs, () => JsonTraceSerializer.serializeRequest(spans)),
-    otlpProtobuf: timePerSpan(spans.length, timeMs, () => ProtobufTraceSerializer.serializeRequest(spans)),
-    fileBackendExport: await timePerSpanAsync(
-      spans.length,
-      timeMs,
-      () => new Promise((resolve) => fileExporter.export(spans, resolve)),
-    ),
+function row(pipeline: string, rate: number, r: RunResult, base: RunResult, received?: number): SustainedRow {
+  return {
+    pipeline,
+    offeredPerSecond: rate,
+    achievedPerSecond: Math.round(r.achieved),
+    ended: r.ended,
+    exported: r.exported,
+    dropped: r.ended - r.exported,
+    dropRate: r.ended === 0 ? 0 : (r.ended - r.exported) / r.ended,
+    ...(received === undefined ? {} : { received }),
+    exportCpuPerSpanUs: r.cpuUs / r.sent - base.cpuUs / base.sent,
   };
+}
+
+/** The highest offered rate at which at most 1% was dropped (0 when none). */
+function beforeDrops(rows: readonly SustainedRow[], pipeline: string): number {
+  let best = 0;
+  for (const r of rows)
+    if (r.pipeline === pipeline && r.dropRate <= 0.01) best = Math.max(best, r.offeredPerSecond);
+  return best;
+}
+
+export async function runExportScenarios(
+  quick: boolean,
+  runs = quick ? 1 : 3,
+  configPath?: string,
+  onlyRates?: number[],
+): Promise<ExportResult> {
+  const config = (await import(
+    configPath === undefined ? '@lazytrace/config' : pathToFileURL(configPath).href
+  )) as ConfigModule;
+  const loadAverage = loadavg();
+  const spans = await sampleSpans();
+  const timeMs = quick ? 150 : 400;
+  const dir = mkdtempSync(join(tmpdir(), 'lazytrace-bench-'));
+  const receiver = await startReceiver();
+
+  // Per-span costs: interleaved rounds, medians.
+  const fileExporter = new config.FileSpanExporter(join(dir, 'serialize.jsonl'));
+  const otelExporter = new OTLPTraceExporter({ url: receiver.url });
+  const encoder = new TextEncoder();
+  const lineBuffer = Buffer.allocUnsafe(8 * 1024 * 1024);
+  const exportAwaited = (exporter: SpanExporter) => () =>
+    new Promise((resolve) => exporter.export(spans, resolve));
+  const perSpan: Record<string, [() => unknown, number[]]> = {
+    otlpJson: [() => JsonTraceSerializer.serializeRequest(spans), []],
+    // As the file backend does: the parts encoded one after the other into a kept buffer.
+    lazytraceOtlpJson: [
+      () => {
+        let at = 0;
+        for (const part of otlpJsonParts(spans))
+          at += encoder.encodeInto(part, lineBuffer.subarray(at)).written;
+        return at;
+      },
+      [],
+    ],
+    otlpProtobuf: [() => ProtobufTraceSerializer.serializeRequest(spans), []],
+    fileBackendExport: [exportAwaited(fileExporter), []],
+    otelHttpJsonExport: [exportAwaited(otelExporter), []],
+  };
+  for (let round = 0; round < (quick ? 1 : 5); round++) {
+    for (const [op, values] of Object.values(perSpan))
+      values.push(await cpuPerSpanNs(spans.length, timeMs, op));
+  }
   await fileExporter.shutdown();
+  await otelExporter.shutdown();
+  const m = (key: string) => median(perSpan[key]![1]);
+  const serializePerSpanNs = {
+    otlpJson: m('otlpJson'),
+    otlpProtobuf: m('otlpProtobuf'),
+    lazytraceOtlpJson: m('lazytraceOtlpJson'),
+    fileBackendExport: m('fileBackendExport'),
+    otelHttpJsonExport: m('otelHttpJsonExport'),
+  };
   const spanBytes = {
     otlpJson: (JsonTraceSerializer.serializeRequest(spans)?.length ?? 0) / spans.length,
     otlpProtobuf: (ProtobufTraceSerializer.serializeRequest(spans)?.length ?? 0) / spans.length,
   };
 
-  const server = await discardingServer();
-  const sustained: SustainedRow[] = [];
-  const rates = quick ? [30_000] : [10_000, 30_000, 60_000];
+  const rates = onlyRates ?? (quick ? [30_000] : [10_000, 20_000, 30_000, 40_000, 60_000]);
   const ms = quick ? 500 : 1500;
-  // Warm-up of both span sources (the JIT), not reported.
-  await lazytraceRun('none', 10_000, 300, server.url, dir);
-  await otelRun('discard', 10_000, 300);
-  for (const rate of rates) {
-    const lzBase = await lazytraceRun('none', rate, ms, server.url, dir);
-    const otelBase = await otelRun('discard', rate, ms);
-    const rows: [string, typeof lzBase, typeof lzBase][] = [
-      ['lazytrace file backend', await lazytraceRun('file', rate, ms, server.url, dir), lzBase],
-      ['lazytrace otlp backend (http/json)', await lazytraceRun('otlp', rate, ms, server.url, dir), lzBase],
-      [
-        'OTel BatchSpanProcessor + OTLPTraceExporter (http/json)',
-        await otelRun(new OTLPTraceExporter({ url: server.url }), rate, ms),
-        otelBase,
-      ],
-    ];
-    for (const [pipeline, r, base] of rows) {
-      sustained.push({
-        pipeline,
-        offeredPerSecond: rate,
-        achievedPerSecond: Math.round(r.achieved),
-        ended: r.ended,
-        exported: r.exported,
-        dropped: r.ended - r.exported,
-        dropRate: r.ended === 0 ? 0 : (r.ended - r.exported) / r.ended,
-        exportCpuPerSpanUs: r.used / r.sent - base.used / base.sent,
-      });
+  // Warm-up of the span source and of every pipeline (the JIT), not reported.
+  await lazytraceRun(config, 'file', 10_000, 300, receiver.url, dir);
+  await lazytraceRun(config, 'otlp', 10_000, 300, receiver.url, dir);
+  await otelRun(config, new OTLPTraceExporter({ url: receiver.url }), 10_000, 300);
+  const allRuns: SustainedRow[][] = [];
+  for (let run = 0; run < runs; run++) {
+    const rows: SustainedRow[] = [];
+    for (const rate of rates) {
+      const lzBase = await lazytraceRun(config, 'none', rate, ms, receiver.url, dir);
+      const otelBase = await otelRun(config, 'nothing', rate, ms);
+      rows.push(
+        row(PIPELINES.file, rate, await lazytraceRun(config, 'file', rate, ms, receiver.url, dir), lzBase),
+      );
+      let before = await receiver.count();
+      const otlp = await lazytraceRun(config, 'otlp', rate, ms, receiver.url, dir);
+      rows.push(row(PIPELINES.otlp, rate, otlp, lzBase, (await receiver.count()) - before));
+      before = await receiver.count();
+      const otel = await otelRun(config, new OTLPTraceExporter({ url: receiver.url }), rate, ms);
+      rows.push(row(PIPELINES.otel, rate, otel, otelBase, (await receiver.count()) - before));
     }
+    allRuns.push(rows);
   }
-  await server.close();
+  receiver.close();
   rmSync(dir, { recursive: true, force: true });
-  return { serializePerSpanNs, spanBytes, sustained };
+
+  const sustained = allRuns[0]!.map((first, i) => {
+    const same = allRuns.map((rows) => rows[i]!);
+    const med = (pick: (r: SustainedRow) => number) => median(same.map(pick));
+    return {
+      ...first,
+      achievedPerSecond: Math.round(med((r) => r.achievedPerSecond)),
+      ended: Math.round(med((r) => r.ended)),
+      exported: Math.round(med((r) => r.exported)),
+      dropped: Math.round(med((r) => r.dropped)),
+      dropRate: med((r) => r.dropRate),
+      ...(first.received === undefined ? {} : { received: Math.round(med((r) => r.received ?? 0)) }),
+      exportCpuPerSpanUs: med((r) => r.exportCpuPerSpanUs),
+    };
+  });
+  const sustainedBeforeDrops = Object.values(PIPELINES).map((pipeline) => {
+    const perRun = allRuns.map((rows) => beforeDrops(rows, pipeline));
+    return { pipeline, perSecond: median(perRun), perRun };
+  });
+  return {
+    serializePerSpanNs,
+    spanBytes,
+    sustained,
+    sustainedBeforeDrops,
+    runs: allRuns,
+    conditions: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      loadAverage,
+      runs,
+    },
+  };
 }
 
 // Run on its own (bench/run.ts spawns it): a fresh heap, away from the large inputs the request-path
 // scenarios keep alive, whose garbage collection would be charged to the exporters.
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const result = await runExportScenarios(process.argv.includes('--quick'));
-  console.log(JSON.stringify(result));
+  if (process.argv.includes('--receiver')) runReceiver();
+  else {
+    const arg = (name: string) => {
+      const at = process.argv.indexOf(name);
+      return at === -1 ? undefined : process.argv[at + 1];
+    };
+    const quick = process.argv.includes('--quick');
+    const runs = arg('--runs') === undefined ? undefined : Number(arg('--runs'));
+    const rates = arg('--rates')?.split(',').map(Number);
+    const result = await runExportScenarios(quick, runs, arg('--config'), rates);
+    if (!quick && arg('--config') === undefined && rates === undefined) {
+      writeFileSync(
+        fileURLToPath(new URL('./results.export.json', import.meta.url)),
+        `${JSON.stringify(result, null, 2)}\n`,
+      );
+    }
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  }
 }

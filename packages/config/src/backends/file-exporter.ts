@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { logWarning } from '@lazytrace/core';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { otlpJsonRequest } from './otlp-json.js';
+import { otlpJsonParts } from './otlp-json.js';
 
 export interface FileBackendOptions {
   /** Where the lines go. Default `LAZYTRACE_FILE`, else `.lazytrace/traces.jsonl`. */
@@ -86,7 +86,9 @@ export class FileSpanExporter implements SpanExporter {
   readonly path: string;
   private fd: number | undefined;
   private checkedAt = 0;
-  private queue: Promise<void> = Promise.resolve();
+  /** Serialized lines waiting for the write in progress to end. */
+  private waiting: { line: readonly string[]; resultCallback: (result: ExportResult) => void }[] = [];
+  private writing: Promise<void> | undefined;
   private stopped = false;
   /** A partial line could not be removed: the next line must start on a line of its own. */
   private needsNewline = false;
@@ -110,34 +112,51 @@ export class FileSpanExporter implements SpanExporter {
       return;
     }
     // Serialized now, while the spans are as the processor handed them; encoded when written.
-    let line: string;
+    let line: string[];
     try {
-      line = otlpJsonRequest(spans);
+      line = otlpJsonParts(spans);
     } catch (error) {
       resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
       return;
     }
-    this.queue = this.queue
-      .then(() => this.writeLine(line))
-      .then(
-        () => resultCallback({ code: ExportResultCode.SUCCESS }),
-        (error: unknown) => resultCallback({ code: ExportResultCode.FAILED, error: error as Error }),
-      );
+    this.waiting.push({ line, resultCallback });
+    this.writing ??= this.drain();
   }
 
   forceFlush(): Promise<void> {
-    return this.queue;
+    return this.writing ?? Promise.resolve();
   }
 
   async shutdown(): Promise<void> {
     this.stopped = true;
-    await this.queue;
+    await this.writing;
     await this.closeFd();
   }
 
-  private async writeLine(line: string): Promise<void> {
+  /**
+   * Writes what waits, one write at a time, in order. Lines that came while a write was on its
+   * way go together in the next write (one `fstat` and one `write` for all of them): a burst
+   * costs a few trips through the thread pool, not two per batch.
+   */
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const group = this.waiting;
+      this.waiting = [];
+      let result: ExportResult = { code: ExportResultCode.SUCCESS };
+      try {
+        await this.writeLines(group);
+      } catch (error) {
+        result = { code: ExportResultCode.FAILED, error: error as Error };
+      }
+      // Answered before the next group is taken: an export made in a callback joins it.
+      for (const { resultCallback } of group) resultCallback(result);
+    }
+    this.writing = undefined;
+  }
+
+  private async writeLines(lines: readonly { line: readonly string[] }[]): Promise<void> {
     const fd = await this.openFd();
-    const bytes = this.encode(line);
+    const bytes = this.encode(lines);
     const total = bytes.byteLength;
     let written = 0;
     const busySince = Date.now();
@@ -164,25 +183,46 @@ export class FileSpanExporter implements SpanExporter {
   }
 
   /**
-   * The line as UTF-8 with its newline (and, after a partial line that could not be cut back, a
-   * newline before it), in the kept buffer when it fits.
+   * The lines as UTF-8, each with its newline (and, after a partial line that could not be cut
+   * back, a newline before them), in the kept buffer when they fit.
    */
-  private encode(line: string): Uint8Array {
+  private encode(lines: readonly { line: readonly string[] }[]): Uint8Array {
     const lead = this.needsNewline ? 1 : 0;
-    // A JSON line is mostly ASCII: one byte per character. Otherwise measured exactly.
-    let size = lead + line.length + 1;
-    if (this.buffer.byteLength < size && size <= KEPT_BUFFER_MAX) this.buffer = Buffer.allocUnsafe(size);
-    let target = size <= this.buffer.byteLength ? this.buffer : Buffer.allocUnsafe(size);
-    let { read, written } = encoder.encodeInto(line, target.subarray(lead, size - 1));
-    if (read < line.length) {
-      size = lead + Buffer.byteLength(line) + 1;
-      if (this.buffer.byteLength < size && size <= KEPT_BUFFER_MAX) this.buffer = Buffer.allocUnsafe(size);
-      target = size <= this.buffer.byteLength ? this.buffer : Buffer.allocUnsafe(size);
-      ({ read, written } = encoder.encodeInto(line, target.subarray(lead, size - 1)));
+    // JSON lines are mostly ASCII: one byte per character. Otherwise measured exactly.
+    let size = lead;
+    for (const { line } of lines) for (const part of line) size += part.length;
+    size += lines.length;
+    let bytes = this.encodeInto(lines, lead, size);
+    if (bytes === undefined) {
+      size = lead;
+      for (const { line } of lines) for (const part of line) size += Buffer.byteLength(part);
+      size += lines.length;
+      bytes = this.encodeInto(lines, lead, size) as Uint8Array;
     }
-    if (lead === 1) target[0] = NEWLINE;
-    target[lead + written] = NEWLINE;
-    return target.subarray(0, lead + written + 1);
+    return bytes;
+  }
+
+  /** The lines encoded into a buffer of `size` bytes, or undefined when they do not fit. */
+  private encodeInto(
+    lines: readonly { line: readonly string[] }[],
+    lead: number,
+    size: number,
+  ): Uint8Array | undefined {
+    if (this.buffer.byteLength < size && size <= KEPT_BUFFER_MAX) this.buffer = Buffer.allocUnsafe(size);
+    const target = size <= this.buffer.byteLength ? this.buffer : Buffer.allocUnsafe(size);
+    let at = 0;
+    if (lead === 1) target[at++] = NEWLINE;
+    for (const { line } of lines) {
+      for (const part of line) {
+        // One byte is kept free for the newline.
+        const { read, written } = encoder.encodeInto(part, target.subarray(at, size - 1));
+        if (read < part.length) return undefined;
+        at += written;
+      }
+      if (at >= size) return undefined;
+      target[at++] = NEWLINE;
+    }
+    return target.subarray(0, at);
   }
 
   /** Cuts a half-written line back off the end of the file, or marks that the next must start anew. */

@@ -2,15 +2,16 @@ import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 
 /**
- * A batch of finished spans as one OTLP/JSON `ExportTraceServiceRequest`, written straight into
- * a string: the same text OTel's `JsonTraceSerializer` produces (same fields, same order, same
- * encodings: hex ids, int64 timestamps as decimal strings, `intValue` as a JSON number), without
- * its two BigInt operations per timestamp, with the resource's and the scope's JSON made once,
- * and without its `TextEncoder` copy (the caller encodes the string once, where it writes it).
+ * A batch of finished spans as one OTLP/JSON `ExportTraceServiceRequest`: the same text OTel's
+ * `JsonTraceSerializer` produces (same fields, same order, same encodings: hex ids, int64
+ * timestamps as decimal strings, `intValue` as a JSON number), without its two BigInt operations
+ * per timestamp, with the resource's and the scope's JSON made once, and without its
+ * `TextEncoder` copy. The text comes in parts, to be encoded one after the other where it is
+ * written: joining them would copy the large part (the spans) into one more large string.
  * The file backend writes one line per batch with it; the transformer's text is the reference
  * (`otlp-json.test.ts` compares both byte for byte).
  */
-export function otlpJsonRequest(spans: readonly ReadableSpan[]): string {
+export function otlpJsonParts(spans: readonly ReadableSpan[]): string[] {
   // Grouped by resource (by identity) then by scope name, version and schema URL, in first-seen
   // order, as the transformer groups them.
   const byResource = new Map<ReadableSpan['resource'], Map<string, ReadableSpan[]>>();
@@ -27,6 +28,7 @@ export function otlpJsonRequest(spans: readonly ReadableSpan[]): string {
     if (list === undefined) byScope.set(key, [span]);
     else list.push(span);
   }
+  const parts: string[] = [];
   let out = '{"resourceSpans":[';
   let firstResource = true;
   for (const [resource, byScope] of byResource) {
@@ -41,20 +43,26 @@ export function otlpJsonRequest(spans: readonly ReadableSpan[]): string {
       out += firstScope ? '{"scope":' : ',{"scope":';
       firstScope = false;
       out += scopeJson(scope);
+      out += ',"spans":';
+      parts.push(out);
       // One JSON.stringify over plain objects: V8 writes the whole array in one pass.
       const objects = new Array<ReturnType<typeof otlpSpan>>(list.length);
       for (let i = 0; i < list.length; i++) objects[i] = otlpSpan(list[i]!);
-      out += ',"spans":';
-      out += JSON.stringify(objects);
-      if (scope.schemaUrl !== undefined) out += `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}`;
-      out += '}';
+      parts.push(JSON.stringify(objects));
+      out = scope.schemaUrl === undefined ? '}' : `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}}`;
     }
     out += ']';
     const schemaUrl = resource.schemaUrl;
     if (schemaUrl) out += `,"schemaUrl":${JSON.stringify(schemaUrl)}`;
     out += '}';
   }
-  return `${out}]}`;
+  parts.push(`${out}]}`);
+  return parts;
+}
+
+/** The request as one string (`otlpJsonParts` joined). */
+export function otlpJsonRequest(spans: readonly ReadableSpan[]): string {
+  return otlpJsonParts(spans).join('');
 }
 
 type Resource = ReadableSpan['resource'];
