@@ -1,27 +1,22 @@
-import {
-  configureTracing,
-  getTraceDefaults,
-  getTracingSettings,
-  logWarning,
-  setTraceDefaults,
-  type TraceContext,
-  type TracingSettings,
-  validateTraceContext,
-} from '@lazytrace/core';
-import { context, type TracerProvider, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { logWarning } from '@lazytrace/core';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { TracerProvider as SdkTracerProvider } from '@opentelemetry/sdk-trace';
 import { describeBackend, describeSampler, type TracingDescription } from './describe.js';
-import { ENV, envBoolean, envEnabled, envInteger, envRate, envString } from './env.js';
 import { type GuardedExporter, watchExportRequests } from './export-guard.js';
+import { DeadlineError, FinalDeadline } from './init-tracing-deadline.js';
+import { ProcessListeners } from './init-tracing-process-listeners.js';
+import { ProcessRegistration } from './init-tracing-registration.js';
+import { resolveInitTracingSettings } from './init-tracing-settings.js';
 import { checkOptions, type InitTracingOptions, sameOptions } from './options.js';
-import {
-  buildProvider,
-  hasGlobalTracerProvider,
-  hasWorkingContextManager,
-  resolveBackends,
-} from './provider.js';
+import { buildProvider, resolveBackends } from './provider.js';
 import { StatsRecorder, type TracingStats } from './stats.js';
+
+/*
+ * The life cycle of one set-up: options checked and resolved (init-tracing-settings.ts), backends
+ * and provider built, then what changes process-wide applied (init-tracing-registration.ts) and
+ * the process listeners added (init-tracing-process-listeners.ts); flushes and the shutdown under
+ * one total deadline (init-tracing-deadline.ts).
+ */
 
 export type { TracingDescription } from './describe.js';
 export type { InitTracingOptions } from './options.js';
@@ -85,18 +80,6 @@ export function getTracingStats(): TracingStats {
   return (current ?? last)?.handle.stats() ?? { ended: 0, exported: 0, dropped: 0, failedExports: 0 };
 }
 
-/** The settings `initTracing` changes, as they were before it: `shutdownTracing()` puts them back. */
-interface Previous {
-  readonly settings: Pick<TracingSettings, 'maxContentChars' | 'mask' | 'redactKeys' | 'streamIdleTimeoutMs'>;
-  readonly defaults: TraceContext;
-}
-
-/** The deadline that marks the abandonment of an export (already reported once, as a whole). */
-class DeadlineError extends Error {
-  override readonly name = 'DeadlineError';
-  readonly reported = true;
-}
-
 class ActiveTracing {
   readonly handle: TracingHandle;
   private readonly stats = new StatsRecorder();
@@ -104,38 +87,23 @@ class ActiveTracing {
   private readonly guards: readonly GuardedExporter[];
   private readonly description: TracingDescription;
   private readonly flushTimeoutMs: number;
-  private readonly previous: Previous;
-  private registeredGlobal = false;
-  private installedContextManager = false;
+  private readonly registration: ProcessRegistration;
+  private readonly listeners: ProcessListeners;
+  private readonly deadline: FinalDeadline;
   private unwatchRequests: (() => void) | undefined;
   private flushedAt = 0;
   private flushing: Promise<void> | undefined;
   private stopped: Promise<void> | undefined;
-  /** The one total deadline of the exit flush and shutdown, while one of them runs. */
-  private final: { passed: Promise<void>; timer: NodeJS.Timeout } | undefined;
   private warnedAgain = false;
-  private readonly onBeforeExit = () => this.flushAtExit();
-  private readonly onSignal = (signal: NodeJS.Signals) => this.shutdownOnSignal(signal);
-  private listening = { exit: false, signals: false };
 
   constructor(private readonly options: InitTracingOptions) {
     checkOptions(options);
-    const env = options.env ?? process.env;
     // Everything is resolved and built before anything global changes: a bad setting throws
     // and leaves the process as it was.
-    const enabled = options.enabled ?? envEnabled(env) ?? true;
-    const captureContent = options.captureContent ?? envBoolean(env, ENV.captureContent) ?? true;
-    const maxContentChars = options.maxContentChars ?? envInteger(env, ENV.maxContentChars, 256) ?? 4_096;
-    const sampleRate = options.sampleRate ?? envRate(env, ENV.sampleRate) ?? 1;
-    const exportMode = options.exportMode ?? 'batched';
-    this.flushTimeoutMs = options.flushTimeoutMs ?? envInteger(env, ENV.flushTimeoutMs, 1) ?? 5_000;
-    const serviceName = options.serviceName ?? envString(env, ENV.serviceName);
-    const defaults = validateTraceContext(
-      { ...options.defaults, enabled, captureContent },
-      'initTracing: defaults',
-    );
-
-    const backends = enabled ? resolveBackends(options, env, serviceName, this.flushTimeoutMs) : [];
+    const settings = resolveInitTracingSettings(options);
+    const { enabled, sampleRate, exportMode, serviceName } = settings;
+    this.flushTimeoutMs = settings.flushTimeoutMs;
+    const backends = enabled ? resolveBackends(options, settings.env, serviceName, this.flushTimeoutMs) : [];
     const built = enabled
       ? buildProvider(
           { backends, exportMode, sampleRate, serviceName, exportTimeoutMs: this.flushTimeoutMs },
@@ -143,62 +111,29 @@ class ActiveTracing {
         )
       : undefined;
     const provider = built?.provider;
-
-    // From here on, only registration that cannot fail on bad input.
-    const settings = getTracingSettings();
-    this.previous = {
-      settings: {
-        maxContentChars: settings.maxContentChars,
-        mask: settings.mask,
-        redactKeys: settings.redactKeys,
-        streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
-      },
-      defaults: getTraceDefaults() as TraceContext,
-    };
-    configureTracing({
-      maxContentChars,
-      mask: options.mask,
-      redactKeys: options.redactKeys,
-      streamIdleTimeoutMs: options.streamIdleTimeoutMs,
-    });
-    setTraceDefaults(defaults);
-    let mode: TracingDescription['provider'] = 'none';
-    if (provider !== undefined) {
-      if (!hasWorkingContextManager()) {
-        context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-        this.installedContextManager = true;
-      }
-      if (hasGlobalTracerProvider()) {
-        mode = 'isolated';
-        logWarning(
-          'an OpenTelemetry tracer provider is already registered; lazytrace runs on its own isolated provider (its spans still nest under your active spans).',
-        );
-      } else {
-        this.registeredGlobal = trace.setGlobalTracerProvider(provider);
-        mode = this.registeredGlobal ? 'global' : 'isolated';
-      }
-      configureTracing({ tracerProvider: provider });
-      this.unwatchRequests = watchExportRequests();
-      if (options.flushOnExit !== false) {
-        process.on('beforeExit', this.onBeforeExit);
-        this.listening.exit = true;
-      }
-      if (options.handleSignals === true) {
-        process.once('SIGINT', this.onSignal);
-        process.once('SIGTERM', this.onSignal);
-        this.listening.signals = true;
-      }
-    }
     this.provider = provider;
     this.guards = built?.guards ?? [];
+    this.deadline = new FinalDeadline(this.flushTimeoutMs, (what) => this.stopBackends(what));
+    this.listeners = new ProcessListeners(
+      () => this.flushAtExit(),
+      () => this.shutdown(),
+    );
+
+    // From here on, only registration that cannot fail on bad input.
+    this.registration = new ProcessRegistration();
+    const mode = this.registration.apply(settings, options, provider);
+    if (provider !== undefined) {
+      this.unwatchRequests = watchExportRequests();
+      this.listeners.listen(options.flushOnExit !== false, options.handleSignals === true);
+    }
     this.description = Object.freeze({
       enabled,
       provider: mode,
       serviceName,
       sampleRate,
       exportMode,
-      captureContent,
-      maxContentChars,
+      captureContent: settings.captureContent,
+      maxContentChars: settings.maxContentChars,
       flushTimeoutMs: this.flushTimeoutMs,
       backends: Object.freeze(backends.map(describeBackend)),
       sampler: describeSampler(sampleRate, mode),
@@ -244,12 +179,12 @@ class ActiveTracing {
 
   shutdown(): Promise<void> {
     if (this.stopped !== undefined) return this.stopped;
-    this.stopListening();
+    this.listeners.stop();
     if (current === this) current = undefined;
     const provider = this.provider;
     this.stopped = (async () => {
       if (provider !== undefined) {
-        const deadline = this.startFinalDeadline('shutdown');
+        const deadline = this.deadline.start('shutdown');
         await Promise.race([
           provider
             .shutdown()
@@ -259,16 +194,9 @@ class ActiveTracing {
         ]);
         // Whatever is left (nothing, when the backends kept up) is given up and counted.
         this.stopBackends('shutdown');
-        this.endFinalDeadline();
+        this.deadline.end();
       }
-      configureTracing({
-        tracerProvider: null,
-        ...this.previous.settings,
-        mask: this.previous.settings.mask ?? null,
-      });
-      setTraceDefaults(this.previous.defaults);
-      if (this.registeredGlobal) trace.disable();
-      if (this.installedContextManager) context.disable();
+      this.registration.restore();
       // An abandoned exporter may still retry from a timer: its requests must still be found.
       if (!this.guards.some((g) => g.abandonedAny)) this.unwatchRequests?.();
     })();
@@ -289,10 +217,10 @@ class ActiveTracing {
     // does not keep the process, the exit flush does.
     if (this.stats.ended === this.flushedAt && !this.guards.some((g) => g.busy())) return;
     this.flushedAt = this.stats.ended;
-    const deadline = this.startFinalDeadline('the flush at exit');
+    const deadline = this.deadline.start('the flush at exit');
     this.flushing = Promise.race([this.flushEverything(provider), deadline]).then(() => {
       this.flushing = undefined;
-      this.endFinalDeadline();
+      this.deadline.end();
     });
   }
 
@@ -304,30 +232,6 @@ class ActiveTracing {
 
   private allIdle(): Promise<void> {
     return Promise.all(this.guards.map((g) => g.idle())).then(() => undefined);
-  }
-
-  /** Starts the total deadline, or joins the one already running (shutdown during the exit flush). */
-  private startFinalDeadline(what: string): Promise<void> {
-    if (this.final === undefined) {
-      let pass!: () => void;
-      const passed = new Promise<void>((resolve) => {
-        pass = resolve;
-      });
-      // Ref'd: exporters' sockets are not, so this is what holds a process that is ending for the
-      // exit flush or the shutdown it awaits — never longer than flushTimeoutMs.
-      const timer = setTimeout(() => {
-        this.stopBackends(what);
-        pass();
-      }, this.flushTimeoutMs);
-      this.final = { passed, timer };
-    }
-    return this.final.passed;
-  }
-
-  private endFinalDeadline(): void {
-    if (this.final === undefined) return;
-    clearTimeout(this.final.timer);
-    this.final = undefined;
   }
 
   /** Gives up on everything not exported yet: sockets destroyed, spans counted as dropped, once. */
@@ -342,21 +246,5 @@ class ActiveTracing {
         `${what} did not finish within ${this.flushTimeoutMs} ms (flushTimeoutMs): ${lost} span(s) not exported were dropped and their connections closed.`,
       );
     }
-  }
-
-  private shutdownOnSignal(signal: NodeJS.Signals): void {
-    void this.shutdown().finally(() => {
-      // With our listener gone, the signal does what it would have done without lazytrace.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  }
-
-  private stopListening(): void {
-    if (this.listening.exit) process.off('beforeExit', this.onBeforeExit);
-    if (this.listening.signals) {
-      process.off('SIGINT', this.onSignal);
-      process.off('SIGTERM', this.onSignal);
-    }
-    this.listening = { exit: false, signals: false };
   }
 }
