@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { attributes as A } from '@lazytrace/core';
 import { type AttributeValue, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { toHrTime } from '../replay/to-readable-span.js';
 import type { LangfuseObservation } from './observation.js';
 

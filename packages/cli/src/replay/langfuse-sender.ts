@@ -1,6 +1,6 @@
 import { isLangfuseRelevant, LangfuseExporter, type LangfuseOptions } from '@lazytrace/langfuse';
 import { ExportResultCode } from '@opentelemetry/core';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { errorMessage } from '../errors.js';
 import type { BatchOutcome, SpanSender } from './sender.js';
 

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { errorMessage } from '../errors.js';
 import { boundedFetch } from '../util/bounded-fetch.js';
 import {

@@ -1,6 +1,6 @@
 import { isLangfuseRelevant } from '@lazytrace/langfuse';
 import { type ReadProblem, readOtlpJsonFile, type SpanRecord, streamOtlpJsonFile } from '@lazytrace/traces';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { Progress } from '../progress.js';
 import { freshIdMapper } from './new-ids.js';
 import type { SpanSender } from './sender.js';

@@ -2,7 +2,7 @@ import type { SpanRecord } from '@lazytrace/traces';
 import { type AttributeValue, type HrTime, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 
 /** What a replay may change on the way: the time offset and, for a fresh copy, new ids. */
 export interface ReplayTransform {
