@@ -610,6 +610,28 @@ describe('inside lazytrace', () => {
 });
 
 describe('more endings', () => {
+  test('a result awaited after its response arrived: one OK span with the output, not abandoned', async () => {
+    configureTracing({ streamIdleTimeoutMs: 2_000 });
+    const client = wrapOpenAI(newClient());
+    const pending = client.chat.completions.create({ model: 'm', messages: MESSAGES });
+    const stream = client.chat.completions.create({ model: 'm', messages: MESSAGES, stream: true });
+    // Both responses are in before anyone asks for them: the idle rule watches them meanwhile.
+    while (fake.requests.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    const completion = await pending;
+    let text = '';
+    for await (const chunk of await stream) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(completion.choices[0]!.message.content).toBe(ANSWER_TOKENS.join(''));
+    expect(text).toBe(ANSWER_TOKENS.join(''));
+    const all = await spans(2);
+    expect(all).toHaveLength(2);
+    for (const span of all) {
+      expect(span.status.code).toBe(SpanStatusCode.UNSET);
+      expect(span.attributes[A.ATTR_STREAM_ABANDONED]).toBeUndefined();
+      expect(json(span.attributes[A.ATTR_OUTPUT])).toMatchObject({ content: ANSWER_TOKENS.join('') });
+    }
+  });
+
   test('a Responses answer with status failed is an ERROR span, though nothing was thrown', async () => {
     fake.script = () => ({
       kind: 'json',
