@@ -106,6 +106,18 @@ export class Lifecycle {
     return this.chain(call);
   }
 
+  /**
+   * @internal lazytrace's own hook when it is the call's only one and no user hook's `pre`
+   * entered a scope: then `around` is that hook's `around`, and a stream's pulls (once per chunk)
+   * call it directly. Undefined otherwise (go through `around`).
+   */
+  soleOwnHook(): (Hook & { around<R>(next: () => R): R }) | undefined {
+    if (this.userHooks || this.hasPreScope || this.hooks.length !== 1) return undefined;
+    const hook = this.hooks[0]!;
+    // lazytrace's own hooks define `around` as a method, never as a getter.
+    return typeof hook.around === 'function' ? (hook as Hook & { around<R>(next: () => R): R }) : undefined;
+  }
+
   private chain<R>(call: () => R): R {
     const hooks = this.hooks;
     // Also runs once per chunk of a stream: the usual single hook goes without building a chain

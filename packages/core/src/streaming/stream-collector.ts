@@ -37,14 +37,31 @@ export class StreamCollector {
   private dropped = 0;
   private onlyStrings = true;
   private events: EventAggregator | undefined;
+  /**
+   * Nothing but string chunks so far, no `aggregate`, no provider events: a string chunk is just
+   * kept or counted (the per-chunk path of a token stream).
+   */
+  private plainText: boolean;
 
   constructor(
     private readonly maxChars: number,
     private readonly maxStringChars: number = maxChars,
     private readonly aggregate?: StreamAggregate | undefined,
-  ) {}
+  ) {
+    this.plainText = aggregate === undefined;
+  }
 
   add(chunk: unknown): void {
+    if (this.plainText && typeof chunk === 'string') {
+      if (this.chars < this.maxChars) {
+        this.kept.push(chunk);
+        this.chars += chunk.length;
+      } else {
+        this.dropped++;
+      }
+      return;
+    }
+    this.plainText = false;
     if (this.aggregate !== undefined) {
       this.keepForAggregate(chunk);
       return;

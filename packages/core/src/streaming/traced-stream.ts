@@ -25,7 +25,11 @@ class StreamCall<T> {
   private readonly state: StreamState;
   private readonly idleTimeoutMs: number;
 
+  /** See `Lifecycle.soleOwnHook`: decided once, used on every pull. */
+  private readonly soleHook: ReturnType<Lifecycle['soleOwnHook']>;
+
   constructor(private readonly lifecycle: Lifecycle) {
+    this.soleHook = lifecycle.soleOwnHook();
     const settings = getTracingSettings();
     this.collector = new StreamCollector(
       settings.maxContentChars,
@@ -60,7 +64,20 @@ class StreamCall<T> {
 
   /** `next()` without an argument, as `for await` calls it: the per-chunk path, no allocation. */
   pull(): Promise<IteratorResult<T>> {
-    return this.step(this.pullNext);
+    const hook = this.soleHook;
+    if (hook === undefined) return this.step(this.pullNext);
+    // lazytrace's own hook alone (the usual case): straight into its context, no hook chain.
+    this.pending++;
+    this.pulls++;
+    let result: unknown;
+    try {
+      result = hook.around(this.pullNext);
+    } catch (error) {
+      this.pending--;
+      this.fail(error);
+      throw error;
+    }
+    return Promise.resolve(result as IteratorResult<T>).then(this.onResult, this.onError);
   }
 
   /** `next(value)` or `throw(error)` on the traced iterator. */
