@@ -10,6 +10,7 @@ import {
   ifs,
   loop,
   Module,
+  type Pipeline,
   parallel,
   pipeline,
   type Runnable,
@@ -93,6 +94,20 @@ describe('pipeline', () => {
     expectTypeOf(streamed.invoke('a b')).resolves.toMatchTypeOf<AsyncIterable<number>>();
     // @ts-expect-error the previous output is a number: it has no toUpperCase
     pipeline([(s: string) => s.length, (n) => n.toUpperCase()]);
+  });
+
+  it("the core README's example: a prompt step typed by position", () => {
+    class Llm extends Module<string, AsyncIterable<string>> {
+      async *forward(prompt: string): AsyncGenerator<string> {
+        yield prompt;
+      }
+    }
+    const answer = pipeline([
+      new Retriever(),
+      (docs, ctx) => `Answer "${ctx.input}" from ${docs.length} docs`,
+      new Llm(),
+    ]);
+    expectTypeOf(answer).toEqualTypeOf<Pipeline<string, AsyncIterable<string>>>();
   });
 
   it('past ten steps the chain is still checked (function steps annotated)', () => {
