@@ -26,6 +26,8 @@ export interface Measured {
   readonly baseline?: string;
   /** Median over the rounds of this scenario's time divided by its baseline's in the same round. */
   readonly ratio?: number;
+  /** The same ratio in wall-clock time. */
+  readonly wallRatio?: number;
 }
 
 interface RoundResult {
@@ -79,7 +81,11 @@ export async function measure(
     const baseKey = `${s.group}/${s.baseline}`;
     if (perRound[0]!.get(baseKey) === undefined)
       throw new Error(`scenario ${key}: no baseline ${s.baseline}`);
-    return { ...measured, ratio: median(perRound.map((r) => r.get(key)!.nsPerOp / r.get(baseKey)!.nsPerOp)) };
+    return {
+      ...measured,
+      ratio: median(perRound.map((r) => r.get(key)!.nsPerOp / r.get(baseKey)!.nsPerOp)),
+      wallRatio: median(perRound.map((r) => r.get(key)!.wallNsPerOp / r.get(baseKey)!.wallNsPerOp)),
+    };
   });
 }
 
@@ -137,7 +143,7 @@ export function formatNs(ns: number): string {
 
 export function table(rows: readonly Measured[]): string {
   const lines = [
-    ['group', 'scenario', 'per op', '±%', 'vs', 'ratio'],
+    ['group', 'scenario', 'CPU per op', '±%', 'vs', 'ratio', 'wall ratio'],
     ...rows.map((r) => [
       r.group,
       r.name,
@@ -145,6 +151,7 @@ export function table(rows: readonly Measured[]): string {
       r.rme.toFixed(1),
       r.baseline ?? '',
       r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
+      r.wallRatio === undefined ? '' : `${r.wallRatio.toFixed(2)}×`,
     ]),
   ];
   const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));

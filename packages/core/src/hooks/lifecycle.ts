@@ -166,8 +166,14 @@ export class Lifecycle {
   succeed(output: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    const failures = this.runReverse('post', output);
-    this.runReverse('finalize', undefined);
+    let failures: HookFailure[] | undefined;
+    if (!this.userHooks && this.hooks.length === 1) {
+      failures = this.endOwnHook('post', output);
+      this.endOwnHook('finalize', undefined);
+    } else {
+      failures = this.runReverse('post', output);
+      this.runReverse('finalize', undefined);
+    }
     if (failures !== undefined) throw new HookPhaseError('post', this.invocation.name, failures);
   }
 
@@ -175,8 +181,30 @@ export class Lifecycle {
   fail(error: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    if (!this.userHooks && this.hooks.length === 1) {
+      this.endOwnHook('onError', error);
+      this.endOwnHook('finalize', undefined);
+      return;
+    }
     this.runReverse('onError', error);
     this.runReverse('finalize', undefined);
+  }
+
+  /**
+   * An end phase of the call's only hook, one of lazytrace's own (the usual traced call): what
+   * `runReverse` does for it, without the loop and the scope bookkeeping user hooks need.
+   */
+  private endOwnHook(phase: EndPhase, argument: unknown): HookFailure[] | undefined {
+    const hook = this.hooks[0]!;
+    const definition = this.created[0]!;
+    try {
+      const method = hook[phase] as Phase | undefined;
+      if (method !== undefined) settle(method.call(hook, argument), definition, phase);
+    } catch (error) {
+      if (phase === 'post') return this.failed(definition, phase, error, undefined);
+      logHookFailure(definition, phase, error);
+    }
+    return undefined;
   }
 
   private runReverse(phase: EndPhase, argument: unknown): HookFailure[] | undefined {
