@@ -132,6 +132,35 @@ describe('wrapping', () => {
     expect(fake.requests[0]!.body.stream_options).toEqual({ include_usage: true });
   });
 
+  test('a call not recorded (sampled out, tracing off) goes out as written and the caller sees the same', async () => {
+    const client = wrapOpenAI(newClient());
+    const read = async () => {
+      const chunks = [];
+      for await (const chunk of await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: MESSAGES,
+        stream: true,
+      }))
+        chunks.push(chunk);
+      return chunks;
+    };
+    const sampledOut = await runWithTraceContext({ sampled: false }, read);
+    const off = await runWithTraceContext({ enabled: false }, read);
+    const reference = [];
+    for await (const chunk of await newClient().chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: MESSAGES,
+      stream: true,
+    }))
+      reference.push(chunk);
+    expect(sampledOut).toEqual(reference);
+    expect(off).toEqual(reference);
+    // No usage asked for on the caller's behalf: nothing would record it.
+    expect(fake.requests.map((r) => r.body.stream_options)).toEqual([undefined, undefined, undefined]);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
+  });
+
   test('a caller who asked for usage sees the usage chunk, as without lazytrace', async () => {
     const client = wrapOpenAI(newClient());
     const stream = await client.chat.completions.create({

@@ -60,6 +60,11 @@ export class Generation implements IdleWatched {
     own: boolean,
     /** lazytrace asked for the usage chunk of a chat stream: the caller must not see it. */
     readonly hideUsageChunk: boolean,
+    /**
+     * The span records. When it does not (sampled out, tracing off), nothing is built or
+     * reported: the call is only followed, to end it exactly once when it is over.
+     */
+    readonly recording: boolean,
     /** `gen_ai.provider.name`. */
     provider: string,
     /** Attributes every call of this client starts with (server address and port …). */
@@ -71,6 +76,7 @@ export class Generation implements IdleWatched {
         this.reject = reject;
       });
     }
+    if (!recording) return;
     const attrs = this.attributes;
     attrs[A.GEN_AI_OPERATION_NAME] = adapter.operation;
     if (adapter.apiType !== undefined) attrs[O.OPENAI_API_TYPE] = adapter.apiType;
@@ -92,7 +98,7 @@ export class Generation implements IdleWatched {
   responded(response: Response | undefined, parseRequested: boolean): void {
     if (this.ended) return;
     try {
-      if (response !== undefined) {
+      if (response !== undefined && this.recording) {
         this.attributes[O.HTTP_RESPONSE_STATUS_CODE] = response.status;
         const requestId = response.headers?.get?.('x-request-id');
         if (typeof requestId === 'string' && requestId !== '')
@@ -117,6 +123,10 @@ export class Generation implements IdleWatched {
     this.resultSeen = true;
     try {
       if (isStream && observeStream(value, this)) return value;
+      if (!this.recording) {
+        this.end('done', undefined);
+        return value;
+      }
       const output = this.adapter.result(value, this.ctx, this.attributes);
       if (output instanceof FailedGeneration) this.fail(output.error);
       else this.end('done', output);
@@ -130,6 +140,11 @@ export class Generation implements IdleWatched {
     if (this.ended) return;
     this.ended = true;
     this.disarmIdle();
+    if (!this.recording) {
+      if (this.run !== undefined) this.run.error = error;
+      this.reject?.(error);
+      return;
+    }
     try {
       Object.assign(this.attributes, errorAttributes(error));
       // Reporting to an enclosing module, which may well recover (retry, fall back): whether it
@@ -159,7 +174,7 @@ export class Generation implements IdleWatched {
 
   /** One chunk pulled by the caller. Returns true when the caller must not see it. */
   chunk(value: unknown): boolean {
-    if (this.ended) return false;
+    if (this.ended || !this.recording) return false;
     let flags = 0;
     try {
       flags = this.accumulator!.add(value);
@@ -191,6 +206,10 @@ export class Generation implements IdleWatched {
     if (this.ended) return;
     this.ended = true;
     this.disarmIdle();
+    if (!this.recording) {
+      this.resolve?.(undefined);
+      return;
+    }
     let recorded = output;
     try {
       const attrs = this.attributes;
@@ -273,6 +292,9 @@ export class Generation implements IdleWatched {
   }
 }
 
+/** The stream of a call whose span does not record: chunks are counted for the idle rule only. */
+const UNRECORDED_STREAM: StreamAccumulator = { add: () => 0, finish: () => undefined };
+
 /**
  * Follows a `Stream` without replacing it: the SDK's `Stream` builds every iteration — `for
  * await`, `tee()`, `toReadableStream()`, helpers — from its `iterator` factory, so wrapping that
@@ -294,7 +316,10 @@ function observeStream(value: unknown, generation: Generation): boolean {
     first = false;
     return new ObservedIterator(iterator, generation);
   };
-  generation.startStream(generation.adapter.stream(generation.hideUsageChunk), stream.controller);
+  generation.startStream(
+    generation.recording ? generation.adapter.stream(generation.hideUsageChunk) : UNRECORDED_STREAM,
+    stream.controller,
+  );
   return true;
 }
 

@@ -1,6 +1,6 @@
 import type { CallContext, TraceContext } from '@lazytrace/core';
 import { getTraceContext, runWithTraceContext } from '@lazytrace/core/internal';
-import type { Attributes } from '@opentelemetry/api';
+import { type Attributes, trace } from '@opentelemetry/api';
 import type { Adapter, Body } from './adapter.js';
 import { observeResult } from './api-promise.js';
 import * as O from './attributes.js';
@@ -53,16 +53,9 @@ export function tracedCall(
   const body = args[0] as Body;
   if (body === null || typeof body !== 'object') return original.apply(self, args);
 
-  let callArgs = args;
-  let hideUsageChunk = false;
-  if (spec.injectUsage && state.streamUsage && body.stream === true && !includesUsage(body)) {
-    callArgs = args.slice();
-    callArgs[0] = {
-      ...body,
-      stream_options: { ...(body.stream_options as object | undefined), include_usage: true },
-    };
-    hideUsageChunk = true;
-  }
+  // A chat stream that does not ask for usage gets it asked for, on a copy of the body, when the
+  // call is recorded; the extra chunk is then kept from the caller.
+  const wantsUsage = spec.injectUsage && state.streamUsage && body.stream === true && !includesUsage(body);
   const helper = helperMethod(args[1]);
 
   let enclosing: ReturnType<typeof enclosingModuleCall>;
@@ -72,8 +65,8 @@ export function tracedCall(
     enclosing = undefined;
   }
   if (enclosing !== undefined) {
-    // The module is the generation: report to it, no span of our own.
-    const result = original.apply(self, callArgs);
+    // The module is the generation (its span records): report to it, no span of our own.
+    const result = original.apply(self, wantsUsage ? withStreamUsage(args, body) : args);
     try {
       shareUsage(enclosing);
       const generation = new Generation(
@@ -81,7 +74,8 @@ export function tracedCall(
         spec.adapter,
         body,
         false,
-        hideUsageChunk,
+        wantsUsage,
+        true,
         state.provider,
         requestAttributes(state, helper),
       );
@@ -97,19 +91,25 @@ export function tracedCall(
   let thrown: unknown;
   let result: unknown;
   const run = (ctx: CallContext): unknown => {
+    // The span core started for the call is the active one here. Not recording (sampled out,
+    // tracing switched off): nothing is recorded, so nothing is built, and the request goes out
+    // as the caller wrote it; the call is still followed, to end it when it is over.
+    const recording = trace.getActiveSpan()?.isRecording() === true;
+    const hideUsageChunk = wantsUsage && recording;
     const generation = new Generation(
       ctx,
       spec.adapter,
       body,
       true,
       hideUsageChunk,
+      recording,
       state.provider,
       requestAttributes(state, helper),
     );
     generation.run = currentRun();
     called = true;
     try {
-      result = original.apply(self, callArgs);
+      result = original.apply(self, hideUsageChunk ? withStreamUsage(args, body) : args);
     } catch (error) {
       threw = true;
       thrown = error;
@@ -137,6 +137,16 @@ export function tracedCall(
   if (!called) return original.apply(self, args);
   if (threw) throw thrown;
   return result;
+}
+
+/** The arguments with a copy of the body that asks for the usage chunk (the caller's is untouched). */
+function withStreamUsage(args: unknown[], body: Body): unknown[] {
+  const copy = args.slice();
+  copy[0] = {
+    ...body,
+    stream_options: { ...(body.stream_options as object | undefined), include_usage: true },
+  };
+  return copy;
 }
 
 function includesUsage(body: Body): boolean {
