@@ -3,6 +3,7 @@ import {
   constants,
   existsSync,
   fstat,
+  fstatSync,
   ftruncate,
   mkdir,
   mkdirSync,
@@ -57,12 +58,6 @@ const encoder = new TextEncoder();
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK;
 /** A pipe whose reader is slow: retried for this long, then the export fails. */
 const BUSY_RETRY_MS = 2_000;
-/**
- * How often a kept descriptor is checked for its file having been removed or renamed over
- * (rotation, `rm`, `lazytrace cleanup`'s atomic rewrite). Every batch: one `fstat` per batch is
- * cheap, and cleanup only watches the old file for a short grace period after its rename.
- */
-const RECHECK_MS = 0;
 
 /** An error already reported to the user: the stats count it without logging it again. */
 function reported(message: string, cause?: unknown): Error {
@@ -85,7 +80,6 @@ function reported(message: string, cause?: unknown): Error {
 export class FileSpanExporter implements SpanExporter {
   readonly path: string;
   private fd: number | undefined;
-  private checkedAt = 0;
   /** Serialized lines waiting for the write in progress to end. */
   private waiting: { line: readonly string[]; resultCallback: (result: ExportResult) => void }[] = [];
   private writing: Promise<void> | undefined;
@@ -239,12 +233,19 @@ export class FileSpanExporter implements SpanExporter {
 
   private async openFd(): Promise<number> {
     if (this.fd !== undefined) {
-      if (RECHECK_MS > 0 && Date.now() - this.checkedAt < RECHECK_MS) return this.fd;
-      this.checkedAt = Date.now();
-      // Removed or renamed away (log rotation, `rm`): open the path again, so lines are not
-      // written into a file nobody can see.
-      const stat = await pFstat(this.fd).catch(() => undefined);
-      if (stat !== undefined && stat.nlink > 0) return this.fd;
+      // Removed or renamed over (log rotation, `rm`, `lazytrace cleanup`'s atomic rewrite): open
+      // the path again, so lines are not written into a file nobody can see. Checked before every
+      // write (cleanup only watches the old file for a short grace period after its rename), with
+      // a synchronous fstat of the open descriptor: it reads the inode the kernel already holds and
+      // never waits for a FIFO's reader; an asynchronous one would cost every write one more trip
+      // through the thread pool, which at high rates is what limits the backend.
+      let links: number | undefined;
+      try {
+        links = fstatSync(this.fd).nlink;
+      } catch {
+        links = undefined;
+      }
+      if (links !== undefined && links > 0) return this.fd;
       await this.closeFd();
     }
     try {
@@ -264,7 +265,6 @@ export class FileSpanExporter implements SpanExporter {
     }
     try {
       this.fd = await pOpen(this.path, OPEN_FLAGS, 0o644);
-      this.checkedAt = Date.now();
       this.warned.delete('open');
       return this.fd;
     } catch (error) {
