@@ -47,6 +47,17 @@ export type Accepting<C, Given, FlowInput> = [Given] extends [InputOf<C>]
     : FlowInputMismatch<FlowInput, FlowInputOf<C>>
   : ChildInputMismatch<Given, InputOf<C>>;
 
+/**
+ * The child itself when its `ctx: CallContext<X>` takes the flow's input (`ctx.input`), else a
+ * descriptive error type. For children that all receive the flow's input (branches, a body).
+ */
+export type WithFlowInput<C, FlowInput> = [FlowInput] extends [FlowInputOf<C>]
+  ? C
+  : FlowInputMismatch<FlowInput, FlowInputOf<C>>;
+
+/** Every branch checked with `WithFlowInput` (array branches stay a tuple, record branches a record). */
+export type CheckedBranches<B, FlowInput> = { [K in keyof B]: WithFlowInput<B[K], FlowInput> };
+
 /** Each step checked against the output of the step before it (the first against the flow input). */
 export type CheckedSteps<S extends readonly unknown[], Given, FlowInput> = S extends readonly [
   infer Head,

@@ -1,5 +1,12 @@
 import { type Invocation, typeName } from '../invocation.js';
-import type { ChildRecord, ChildTuple, InputOf, InputsOf, OutputsOf } from './child-types.js';
+import type {
+  CheckedBranches,
+  ChildRecord,
+  ChildTuple,
+  InputOf,
+  InputsOf,
+  OutputsOf,
+} from './child-types.js';
 import {
   type Children,
   checkConcurrency,
@@ -72,14 +79,14 @@ export class Diverter<I = any, O = any> extends Flow<I, O> {
 /**
  * Typed from the branches: the input is a tuple (array branches) or a record (record branches) of
  * what each branch accepts — for record branches also the same values as a tuple in key order —
- * and the output has the branches' shape.
+ * and the output has the branches' shape. `ctx.input` of every branch is that whole input.
  */
 export function diverter<const B extends ChildTuple>(
-  branches: B,
+  branches: B & CheckedBranches<B, InputsOf<B>>,
   options?: ParallelOptions,
 ): Diverter<InputsOf<B>, OutputsOf<B>>;
 export function diverter<const B extends ChildRecord>(
-  branches: B,
+  branches: B & CheckedBranches<B, InputsOf<B> | readonly InputOf<B[keyof B]>[]>,
   options?: ParallelOptions,
 ): Diverter<InputsOf<B> | readonly InputOf<B[keyof B]>[], OutputsOf<B>>;
 export function diverter(branches: Children, options?: ParallelOptions): Diverter {

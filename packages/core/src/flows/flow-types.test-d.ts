@@ -154,6 +154,15 @@ describe('parallel', () => {
     // @ts-expect-error a string branch and a number branch cannot share an input
     parallel([(s: string) => s, (n: number) => n]).invoke('x');
   });
+
+  it("a branch's ctx.input is the parallel's input", () => {
+    parallel([(s: string, ctx: CallContext<string>) => ctx.input + s]);
+    parallel({ n: (s: string, ctx) => ctx.input.length + s.length });
+    // @ts-expect-error ctx.input is the parallel's input, a string
+    parallel([(s: string) => s, (s: string, ctx: CallContext<number>) => ctx.input + s.length]);
+    // @ts-expect-error the same in a record
+    parallel({ a: (s: string, ctx: CallContext<number>) => ctx.input + s.length });
+  });
 });
 
 describe('diverter', () => {
@@ -166,6 +175,15 @@ describe('diverter', () => {
     // @ts-expect-error n must be a number
     r.invoke({ n: 'x', s: 'a' });
   });
+
+  it("a branch's ctx.input is the diverter's whole input", () => {
+    diverter([
+      (n: number, ctx: CallContext<readonly [number, string]>) => ctx.input[1].length + n,
+      (s: string) => s,
+    ]);
+    // @ts-expect-error ctx.input is the tuple, not the branch's own element
+    diverter([(n: number, ctx: CallContext<number>) => ctx.input + n, (s: string) => s]);
+  });
 });
 
 describe('warp', () => {
@@ -174,6 +192,9 @@ describe('warp', () => {
     expectTypeOf(w.invoke(['a', 'b'])).resolves.toEqualTypeOf<Doc[][]>();
     // @ts-expect-error elements are strings
     w.invoke([1]);
+    warp((s: string, ctx: CallContext<readonly string[]>) => ctx.input.indexOf(s));
+    // @ts-expect-error the body's ctx.input is the whole array
+    warp((s: string, ctx: CallContext<string>) => ctx.input + s);
   });
 });
 
@@ -196,6 +217,16 @@ describe('ifs and switchCase', () => {
     );
     // @ts-expect-error the condition takes a string
     strings.invoke(3);
+    ifs(
+      (s: string) => s === '',
+      (s: string, ctx: CallContext<string>) => ctx.input + s,
+    );
+    ifs(
+      (s: string) => s === '',
+      // @ts-expect-error ctx.input of a branch is the ifs input, a string
+      (s: string, ctx: CallContext<number>) => ctx.input + s.length,
+      (s: string) => s,
+    );
   });
 
   it('switchCase: input accepted by selector, cases and fallback; output of any', () => {
@@ -207,6 +238,11 @@ describe('ifs and switchCase', () => {
     expectTypeOf(s.invoke({ lang: 'en' })).resolves.toEqualTypeOf<string | number | boolean>();
     // @ts-expect-error lang is missing
     s.invoke({});
+    switchCase((x: { lang: string }) => x.lang, {
+      en: (_: { lang: string }, ctx: CallContext<{ lang: string }>) => ctx.input.lang,
+      // @ts-expect-error ctx.input of a case is the switchCase input
+      fr: (_: { lang: string }, ctx: CallContext<number>) => ctx.input,
+    });
   });
 });
 
@@ -219,6 +255,15 @@ describe('loop', () => {
     loop((n: number) => String(n), { count: 2 });
     // @ts-expect-error the last step gives a string, the first takes a number
     loop([(n: number) => n, (n: number) => String(n)], { count: 2 });
+    loop((n: number, ctx: CallContext<number>) => n + ctx.input, { count: 2 });
+    loop<number, number>({ add: (n: number, ctx) => n + ctx.input }, { count: 2 });
+    loop<number, number>(
+      // @ts-expect-error a record step's ctx.input is the input given, a number
+      { add: (n: number, ctx: CallContext<string>) => n + ctx.input.length },
+      { count: 2 },
+    );
+    // @ts-expect-error ctx.input of the body is the loop's input, a number
+    loop((n: number, ctx: CallContext<string>) => n + ctx.input.length, { count: 2 });
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Invocation } from '../invocation.js';
 import { ATTR_IFS_BRANCH } from '../tracing/attributes.js';
-import type { InputOf, OutputOf } from './child-types.js';
+import type { InputOf, OutputOf, WithFlowInput } from './child-types.js';
 import { type Condition, evaluateCondition, type ResolvedCondition, toCondition } from './condition.js';
 import { type Child, Flow, type FlowChild, type FlowOptions, toFlowChild } from './flow.js';
 
@@ -35,18 +35,19 @@ export class Ifs<I = any, O = any> extends Flow<I, O> {
 
 /**
  * Typed from the condition and the branches: the input is what all of them accept; the output is
- * either branch's, or the input itself when there is no `otherwise`.
+ * either branch's, or the input itself when there is no `otherwise`. Each of them sees that input as
+ * `ctx.input`.
  */
 export function ifs<const C extends Condition<unknown>, const T extends Child>(
-  condition: C,
-  then: T,
+  condition: C & WithFlowInput<C, InputOf<C> & InputOf<T>>,
+  then: T & WithFlowInput<T, InputOf<C> & InputOf<T>>,
   otherwise?: undefined,
   options?: FlowOptions,
 ): Ifs<InputOf<C> & InputOf<T>, OutputOf<T> | (InputOf<C> & InputOf<T>)>;
 export function ifs<const C extends Condition<unknown>, const T extends Child, const E extends Child>(
-  condition: C,
-  then: T,
-  otherwise: E,
+  condition: C & WithFlowInput<C, InputOf<C> & InputOf<T> & InputOf<E>>,
+  then: T & WithFlowInput<T, InputOf<C> & InputOf<T> & InputOf<E>>,
+  otherwise: E & WithFlowInput<E, InputOf<C> & InputOf<T> & InputOf<E>>,
   options?: FlowOptions,
 ): Ifs<InputOf<C> & InputOf<T> & InputOf<E>, OutputOf<T> | OutputOf<E>>;
 export function ifs(

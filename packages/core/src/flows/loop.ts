@@ -3,12 +3,12 @@ import { ATTR_LOOP_ITERATIONS } from '../tracing/attributes.js';
 import type {
   Accepting,
   CheckedSteps,
-  ChildRecord,
   ChildTuple,
   FirstInput,
   InputOf,
   LastOutput,
   OutputOf,
+  RecordStep,
 } from './child-types.js';
 import {
   type Child,
@@ -120,14 +120,17 @@ function isChildren(body: unknown): body is Children {
  * cannot be ordered by the type system: give their types explicitly, `loop<Draft, Draft>({ … })`.
  */
 export function loop<const B extends Child>(
-  body: B & Accepting<B, OutputOf<B>, any>,
+  body: B & Accepting<B, OutputOf<B>, InputOf<B>>,
   options?: LoopOptions<OutputOf<B>>,
 ): Loop<InputOf<B>, OutputOf<B>>;
 export function loop<const S extends ChildTuple>(
   body: S & CheckedSteps<S, LastOutput<S, FirstInput<S>>, FirstInput<S>>,
   options?: LoopOptions<LastOutput<S, FirstInput<S>>>,
 ): Loop<FirstInput<S>, LastOutput<S, FirstInput<S>>>;
-export function loop<I = any, O = any>(body: ChildRecord, options?: LoopOptions<O>): Loop<I, O>;
+export function loop<I = any, O = any>(
+  body: Readonly<Record<string, RecordStep<I>>>,
+  options?: LoopOptions<O>,
+): Loop<I, O>;
 export function loop(body: Child | Children, options?: LoopOptions): Loop {
   return new Loop(body, options);
 }

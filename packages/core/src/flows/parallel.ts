@@ -1,6 +1,6 @@
 import type { Invocation } from '../invocation.js';
 import { ATTR_PARALLEL_BRANCHES } from '../tracing/attributes.js';
-import type { ChildRecord, ChildTuple, OutputsOf, SharedInput } from './child-types.js';
+import type { CheckedBranches, ChildRecord, ChildTuple, OutputsOf, SharedInput } from './child-types.js';
 import {
   type Children,
   checkConcurrency,
@@ -52,10 +52,11 @@ export class Parallel<I = any, O = any> extends Flow<I, O> {
 
 /**
  * Typed from the branches: the input is what every branch accepts (the intersection), the output
- * a tuple (array branches) or a record (record branches) of their outputs.
+ * a tuple (array branches) or a record (record branches) of their outputs. A branch declaring
+ * `ctx: CallContext<X>` must take that input as `ctx.input`.
  */
 export function parallel<const B extends ChildTuple | ChildRecord>(
-  branches: B,
+  branches: B & CheckedBranches<B, SharedInput<B>>,
   options?: ParallelOptions,
 ): Parallel<SharedInput<B>, OutputsOf<B>> {
   return new Parallel(branches, options);

@@ -1,6 +1,13 @@
 import type { Invocation } from '../invocation.js';
 import { ATTR_SWITCH_CASE } from '../tracing/attributes.js';
-import type { ChildRecord, InputOf, OutputOf, SharedInput } from './child-types.js';
+import type {
+  CheckedBranches,
+  ChildRecord,
+  InputOf,
+  OutputOf,
+  SharedInput,
+  WithFlowInput,
+} from './child-types.js';
 import { type Condition, evaluateCondition, type ResolvedCondition, toCondition } from './condition.js';
 import { type Child, Flow, type FlowChild, type FlowOptions, toFlowChild } from './flow.js';
 
@@ -57,11 +64,11 @@ export class SwitchCase<I = any, O = any> extends Flow<I, O> {
 
 /**
  * Typed from the selector and the cases: the input is what all of them (and the fallback) accept,
- * the output any case's (or the fallback's).
+ * the output any case's (or the fallback's); each sees that input as `ctx.input`.
  */
 export function switchCase<const S extends Condition<unknown>, const C extends ChildRecord>(
-  selector: S,
-  cases: C,
+  selector: S & WithFlowInput<S, InputOf<S> & SharedInput<C>>,
+  cases: C & CheckedBranches<C, InputOf<S> & SharedInput<C>>,
   fallback?: undefined,
   options?: FlowOptions,
 ): SwitchCase<InputOf<S> & SharedInput<C>, OutputOf<C[keyof C]>>;
@@ -70,9 +77,9 @@ export function switchCase<
   const C extends ChildRecord,
   const F extends Child,
 >(
-  selector: S,
-  cases: C,
-  fallback: F,
+  selector: S & WithFlowInput<S, InputOf<S> & SharedInput<C> & InputOf<F>>,
+  cases: C & CheckedBranches<C, InputOf<S> & SharedInput<C> & InputOf<F>>,
+  fallback: F & WithFlowInput<F, InputOf<S> & SharedInput<C> & InputOf<F>>,
   options?: FlowOptions,
 ): SwitchCase<InputOf<S> & SharedInput<C> & InputOf<F>, OutputOf<C[keyof C]> | OutputOf<F>>;
 export function switchCase(

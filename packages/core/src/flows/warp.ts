@@ -1,5 +1,5 @@
 import { type Invocation, typeName } from '../invocation.js';
-import type { InputOf, OutputOf } from './child-types.js';
+import type { InputOf, OutputOf, WithFlowInput } from './child-types.js';
 import { type Child, checkConcurrency, Flow, type FlowChild, runConcurrently, toFlowChild } from './flow.js';
 import type { ParallelOptions } from './parallel.js';
 
@@ -30,9 +30,12 @@ export class Warp<I = any, O = any> extends Flow<I, O> {
   }
 }
 
-/** Typed from the body: an array of what it accepts in, an array of what it resolves to out. */
+/**
+ * Typed from the body: an array of what it accepts in, an array of what it resolves to out. The
+ * body's `ctx.input` is the whole array.
+ */
 export function warp<const B extends Child>(
-  body: B,
+  body: B & WithFlowInput<B, readonly InputOf<B>[]>,
   options?: ParallelOptions,
 ): Warp<readonly InputOf<B>[], OutputOf<B>[]> {
   return new Warp(body, options);
