@@ -31,6 +31,21 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 function quote(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
+
+/** Strings at least this long that the direct path checked are remembered for the walk. */
+const LONG_STRING = 256;
+/**
+ * Long strings the direct path found free of characters to escape, in the capture under way.
+ * When the direct path gives up near the budget (plain data just over it: a few documents of a
+ * retriever), the walk writes the same strings again: it need not scan them again. Emptied when
+ * the capture ends, so no captured text is held after it.
+ */
+const escapeFree: string[] = [];
+
+/** `quote`, trusting what the direct path already checked in this capture. */
+function quoteChecked(text: string): string {
+  return text.length >= LONG_STRING && escapeFree.includes(text) ? `"${text}"` : quote(text);
+}
 /** A key as a member starts with: its quoted text with `:`, and whether its value is redacted. */
 interface KeyText {
   readonly text: string;
@@ -90,6 +105,8 @@ export function serializeValue(value: unknown, options: SerializeOptions): strin
     return walkValue(value, options);
   } catch {
     return JSON.stringify('[unserializable]');
+  } finally {
+    if (escapeFree.length > 0) escapeFree.length = 0;
   }
 }
 
@@ -176,6 +193,7 @@ export function fastSerialize(value: unknown, options: SerializeOptions): string
   }
   if (fastBusy) return undefined;
   if (handedKeys.size > 0) handedKeys.clear();
+  if (escapeFree.length > 0) escapeFree.length = 0;
   fastRedactKeys = options.redactKeys;
   fastLimit = options.maxChars - FAST_SLACK;
   fastMaxString = options.maxStringChars;
@@ -221,7 +239,12 @@ function fastWrite(value: unknown, depth: number, open: number): boolean {
 function fastString(value: string, maxChars: number): boolean {
   // Checked before quoting: a 50 MB string must not be scanned only to give up.
   if (value.length > maxChars || fastOut.length + value.length + 2 > fastLimit) return false;
-  fastOut += quote(value);
+  if (value.length >= LONG_STRING && escapeFree.length < 16 && !NEEDS_ESCAPE.test(value)) {
+    escapeFree.push(value);
+    fastOut += `"${value}"`;
+  } else {
+    fastOut += quote(value);
+  }
   return fastOut.length <= fastLimit;
 }
 
@@ -391,7 +414,7 @@ class Walker {
   private writeString(value: string, limit: number): void {
     const room = this.room() - 2;
     if (value.length <= limit && value.length <= room) {
-      const text = quote(value);
+      const text = quoteChecked(value);
       if (text.length - 2 <= room) {
         this.emit(text);
         return;
