@@ -1,19 +1,24 @@
 /**
  * The trace service under load: `node --import tsx bench/server.ts [--spans N] [--quick]`
- * (after `pnpm build`). Everything runs in this process on 127.0.0.1:
+ * (after `pnpm build`). On 127.0.0.1:
  * 1. import 100,000 spans from a JSONL file, time to the first `/api/traces` answer;
  * 2. the OTLP receiver: spans/s stored, sustained over 20 s by 8 concurrent clients (JSON, then
  *    protobuf), every span checked stored;
  * 3. at 1,000,000 spans (with one 10,000-span trace): p50/p95 of an `/api/traces` page, a filtered
- *    page, `/api/stats`, the big trace, and the service's RSS. This part runs the service alone in
- *    a child process (as `lazytrace serve` does on Linux: MALLOC_ARENA_MAX=2, default memory
- *    limit), and reads the child's VmRSS and VmHWM (peak) from /proc/<pid>/status;
+ *    page, `/api/stats` (also grouped), the big trace, and the service's memory. This part runs
+ *    the service alone in a child process, as `lazytrace serve` runs it on Linux: plain node on
+ *    the built package, MALLOC_ARENA_MAX=2, the service's defaults. It reads the child's VmRSS and
+ *    VmHWM (peak) from /proc/<pid>/status, resetting the peak before each query group
+ *    (clear_refs), and its CPU time from /proc/<pid>/stat;
  * 4. a span ending in an app with the file backend (default settings) → SSE client latency.
- * Prints one line per figure and writes bench/server-results.json.
- * `--serve-child <db>` is that child: it starts the service and prints its URL.
+ * Parts 1, 2 and 4 run the service in this process.
+ * Prints one line per figure and writes bench/server-results.json (`--scale-only`: only part 3,
+ * into bench/server-results.scale.json). `--profile` adds the child's V8 heap and DuckDB's own
+ * memory accounting (duckdb_memory()) while loading and after each query group; `--reuse-db PATH`
+ * loads into PATH and keeps it, or queries it without loading when it exists.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initTracing, shutdownTracing } from '@lazytrace/config';
@@ -223,12 +228,23 @@ function toProtobuf(json: string): Uint8Array {
 let encodeRequest: (value: Record<string, unknown>) => Uint8Array;
 
 async function scaleBench(): Promise<void> {
-  const db = join(dir, 'scale.duckdb');
+  // `--reuse-db PATH`: load into PATH and keep it; when it exists, query it without loading
+  // (to try query changes; the ingest figures are then not measured).
+  const reuseAt = process.argv.indexOf('--reuse-db');
+  const db = reuseAt === -1 ? join(dir, 'scale.duckdb') : (process.argv[reuseAt + 1] as string);
+  const reuse = reuseAt !== -1 && existsSync(db);
   const server = await serviceChild(db);
   const base = Date.now() - 6 * 3_600_000;
   const big = traceOf(base + 1000, 10_000, 7);
-  let total = 0;
+  if (reuse) big.traceId = await bigTraceId(server.url);
+  let total = reuse ? BIG_TOTAL : 0;
+  // --profile: where the memory is while loading (every 10 s).
+  const sampler = process.argv.includes('--profile')
+    ? setInterval(() => void breakdown(server.url, server.pid, `loading, ${total} spans sent`), 10_000)
+    : undefined;
+  const childCpuBefore = cpuSecondsOf(server.pid);
   const [, loadMs, loadCpuMs] = await timed(async () => {
+    if (reuse) return;
     await post(server.url, [big]);
     total += 10_000;
     // Four clients, each sending its template with fresh trace ids (2,000 spans a request).
@@ -249,8 +265,14 @@ async function scaleBench(): Promise<void> {
       }),
     );
   });
+  clearInterval(sampler);
   report(`load ${total.toLocaleString('en')} spans over OTLP`, loadMs / 1000, 's');
-  report('  the same, CPU time of the process', loadCpuMs / 1000, 's');
+  report('  the same, CPU time of the benchmark process (the clients)', loadCpuMs / 1000, 's');
+  report(
+    '  the same, CPU time of the service child (all its threads)',
+    cpuSecondsOf(server.pid) - childCpuBefore,
+    's',
+  );
   const health = (await (await fetch(`${server.url}/health`)).json()) as { spans: number; traces: number };
   console.log(`  store: ${health.spans} spans, ${health.traces} traces`);
   // The store checkpoints once ingest pauses for a second; give it that and the checkpoint.
@@ -259,30 +281,56 @@ async function scaleBench(): Promise<void> {
   const label = `${(total / 1e6).toFixed(1)}M spans`;
   report(`${label}: service RSS after ingest settles (child VmRSS)`, settled.rss, 'MB');
   report(`${label}: service peak RSS during ingest (child VmHWM)`, settled.hwm, 'MB');
+  await breakdown(server.url, server.pid, 'settled');
+  let peak = settled.hwm;
+  // Each query group's own peak: VmHWM is reset to the current RSS before it (clear_refs 5).
+  const phase = async (name: string, work: () => Promise<void>) => {
+    const resettable = resetPeak(server.pid);
+    await work();
+    const m = memoryOf(server.pid);
+    peak = Math.max(peak, m.hwm);
+    report(`${label}: service RSS after ${name} (child VmRSS)`, m.rss, 'MB');
+    if (resettable) report(`${label}: service peak RSS during ${name} (child VmHWM)`, m.hwm, 'MB');
+    await breakdown(server.url, server.pid, `after ${name}`);
+  };
   const runs = quick ? 20 : 50;
-  const page = await latencies(`${server.url}/api/traces?limit=50`, runs);
-  report(`${label}: /api/traces page p50`, page.p50, 'ms');
-  report(`${label}: /api/traces page p95`, page.p95, 'ms');
-  const deep = await latencies(
-    `${server.url}/api/traces?limit=50&status=error&tag=prod&minDurationMs=10`,
-    runs,
-  );
-  report(`${label}: /api/traces filtered page p95`, deep.p95, 'ms');
-  report(`${label}: service RSS after the list pages (child VmRSS)`, memoryOf(server.pid).rss, 'MB');
-  const stats = await latencies(`${server.url}/api/stats`, runs);
-  report(`${label}: /api/stats p50`, stats.p50, 'ms');
-  report(`${label}: /api/stats p95`, stats.p95, 'ms');
-  const byKind = await latencies(`${server.url}/api/stats?groupBy=kind`, Math.ceil(runs / 5));
-  report(`${label}: /api/stats?groupBy=kind p95`, byKind.p95, 'ms');
-  report(`${label}: service RSS after the stats queries (child VmRSS)`, memoryOf(server.pid).rss, 'MB');
-  const one = await latencies(`${server.url}/api/traces/${big.traceId}`, Math.ceil(runs / 5));
-  report(`${label}: one 10,000-span trace /api/traces/:id p50`, one.p50, 'ms');
-  report(`${label}: one 10,000-span trace /api/traces/:id p95`, one.p95, 'ms');
-  const after = memoryOf(server.pid);
-  report(`${label}: service RSS after the queries (child VmRSS)`, after.rss, 'MB');
-  report(`${label}: service peak RSS (child VmHWM)`, after.hwm, 'MB');
+  await phase('the list pages', async () => {
+    const page = await latencies(`${server.url}/api/traces?limit=50`, runs);
+    report(`${label}: /api/traces page p50`, page.p50, 'ms');
+    report(`${label}: /api/traces page p95`, page.p95, 'ms');
+    const deep = await latencies(
+      `${server.url}/api/traces?limit=50&status=error&tag=prod&minDurationMs=10`,
+      runs,
+    );
+    report(`${label}: /api/traces filtered page p95`, deep.p95, 'ms');
+  });
+  await phase('the stats queries', async () => {
+    const stats = await latencies(`${server.url}/api/stats`, runs);
+    report(`${label}: /api/stats p50`, stats.p50, 'ms');
+    report(`${label}: /api/stats p95`, stats.p95, 'ms');
+    for (const by of ['name', 'kind', 'model']) {
+      const grouped = await latencies(`${server.url}/api/stats?groupBy=${by}`, Math.ceil(runs / 5));
+      report(`${label}: /api/stats?groupBy=${by} p95`, grouped.p95, 'ms');
+    }
+  });
+  await phase('the 10,000-span trace', async () => {
+    const one = await latencies(`${server.url}/api/traces/${big.traceId}`, Math.ceil(runs / 2));
+    report(`${label}: one 10,000-span trace /api/traces/:id p50`, one.p50, 'ms');
+    report(`${label}: one 10,000-span trace /api/traces/:id p95`, one.p95, 'ms');
+  });
+  report(`${label}: service peak RSS, ingest and every query (max of the VmHWM above)`, peak, 'MB');
   console.log(`  load average ${load()}`);
   await server.close();
+}
+
+async function bigTraceId(url: string): Promise<string> {
+  const response = await fetch(`${url}/api/sql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql: 'SELECT trace_id FROM traces ORDER BY span_count DESC LIMIT 1' }),
+  });
+  const body = (await response.json()) as { rows: { trace_id: string }[] };
+  return body.rows[0]?.trace_id as string;
 }
 
 async function post(url: string, traces: TraceSpec[]): Promise<void> {
@@ -318,18 +366,26 @@ async function liveBench(): Promise<void> {
   await server.close();
 }
 
-/** The service alone in a child process, the way `lazytrace serve` runs it on Linux. */
+/**
+ * The service alone in a child process, the way `lazytrace serve` runs it on Linux: plain node
+ * (no tsx loader) on the built package (`packages/server/dist`), MALLOC_ARENA_MAX=2 (the CLI's
+ * re-exec), the service's defaults (memory limit, body limit), no file followed.
+ * SIGUSR2 makes it print its V8 memory (process.memoryUsage()) as one JSON line on stdout.
+ */
 async function serviceChild(db: string): Promise<{ url: string; pid: number; close(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, new URL(import.meta.url).pathname, '--serve-child', db],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
-    },
-  );
+  const dist = new URL('../packages/server/dist/index.js', import.meta.url).href;
+  const script = `
+    const { startServer } = await import(${JSON.stringify(dist)});
+    const server = await startServer({ port: 0, db: ${JSON.stringify(db)}, files: [], log: null });
+    process.stdout.write(server.url + '\\n');
+    process.on('SIGUSR2', () => process.stdout.write('memory ' + JSON.stringify(process.memoryUsage()) + '\\n'));
+    process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+  });
+  let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = /^(http:\/\/\S+)\n/m.exec(out);
@@ -337,6 +393,7 @@ async function serviceChild(db: string): Promise<{ url: string; pid: number; clo
     });
     child.on('exit', (code) => reject(new Error(`service child exited (${code})`)));
   });
+  childOutput = () => out;
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   // A failed benchmark must not leave the service running.
   process.on('exit', () => child.kill('SIGKILL'));
@@ -350,6 +407,48 @@ async function serviceChild(db: string): Promise<{ url: string; pid: number; clo
   };
 }
 
+let childOutput = () => '';
+
+/** The child's V8 heap and DuckDB's own accounting (duckdb_memory()), for `--profile`. */
+async function breakdown(url: string, pid: number, label: string): Promise<void> {
+  if (!process.argv.includes('--profile')) return;
+  const before = childOutput().length;
+  process.kill(pid, 'SIGUSR2');
+  await new Promise((r) => setTimeout(r, 200));
+  const v8 = /memory (\{.*\})/.exec(childOutput().slice(before))?.[1];
+  const response = await fetch(`${url}/api/sql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      sql: 'SELECT tag, round(memory_usage_bytes / 1e6)::INTEGER AS mb, round(temporary_storage_bytes / 1e6)::INTEGER AS tmp FROM duckdb_memory() WHERE memory_usage_bytes > 1e6 OR temporary_storage_bytes > 1e6',
+    }),
+  });
+  const duck = (await response.json()) as { rows?: { tag: string; mb: number; tmp: number }[] };
+  const heap = v8 === undefined ? undefined : (JSON.parse(v8) as Record<string, number>);
+  const mb = (n: number | undefined) => Math.round((n ?? 0) / 1e6);
+  const m = memoryOf(pid);
+  console.log(
+    `  [${label}] RSS ${m.rss.toFixed(0)} MB, HWM ${m.hwm.toFixed(0)} MB; V8 heap ${mb(heap?.heapUsed)}/${mb(heap?.heapTotal)} MB, external ${mb(heap?.external)} MB, arrayBuffers ${mb(heap?.arrayBuffers)} MB; DuckDB ${(duck.rows ?? []).map((r) => `${r.tag} ${r.mb}${r.tmp ? `+${r.tmp}tmp` : ''}`).join(', ')}`,
+  );
+}
+
+/** User + system CPU seconds of a process (all threads), from /proc/<pid>/stat. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after "(comm) ", in clock ticks.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resets a process's VmHWM to its current RSS (Linux ≥ 4.0, needs the right to write clear_refs). */
+function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** VmRSS and VmHWM (the peak) of a process, in MB, from /proc/<pid>/status. */
 function memoryOf(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -357,17 +456,7 @@ function memoryOf(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
-async function serveChild(db: string): Promise<void> {
-  const server = await startServer({ port: 0, db, files: [], log: null, maxBodyBytes: 256 * 1024 * 1024 });
-  process.stdout.write(`${server.url}\n`);
-  process.on('SIGTERM', () => {
-    void server.close().then(() => process.exit(0));
-  });
-}
-
 async function main(): Promise<void> {
-  const childAt = process.argv.indexOf('--serve-child');
-  if (childAt !== -1) return serveChild(process.argv[childAt + 1] as string);
   const { encodeExportRequest } = await import('../packages/server/src/otlp/protobuf.js');
   // protobufjs' fromObject reads bytes as base64: give it the ids as bytes.
   encodeRequest = (value) => encodeExportRequest(idsToBytes(value) as Record<string, unknown>);

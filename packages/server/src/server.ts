@@ -7,6 +7,7 @@ import { removeDiscovery, writeDiscovery } from './discovery.js';
 import { parseDuration } from './duration.js';
 import { createApp } from './http/app.js';
 import type { SseChannel } from './http/sse.js';
+import { IdleCollector } from './idle-collector.js';
 import { IngestQueue } from './store/ingest-queue.js';
 import { DEFAULT_MAX_SPANS, TraceStore } from './store/store.js';
 import { FileTailer } from './tail/file-tailer.js';
@@ -39,7 +40,7 @@ export interface ServerOptions {
   retention?: string | number;
   /** Largest OTLP body accepted (after decompression), bytes. Default 20 MB. */
   maxBodyBytes?: number;
-  /** DuckDB's memory limit (its page cache; larger work spills to disk). Default '256MB'. */
+  /** DuckDB's memory limit (its page cache; larger work spills to disk). Default '160MB'. */
   memoryLimit?: string;
   /** File poll interval, ms (fs.watch reports most changes sooner). Default 250. */
   pollMs?: number;
@@ -92,6 +93,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     memoryLimit: options.memoryLimit,
   });
   const queue = new IngestQueue(store);
+  // V8's garbage from bursts of work goes back once the service is quiet (idle-collector.ts).
+  const collector = new IdleCollector();
+  store.onCommitted(() => collector.touch());
   const channels = new Set<SseChannel>();
   const tails: FileTailer[] = [];
   let closing = false;
@@ -153,7 +157,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
     const listening = await new Promise<AddressInfo>((resolve, reject) => {
       const s = serve(
-        { fetch: app.fetch, port, hostname: host === '[::1]' ? '::1' : host, overrideGlobalObjects: false },
+        {
+          fetch: async (request: Request, env: Parameters<typeof app.fetch>[1]) => {
+            collector.touch();
+            try {
+              return await app.fetch(request, env);
+            } finally {
+              collector.touch();
+            }
+          },
+          port,
+          hostname: host === '[::1]' ? '::1' : host,
+          overrideGlobalObjects: false,
+        },
         (info) => resolve(info),
       );
       s.once('error', reject);
@@ -196,6 +212,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       async close() {
         if (closing) return;
         closing = true;
+        collector.stop();
         if (discoveryDb !== undefined) removeDiscovery(discoveryDb);
         clearInterval(retentionTimer);
         for (const channel of channels) channel.close();
@@ -212,6 +229,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     return running;
   } catch (error) {
     closing = true;
+    collector.stop();
     clearInterval(retentionTimer);
     await Promise.all(tails.map((t) => t.stop()));
     server?.close();

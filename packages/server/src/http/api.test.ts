@@ -249,6 +249,15 @@ describe('the HTTP API', () => {
       expect(grouped.count).toBe(expected.count);
       expect(rounded(grouped)).toEqual(rounded(expected));
     }
+    // Filtered by trace, grouped by span: the spans of the matching traces only.
+    const errorTraces = new Set(summaries.filter((t) => t.status === 'error').map((t) => t.traceId));
+    const errorKinds = (await getJson<StatsResult>(server, '/api/stats?groupBy=kind&status=error')).body;
+    const expectedKinds = computeStats(
+      spans.filter((span) => errorTraces.has(span.traceId)),
+      { groupBy: 'kind' },
+    );
+    expect(errorKinds.count).toBeGreaterThan(0);
+    expect(rounded(errorKinds)).toEqual(rounded(expectedKinds));
     const windowed = (await getJson<StatsResult>(server, '/api/stats?since=2h')).body;
     expect(windowed.count).toBe(4);
     expect((await getJson(server, '/api/stats?groupBy=colour')).status).toBe(400);

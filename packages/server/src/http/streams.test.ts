@@ -174,7 +174,7 @@ describe('SSE', () => {
       expect((await postJson(server, scope([llm, chat]))).status).toBe(200);
       await live.waitFor((e) => traceEvents(e).length === 1);
       expect((await postJson(server, scope([http]))).status).toBe(200);
-      const ours = (events: { event: string; data: string }[]) =>
+      const ours = <E extends { data: string }>(events: E[]) =>
         events.filter((e) => (JSON.parse(e.data) as { traceId: string }).traceId === t.traceId);
       await live.waitFor((e) => spanEvents(ours(e)).length === 3);
       // Another trace after it: once its trace event is here, everything of ours was sent.

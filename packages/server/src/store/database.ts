@@ -59,9 +59,12 @@ export class Database {
       if (memoryLimit !== undefined) config.memory_limit = memoryLimit;
       // DuckDB checkpoints (rewrites and compresses the changed row groups) whenever the WAL
       // passes 16 MB: with ~1 KB spans that was every few ingest batches, and took most of an
-      // import's time. Checkpointing every 256 MB of WAL costs far less per span stored (the
-      // store also checkpoints once ingest pauses: TraceStore.scheduleCheckpoint).
-      if (!readOnly) config.checkpoint_threshold = '256MB';
+      // import's time. Until a checkpoint the committed rows stay in DuckDB's memory (spilled to
+      // temp files past the memory limit), so the threshold also bounds the ingest's memory:
+      // 64 MB keeps a 1M-span load under the service's 600 MB where 256 MB peaked at 650-700 MB
+      // (docs/performance.md "Trace service"). The store also checkpoints once ingest pauses
+      // (TraceStore.scheduleCheckpoint).
+      if (!readOnly) config.checkpoint_threshold = '64MB';
       // Memory given back, not kept (docs/performance.md "Trace service", measured on the service
       // alone at 1M spans: 688 MB RSS after ingest with DuckDB's defaults, 381 MB with these):
       // DuckDB keeps freed buffer memory for reuse until a flush; flush past 16 MB, from its own

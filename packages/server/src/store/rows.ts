@@ -117,20 +117,16 @@ export const insertSpansFromFile = (objectSize: number) => `INSERT INTO spans SE
 
 /**
  * One stored span as the JSON text of its SpanRecord (plus `seq`), built by DuckDB: reading a
- * 10,000-span trace is then one string and one JSON.parse, not 200,000 cell conversions.
+ * 10,000-span trace is then one string and one JSON.parse, not 200,000 cell conversions. One
+ * `to_json` of a struct per row (the JSON columns go in as the JSON they are, unparsed): a third
+ * cheaper than concatenating the text field by field, with the same output.
  */
-const str = (column: string) => `coalesce(to_json(${column})::VARCHAR, 'null')`;
-const raw = (column: string) => `coalesce(CAST(${column} AS VARCHAR), 'null')`;
-// Concatenated rather than json_object(): the JSON columns go in as the text they are, unparsed.
-const RECORD_JSON = `'{"seq":' || seq || ',"traceId":"' || trace_id || '","spanId":"' || span_id ||
-  '","parentSpanId":' || ${str('parent_span_id')} || ',"traceState":' || ${str('trace_state')} ||
-  ',"name":' || ${str('name')} || ',"kind":' || ${str('kind')} || ',"spanKind":' || span_kind ||
-  ',"startTimeUnixNano":"' || start_unix_nano || '","endTimeUnixNano":"' || end_unix_nano ||
-  '","startMs":' || start_ms || ',"endMs":' || end_ms || ',"durationMs":' || duration_ms ||
-  ',"status":"' || status || '","statusMessage":' || ${str('status_message')} ||
-  ',"attributes":' || ${raw('attributes')} || ',"events":' || ${raw('events')} || ',"links":' || ${raw('links')} ||
-  ',"resource":' || ${raw('resource')} || ',"scopeName":' || ${str('scope_name')} ||
-  ',"scopeVersion":' || ${str('scope_version')} || '}'`;
+const RECORD_JSON = `to_json(struct_pack(seq := seq, traceId := trace_id, spanId := span_id,
+  parentSpanId := parent_span_id, traceState := trace_state, name := name, kind := kind, spanKind := span_kind,
+  startTimeUnixNano := CAST(start_unix_nano AS VARCHAR), endTimeUnixNano := CAST(end_unix_nano AS VARCHAR),
+  startMs := start_ms, endMs := end_ms, durationMs := duration_ms, status := status,
+  statusMessage := status_message, attributes := attributes, events := events, links := links,
+  resource := resource, scopeName := scope_name, scopeVersion := scope_version))::VARCHAR`;
 
 /**
  * A query returning one row, one cell: a JSON array of the matching spans' records, in `order`.

@@ -1,3 +1,4 @@
+import { listValue } from '@duckdb/node-api';
 import type { HistogramBucket, StatsFigures, StatsGroupBy, StatsResult } from '@lazytrace/traces';
 import { type TraceFilter, whereClause } from './queries.js';
 import type { TraceStore } from './store.js';
@@ -10,6 +11,11 @@ const BUCKETS = 20;
  * shortest to the longest, the last one closed), so the CLI over a file and the service over the
  * store agree. Without `groupBy`, or by `name`, the items are traces (grouped by trace name); by
  * `kind` or `model` they are spans, since a kind and a model belong to a span.
+ *
+ * Lean on memory (a million spans by kind is the heavy case): each query is one streaming pass
+ * with one quantile state per group (the four quantiles as one list), and the histogram is a
+ * second pass once each group's range is known, so no pass joins the items with themselves or
+ * holds them (that took ~170 MB at 1M spans; docs/performance.md "Trace service").
  */
 export async function storeStats(
   store: TraceStore,
@@ -18,43 +24,69 @@ export async function storeStats(
 ): Promise<StatsResult> {
   const where = whereClause(filter);
   const perSpan = groupBy === 'kind' || groupBy === 'model';
-  const items = perSpan
-    ? `SELECT ${groupBy === 'kind' ? 's.kind' : "coalesce(s.model, '(none)')"} AS k, s.duration_ms AS d,
-              s.status = 'error' AS e, coalesce(s.input_tokens, 0) AS ti, coalesce(s.output_tokens, 0) AS tout,
-              coalesce(s.total_tokens, 0) AS tt
-       FROM spans s ${where.sql === '' ? '' : `WHERE s.trace_id IN (SELECT t.trace_id FROM traces t ${where.sql})`}`
-    : `SELECT ${groupBy === 'name' ? 't.name' : "''"} AS k, t.duration_ms AS d, t.status = 'error' AS e,
-              t.input_tokens AS ti, t.output_tokens AS tout, t.total_tokens AS tt
-       FROM traces t ${where.sql}`;
-  const sql = (key: string) => `
-    WITH items AS (SELECT ${key} AS k, d, e, ti, tout, tt FROM (${items})),
-    g AS (
-      SELECT k, count(*)::INTEGER AS n, count(*) FILTER (WHERE e)::INTEGER AS errs, min(d) AS mn, max(d) AS mx,
-             avg(d) AS mean, quantile_cont(d, 0.5) AS p50, quantile_cont(d, 0.9) AS p90,
-             quantile_cont(d, 0.95) AS p95, quantile_cont(d, 0.99) AS p99,
-             sum(ti)::DOUBLE AS ti, sum(tout)::DOUBLE AS tout, sum(tt)::DOUBLE AS tt
-      FROM items GROUP BY k),
-    h AS (
-      SELECT i.k, least(${BUCKETS - 1}, floor((i.d - g.mn) / ((g.mx - g.mn) / ${BUCKETS})))::INTEGER AS b,
-             count(*)::INTEGER AS c
-      FROM items i JOIN g ON i.k = g.k WHERE g.mx > g.mn GROUP BY ALL)
-    SELECT g.k, g.n, g.errs, g.mn, g.mx, g.mean, g.p50, g.p90, g.p95, g.p99, g.ti, g.tout, g.tt,
-           (SELECT list(struct_pack(b := h.b, c := h.c)) FROM h WHERE h.k = g.k) AS hist
-    FROM g`;
-  const overallRows = await store.db.rows(sql("''"), where.params);
-  const result: StatsResult = figuresFrom(overallRows[0]);
+  const key = groupBy === 'kind' ? 's.kind' : groupBy === 'model' ? "coalesce(s.model, '(none)')" : 't.name';
+  const items = (grouped: boolean) =>
+    perSpan
+      ? `SELECT ${grouped ? key : "''"} AS k, s.duration_ms AS d, s.status = 'error' AS e,
+                coalesce(s.input_tokens, 0) AS ti, coalesce(s.output_tokens, 0) AS tout,
+                coalesce(s.total_tokens, 0) AS tt
+         FROM spans s ${where.sql === '' ? '' : `WHERE s.trace_id IN (SELECT t.trace_id FROM traces t ${where.sql})`}`
+      : `SELECT ${grouped ? key : "''"} AS k, t.duration_ms AS d, t.status = 'error' AS e,
+                t.input_tokens AS ti, t.output_tokens AS tout, t.total_tokens AS tt
+         FROM traces t ${where.sql}`;
+  const figures = async (grouped: boolean): Promise<FigureRow[]> => {
+    const rows = await store.db.rows(
+      `SELECT k, count(*)::INTEGER, count(*) FILTER (WHERE e)::INTEGER, min(d), max(d), avg(d),
+              quantile_cont(d, [0.5, 0.9, 0.95, 0.99]), sum(ti)::DOUBLE, sum(tout)::DOUBLE, sum(tt)::DOUBLE
+       FROM (${items(grouped)}) GROUP BY k`,
+      where.params,
+    );
+    return rows.map((row) => ({ row, buckets: new Map<number, number>() }));
+  };
+  const buckets = async (grouped: boolean, groups: FigureRow[]): Promise<void> => {
+    const spread = groups.filter(({ row }) => (row[4] as number) > (row[3] as number));
+    if (spread.length === 0) return;
+    const n = where.params.length;
+    const rows = await store.db.rows(
+      `SELECT i.k, least(${BUCKETS - 1}, floor((i.d - r.mn) / ((r.mx - r.mn) / ${BUCKETS})))::INTEGER AS b,
+              count(*)::INTEGER
+       FROM (${items(grouped)}) i
+       JOIN (SELECT unnest($${n + 1}::VARCHAR[]) AS k, unnest($${n + 2}::DOUBLE[]) AS mn,
+                    unnest($${n + 3}::DOUBLE[]) AS mx) r ON i.k = r.k
+       GROUP BY ALL`,
+      [
+        ...where.params,
+        listValue(spread.map(({ row }) => row[0] as string)),
+        listValue(spread.map(({ row }) => row[3] as number)),
+        listValue(spread.map(({ row }) => row[4] as number)),
+      ],
+    );
+    const byKey = new Map(spread.map((g) => [g.row[0] as string, g]));
+    for (const [k, b, c] of rows) byKey.get(k as string)?.buckets.set(b as number, c as number);
+  };
+
+  const [overall] = await figures(false);
+  if (overall !== undefined) await buckets(false, [overall]);
+  const result: StatsResult = figuresFrom(overall);
   if (groupBy !== undefined) {
-    const groupRows = await store.db.rows(sql('k'), where.params);
+    const groups = await figures(true);
+    await buckets(true, groups);
     result.groupBy = groupBy;
-    result.groups = groupRows
-      .map((row) => ({ key: row[0] as string, ...figuresFrom(row) }))
+    result.groups = groups
+      .map((group) => ({ key: group.row[0] as string, ...figuresFrom(group) }))
       .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
   }
   return result;
 }
 
-function figuresFrom(row: unknown[] | undefined): StatsFigures {
-  if (row === undefined) {
+/** One group's figures row (key, count, errors, min, max, mean, quantiles, tokens) and its buckets. */
+interface FigureRow {
+  row: unknown[];
+  buckets: Map<number, number>;
+}
+
+function figuresFrom(group: FigureRow | undefined): StatsFigures {
+  if (group === undefined) {
     return {
       count: 0,
       errorCount: 0,
@@ -70,10 +102,12 @@ function figuresFrom(row: unknown[] | undefined): StatsFigures {
       tokens: { input: 0, output: 0, total: 0 },
     };
   }
+  const { row } = group;
   const count = row[1] as number;
   const errorCount = row[2] as number;
   const min = row[3] as number;
   const max = row[4] as number;
+  const quantiles = listItems(row[6]);
   return {
     count,
     errorCount,
@@ -81,30 +115,31 @@ function figuresFrom(row: unknown[] | undefined): StatsFigures {
     minMs: min,
     maxMs: max,
     meanMs: row[5] as number,
-    p50: row[6] as number,
-    p90: row[7] as number,
-    p95: row[8] as number,
-    p99: row[9] as number,
-    histogram: histogram(min, max, count, row[13]),
-    tokens: { input: row[10] as number, output: row[11] as number, total: row[12] as number },
+    p50: quantiles[0] ?? 0,
+    p90: quantiles[1] ?? 0,
+    p95: quantiles[2] ?? 0,
+    p99: quantiles[3] ?? 0,
+    histogram: histogram(min, max, count, group.buckets),
+    tokens: { input: row[7] as number, output: row[8] as number, total: row[9] as number },
   };
 }
 
-function histogram(min: number, max: number, count: number, raw: unknown): HistogramBucket[] {
+function listItems(value: unknown): number[] {
+  const items = (value as { items?: unknown[] } | null)?.items;
+  return Array.isArray(items) ? items.map(Number) : [];
+}
+
+function histogram(min: number, max: number, count: number, counts: Map<number, number>): HistogramBucket[] {
   if (count === 0) return [];
   if (max === min) return [{ startMs: min, endMs: max, count }];
   const width = (max - min) / BUCKETS;
   const out: HistogramBucket[] = [];
   for (let i = 0; i < BUCKETS; i++) {
-    out.push({ startMs: min + i * width, endMs: i === BUCKETS - 1 ? max : min + (i + 1) * width, count: 0 });
-  }
-  const items = (raw as { items?: { entries?: { b: number; c: number } }[] } | null)?.items ?? [];
-  for (const item of items) {
-    const entry =
-      (item as { entries?: { b: number; c: number } }).entries ??
-      (item as unknown as { b: number; c: number });
-    const bucket = out[entry.b];
-    if (bucket !== undefined) bucket.count += entry.c;
+    out.push({
+      startMs: min + i * width,
+      endMs: i === BUCKETS - 1 ? max : min + (i + 1) * width,
+      count: counts.get(i) ?? 0,
+    });
   }
   return out;
 }

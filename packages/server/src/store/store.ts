@@ -45,11 +45,18 @@ export interface StoreOptions {
   maxSpans?: number;
   /** Traces that started longer ago than this (ms) are dropped. Default: kept. */
   retentionMs?: number;
-  /** DuckDB's memory limit (its cache; bigger work spills to disk). Default '256MB'. */
+  /** DuckDB's memory limit (its cache; bigger work spills to disk). Default '160MB'. */
   memoryLimit?: string;
 }
 
 export const DEFAULT_MAX_SPANS = 1_000_000;
+
+/**
+ * DuckDB's memory (page cache, rows not yet checkpointed, query state); beyond it DuckDB spills to
+ * temp files. The stats queries over 1M spans need ~50 MB of it; a checkpoint takes all it may,
+ * and 256 MB put the service's peak over 600 MB (docs/performance.md "Trace service").
+ */
+export const DEFAULT_MEMORY_LIMIT = '160MB';
 
 const CHECKPOINT_AFTER_IDLE_MS = 1000;
 
@@ -94,7 +101,7 @@ export class TraceStore {
     if (options.maxSpans !== undefined && !(Number.isInteger(options.maxSpans) && options.maxSpans > 0)) {
       throw new TypeError(`maxSpans must be a positive integer, got ${String(options.maxSpans)}`);
     }
-    const db = await Database.open(options.db, options.readOnly, options.memoryLimit ?? '256MB');
+    const db = await Database.open(options.db, options.readOnly, options.memoryLimit ?? DEFAULT_MEMORY_LIMIT);
     const store = new TraceStore(db, options);
     try {
       if (!options.readOnly) {
@@ -268,7 +275,7 @@ export class TraceStore {
   }
 
   /**
-   * DuckDB checkpoints on its own only every 256 MB of WAL (database.ts: cheap ingest), and until
+   * DuckDB checkpoints on its own only every 64 MB of WAL (database.ts: cheap ingest), and until
    * then the committed rows stay in memory. Once ingest has paused for a second, checkpoint:
    * a burst's rows go to the file and the service's memory comes back down between bursts.
    */
