@@ -194,6 +194,21 @@ async function* chunks() {
   for (let i = 0; i < CHUNKS; i++) yield 'tok ';
 }
 const streaming = fn(chunks, { name: 'stream' });
+function minimalWrapper<T>(source: AsyncGenerator<T>): AsyncIterable<T> {
+  const active = context.active();
+  let count = 0;
+  const seen = (result: IteratorResult<T>) => {
+    if (result.done !== true) count++;
+    return result;
+  };
+  const pull = () => source.next();
+  const iterator = {
+    [Symbol.asyncIterator]: () => iterator,
+    next: () => context.with(active, pull).then(seen),
+    count: () => count,
+  };
+  return iterator;
+}
 
 const scenarios: Scenario[] = [
   { group: 'invoke', name: 'bare async call', opsPerSample: OPS, run: loop(work) },
@@ -284,6 +299,18 @@ const scenarios: Scenario[] = [
     opsPerSample: CHUNKS,
     run: async () => {
       for await (const _ of chunks());
+    },
+  },
+  // The floor for any wrapper that sees each chunk and runs the producer in a context: one
+  // `.then` per chunk (a fifth promise per chunk, each paying the async hooks) and one
+  // `context.with` per pull, nothing else.
+  {
+    group: 'stream',
+    name: `minimal wrapper (.then + context.with per chunk), ${CHUNKS} chunks`,
+    baseline: `bare stream, ${CHUNKS} chunks`,
+    opsPerSample: CHUNKS,
+    run: async () => {
+      for await (const _ of minimalWrapper(chunks()));
     },
   },
   {
@@ -553,13 +580,23 @@ const gc = (globalThis as { gc?: () => void }).gc;
 /**
  * The first calls after a full GC with nothing in flight, against warm calls: per-call objects'
  * shapes die with the GC and V8 may drop the optimized code that relied on them. Medians of the
- * per-round ratio (warm batch just before the GC, cold batch just after).
+ * per-round ratio (warm batch just before the GC, cold batch after it), in CPU time.
+ *
+ * `idleMs`: how long the process idles between the GC and the cold batch. Right after a full GC
+ * of this bench's large heap (50 MB inputs, million-entry Maps and Sets), V8's background threads
+ * are still sweeping it, and that CPU lands on whatever runs next, traced or not: measured with
+ * a raw span too. An idle server sees the GC finish before its next request: that is the target.
  */
-async function measureColdStart(rounds: number, calls: number) {
+async function measureColdStart(
+  rounds: number,
+  calls: number,
+  idleMs: number,
+  call: (i: number) => Promise<unknown>,
+) {
   // CPU time of the process, like the scenarios (other processes on the machine do not count).
   const batch = async () => {
     const start = process.cpuUsage();
-    for (let i = 0; i < calls; i++) await module.invoke(i);
+    for (let i = 0; i < calls; i++) await call(i);
     const used = process.cpuUsage(start);
     return (used.user + used.system) / 1000;
   };
@@ -569,14 +606,16 @@ async function measureColdStart(rounds: number, calls: number) {
   for (let round = 0; round < rounds; round++) {
     await batch();
     const warm = await batch();
+    if (process.env.LAZYTRACE_BENCH_MARK_GC) console.log('=== cold-start GC');
     gc?.();
     gc?.();
+    if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
     const cold = await batch();
     warmMs.push(warm);
     coldMs.push(cold);
     ratios.push(cold / warm);
   }
-  return { calls, warmMs: middle(warmMs), coldMs: middle(coldMs), ratio: middle(ratios) };
+  return { calls, idleMs, warmMs: middle(warmMs), coldMs: middle(coldMs), ratio: middle(ratios) };
 }
 
 /**
@@ -662,7 +701,12 @@ const streamBare = get('stream', `bare stream, ${CHUNKS} chunks`);
 const streamTraced = get('stream', `traced stream, ${CHUNKS} chunks`);
 const peers = results.filter((r) => r.name.startsWith('@'));
 const hugeObject = measureHugeObject(870_000, quick ? 2 : 5);
-const coldStart = await measureColdStart(quick ? 3 : 7, 5_000);
+const coldRounds = quick ? 3 : 7;
+const coldStart = await measureColdStart(coldRounds, 5_000, 300, (i) => module.invoke(i));
+const coldRightAfterGc = {
+  lazytrace: await measureColdStart(coldRounds, 5_000, 0, (i) => module.invoke(i)),
+  rawSpan: await measureColdStart(coldRounds, 5_000, 0, (i) => rawStepContent(i)),
+};
 const heapPerOpenCall = await measureHeapPerOpenCall(quick ? 5_000 : 20_000);
 const als = await measureAls(quick ? 1 : 5, quick ? 200 : 500);
 const exportSide = await runExport(quick);
@@ -712,12 +756,26 @@ const targets = [
     get('serializer', 'serialize a 1M-entry Set').ratio!,
     3,
   ),
+  target(
+    'capture of a 1M-entry Map ≤ 1.2× a 1,000-entry one (budgeted: flat in size)',
+    get('serializer', 'serialize a 1M-entry Map (vs 1,000 entries)').ratio!,
+    1.2,
+  ),
+  target(
+    'capture of a 1M-entry Set ≤ 1.2× a 1,000-entry one (budgeted: flat in size)',
+    get('serializer', 'serialize a 1M-entry Set (vs 1,000 entries)').ratio!,
+    1.2,
+  ),
   {
     name: 'capture of a flat object with 870k keys ≤ 40 ms, linear',
     actual: `${hugeObject.captureMs.toFixed(1)} ms (Object.keys alone ${hugeObject.objectKeysMs.toFixed(1)} ms; 10× keys → ${hugeObject.growth.toFixed(1)}× time)`,
     met: hugeObject.captureMs <= 40,
   },
-  target('first 5,000 calls after a full GC ≤ 1.5× warm', coldStart.ratio, 1.5),
+  {
+    name: 'first 5,000 calls after a full GC (idle 300 ms) ≤ 1.5× warm',
+    actual: `${coldStart.ratio.toFixed(2)}× (right after the GC: ${coldRightAfterGc.lazytrace.ratio.toFixed(2)}×, a raw span ${coldRightAfterGc.rawSpan.ratio.toFixed(2)}×)`,
+    met: coldStart.ratio <= 1.5,
+  },
   {
     name: 'heap per open traced call ≤ +0.4 KB over a raw span',
     actual: `${(heapPerOpenCall.extraBytes / 1024).toFixed(2)} KB (${heapPerOpenCall.lazytraceBytes.toFixed(0)} B vs ${heapPerOpenCall.rawBytes.toFixed(0)} B; bare async call ${heapPerOpenCall.bareBytes.toFixed(0)} B)`,
@@ -799,6 +857,7 @@ const out = {
   scenarios: results,
   hugeObject,
   coldStart,
+  coldRightAfterGc,
   heapPerOpenCall,
   asyncLocalStorage: als,
   export: exportSide,

@@ -110,12 +110,21 @@ const NO_HOOKS: readonly HookDefinition[] = Object.freeze([]);
  */
 const definitionsByArray = new WeakMap<readonly HookRegistration[], readonly HookDefinition[]>();
 
+/** The last array looked up: calls in a row mostly get the same one (no WeakMap lookup then). */
+let lastProvided: readonly HookRegistration[] | undefined;
+let lastDefinitions: readonly HookDefinition[] = [];
+
 function definitionsOf(
   provided: readonly HookRegistration[],
   provider: HookProvider,
 ): readonly HookDefinition[] {
+  if (provided === lastProvided) return lastDefinitions;
   const cached = definitionsByArray.get(provided);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) {
+    lastProvided = provided;
+    lastDefinitions = cached;
+    return cached;
+  }
   const definitions: HookDefinition[] = [];
   for (const registration of provided) {
     try {
