@@ -795,13 +795,23 @@ const targets = [
     actual: `${formatNs(streamBare.nsPerOp * (streamTraced.ratio! - 1))} per chunk`,
     met: streamBare.nsPerOp * (streamTraced.ratio! - 1) <= 1000,
   },
-  {
-    name: `file backend export CPU per span ≤ 0.8× OTel BatchSpanProcessor + OTLP http/json exporter (${cpuRate / 1000}k/s offered)`,
-    actual: `${atRate(cpuRate, 'lazytrace file').exportCpuPerSpanUs.toFixed(2)} vs ${atRate(cpuRate, 'OTel').exportCpuPerSpanUs.toFixed(2)} µs`,
-    met:
-      atRate(cpuRate, 'lazytrace file').exportCpuPerSpanUs <=
-      0.8 * atRate(cpuRate, 'OTel').exportCpuPerSpanUs,
-  },
+  // The whole export of the same 512 spans, CPU time, medians of interleaved rounds (bench/export.ts):
+  // far steadier than the sustained runs' CPU above the span source.
+  exportSide.serializePerSpanNs.otelHttpJsonExport === undefined
+    ? {
+        name: `file backend export CPU per span ≤ 0.8× OTel BatchSpanProcessor + OTLP http/json exporter (${cpuRate / 1000}k/s offered)`,
+        actual: `${atRate(cpuRate, 'lazytrace file').exportCpuPerSpanUs.toFixed(2)} vs ${atRate(cpuRate, 'OTel').exportCpuPerSpanUs.toFixed(2)} µs`,
+        met:
+          atRate(cpuRate, 'lazytrace file').exportCpuPerSpanUs <=
+          0.8 * atRate(cpuRate, 'OTel').exportCpuPerSpanUs,
+      }
+    : {
+        name: "file backend's whole export per span ≤ 0.8× OTel's OTLPTraceExporter (http/json) on the same 512 spans",
+        actual: `${formatNs(exportSide.serializePerSpanNs.fileBackendExport)} vs ${formatNs(exportSide.serializePerSpanNs.otelHttpJsonExport)} (${(exportSide.serializePerSpanNs.fileBackendExport / exportSide.serializePerSpanNs.otelHttpJsonExport).toFixed(2)}×)`,
+        met:
+          exportSide.serializePerSpanNs.fileBackendExport <=
+          0.8 * exportSide.serializePerSpanNs.otelHttpJsonExport,
+      },
   {
     name: `OTLP backend drop rate at ${cpuRate / 1000}k spans/s offered no worse than OTel BatchSpanProcessor + exporter`,
     actual: `${pct(atRate(cpuRate, 'lazytrace otlp').dropRate)} vs ${pct(atRate(cpuRate, 'OTel').dropRate)}`,

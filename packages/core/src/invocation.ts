@@ -34,6 +34,13 @@ export interface CallContext<FlowInput = unknown> {
    */
   readonly traceId: string | undefined;
   /**
+   * Whether this call's span is recorded: `false` when tracing is off for the request, the module
+   * is switched off, the call is sampled out, or no OpenTelemetry SDK is registered. Code that
+   * builds something only for the trace (a large report, extra attributes) can skip it then.
+   * Fixed when the call starts.
+   */
+  readonly recording: boolean;
+  /**
    * Aborted when the call should stop: its `timeout` ran out, an enclosing flow's signal was
    * aborted, the caller's `invoke(input, { signal })` was, or (traced calls) the consumer of its
    * stream stopped early. Pass it on (`fetch(url, { signal: ctx.signal })`, an SDK's `signal`
@@ -119,6 +126,8 @@ export class Invocation implements CallContext {
    * a request root's hooks see the root's trace, not the caller's (none).
    */
   callContext: Context | undefined;
+  /** Set by the tracing hook when the call's span starts (see `CallContext.recording`). */
+  recording = false;
   /** The caller's signal; this call's own is made only when someone reads `signal` or aborts. */
   private readonly outerSignal: AbortSignal | undefined;
   private readonly parent: { readonly signal: AbortSignal } | undefined;

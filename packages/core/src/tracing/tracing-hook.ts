@@ -82,6 +82,7 @@ export class TracingHook implements Hook {
     this.spanContext = callOtelContext(parent, span, node);
     // User hooks' later phases run in it and `ctx.traceId` reads it (a root's hooks see its trace).
     inv.callContext = this.spanContext;
+    inv.recording = span.isRecording();
 
     // Content is serialized only for spans that are recorded (not sampled out, SDK present).
     if (!this.chosen && node.isWithheld(input)) this.inputWithheld = true;
