@@ -39,7 +39,7 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { otlpJsonParts } from '../packages/config/src/backends/otlp-json.js';
+import { otlpJsonText, writeOtlpJsonText } from '../packages/config/src/backends/otlp-json.js';
 
 // The serializers and OTel's exporter, as @lazytrace/config resolves them (the same copies).
 const fromConfig = createRequire(createRequire(import.meta.url).resolve('@lazytrace/config'));
@@ -344,11 +344,7 @@ export async function runExportScenarios(
     otlpJson: [() => JsonTraceSerializer.serializeRequest(spans), []],
     // As the file backend does: the parts written one after the other into a kept buffer.
     lazytraceOtlpJson: [
-      () => {
-        let at = 0;
-        for (const part of otlpJsonParts(spans)) at += lineBuffer.write(part, at, 'utf8');
-        return at;
-      },
+      () => writeOtlpJsonText(otlpJsonText(spans), lineBuffer, 0, lineBuffer.byteLength, false),
       [],
     ],
     otlpProtobuf: [() => ProtobufTraceSerializer.serializeRequest(spans), []],

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { logWarning } from '@lazytrace/core';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { otlpJsonParts } from './otlp-json.js';
+import { type OtlpJsonText, otlpJsonText, otlpJsonTextLength, writeOtlpJsonText } from './otlp-json.js';
 
 export interface FileBackendOptions {
   /** Where the lines go. Default `LAZYTRACE_FILE`, else `.lazytrace/traces.jsonl`. */
@@ -80,7 +80,7 @@ export class FileSpanExporter implements SpanExporter {
   readonly path: string;
   private fd: number | undefined;
   /** Serialized lines waiting for the write in progress to end. */
-  private waiting: { line: readonly string[]; resultCallback: (result: ExportResult) => void }[] = [];
+  private waiting: { line: OtlpJsonText; resultCallback: (result: ExportResult) => void }[] = [];
   private writing: Promise<void> | undefined;
   private stopped = false;
   /** A partial line could not be removed: the next line must start on a line of its own. */
@@ -105,9 +105,9 @@ export class FileSpanExporter implements SpanExporter {
       return;
     }
     // Serialized now, while the spans are as the processor handed them; encoded when written.
-    let line: string[];
+    let line: OtlpJsonText;
     try {
-      line = otlpJsonParts(spans);
+      line = otlpJsonText(spans);
     } catch (error) {
       resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
       return;
@@ -147,7 +147,7 @@ export class FileSpanExporter implements SpanExporter {
     this.writing = undefined;
   }
 
-  private async writeLines(lines: readonly { line: readonly string[] }[]): Promise<void> {
+  private async writeLines(lines: readonly { line: OtlpJsonText }[]): Promise<void> {
     const fd = await this.openFd();
     const bytes = this.encode(lines);
     const total = bytes.byteLength;
@@ -179,17 +179,15 @@ export class FileSpanExporter implements SpanExporter {
    * The lines as UTF-8, each with its newline (and, after a partial line that could not be cut
    * back, a newline before them), in the kept buffer when they fit.
    */
-  private encode(lines: readonly { line: readonly string[] }[]): Uint8Array {
+  private encode(lines: readonly { line: OtlpJsonText }[]): Uint8Array {
     const lead = this.needsNewline ? 1 : 0;
     // JSON lines are mostly ASCII: one byte per character. Otherwise measured exactly.
-    let size = lead;
-    for (const { line } of lines) for (const part of line) size += part.length;
-    size += lines.length;
+    let size = lead + lines.length;
+    for (const { line } of lines) size += otlpJsonTextLength(line, false);
     let bytes = this.encodeInto(lines, lead, size, false);
     if (bytes === undefined) {
-      size = lead;
-      for (const { line } of lines) for (const part of line) size += Buffer.byteLength(part);
-      size += lines.length;
+      size = lead + lines.length;
+      for (const { line } of lines) size += otlpJsonTextLength(line, true);
       bytes = this.encodeInto(lines, lead, size, true) as Uint8Array;
     }
     return bytes;
@@ -197,12 +195,10 @@ export class FileSpanExporter implements SpanExporter {
 
   /**
    * The lines encoded into a buffer of `size` bytes; undefined when `size` (counted in characters)
-   * was not `exact` and a part was not one byte per character. `Buffer#write` rather than
-   * `TextEncoder#encodeInto`: a large JSON.stringify result is a rope that the first encoding
-   * must flatten, and Node's own UTF-8 write does that several times faster.
+   * was not `exact` and a piece was not one byte per character.
    */
   private encodeInto(
-    lines: readonly { line: readonly string[] }[],
+    lines: readonly { line: OtlpJsonText }[],
     lead: number,
     size: number,
     exact: boolean,
@@ -212,12 +208,10 @@ export class FileSpanExporter implements SpanExporter {
     let at = 0;
     if (lead === 1) target[at++] = NEWLINE;
     for (const { line } of lines) {
-      for (const part of line) {
-        // One byte is kept free for the newline.
-        const written = target.write(part, at, size - 1 - at, 'utf8');
-        if (!exact && written !== part.length) return undefined;
-        at += written;
-      }
+      // One byte is kept free for the newline.
+      const end = writeOtlpJsonText(line, target, at, size - 1, exact);
+      if (end === undefined) return undefined;
+      at = end;
       if (at >= size) return undefined;
       target[at++] = NEWLINE;
     }

@@ -9,10 +9,24 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { otlpJsonRequest } from './otlp-json.js';
+import { otlpJsonRequest, otlpJsonText, otlpJsonTextLength, writeOtlpJsonText } from './otlp-json.js';
 
 const reference = (spans: ReadableSpan[]) =>
   new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans));
+
+/** The text as the file backend writes it: pieces written one after the other, chunks joined in place. */
+function written(spans: ReadableSpan[]): string | undefined {
+  const text = otlpJsonText(spans);
+  const target = Buffer.alloc(otlpJsonTextLength(text, true));
+  const end = writeOtlpJsonText(text, target, 0, target.byteLength, true);
+  const ascii = Buffer.alloc(otlpJsonTextLength(text, false));
+  const asciiEnd = writeOtlpJsonText(text, ascii, 0, ascii.byteLength, false);
+  // Room counted in characters: the same bytes when the text is ASCII, else "does not fit".
+  expect(asciiEnd === undefined ? undefined : ascii.subarray(0, asciiEnd).toString()).toBe(
+    /^[\x00-\x7f]*$/.test(reference(spans)) ? reference(spans) : undefined,
+  );
+  return end === undefined ? undefined : target.subarray(0, end).toString();
+}
 
 function recorded(build: (provider: BasicTracerProvider) => void, limits = {}): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
@@ -99,6 +113,7 @@ describe('otlpJsonRequest: the same text as OTel’s JsonTraceSerializer', () =>
     });
     expect(spans.length).toBe(4);
     expect(otlpJsonRequest(spans)).toBe(reference(spans));
+    expect(written(spans)).toBe(reference(spans));
   });
 
   it('with dropped attributes, events and links (span limits)', () => {
@@ -140,5 +155,7 @@ describe('otlpJsonRequest: the same text as OTel’s JsonTraceSerializer', () =>
       for (let i = 0; i < 600; i++) tracer.startSpan(`s${i}`, { attributes: { i, text: `t${i}` } }).end();
     });
     expect(otlpJsonRequest(spans)).toBe(reference(spans));
+    // 600 spans: ten chunks joined in place.
+    expect(written(spans)).toBe(reference(spans));
   });
 });

@@ -2,16 +2,29 @@ import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 
 /**
+ * Spans per `JSON.stringify` call: about 100 KB of text for spans with content, an ordinary heap
+ * string. One call for a whole batch makes a string of most of a megabyte: a large object to
+ * allocate, and a rope that writing it first flattens into a second one (measured: a third more
+ * per span than chunks of 64).
+ */
+const SPANS_PER_CHUNK = 64;
+
+/**
+ * A request's text, in order: strings, and lists of chunks (each chunk a JSON array) that together
+ * are one JSON array: `["[a,b]", "[c]"]` stands for `[a,b,c]`.
+ */
+export type OtlpJsonText = (string | string[])[];
+
+/**
  * A batch of finished spans as one OTLP/JSON `ExportTraceServiceRequest`: the same text OTel's
  * `JsonTraceSerializer` produces (same fields, same order, same encodings: hex ids, int64
  * timestamps as decimal strings, `intValue` as a JSON number), without its two BigInt operations
  * per timestamp, with the resource's and the scope's JSON made once, and without its
- * `TextEncoder` copy. The text comes in parts, to be encoded one after the other where it is
- * written: joining them would copy the large part (the spans) into one more large string.
- * The file backend writes one line per batch with it; the transformer's text is the reference
- * (`otlp-json.test.ts` compares both byte for byte).
+ * `TextEncoder` copy: the pieces are written one after the other where the line is written
+ * (`writeOtlpJsonText`). The file backend writes one line per batch with it; the transformer's
+ * text is the reference (`otlp-json.test.ts` compares both byte for byte).
  */
-export function otlpJsonParts(spans: readonly ReadableSpan[]): string[] {
+export function otlpJsonText(spans: readonly ReadableSpan[]): OtlpJsonText {
   // Grouped by resource (by identity) then by scope name, version and schema URL, in first-seen
   // order, as the transformer groups them.
   const byResource = new Map<ReadableSpan['resource'], Map<string, ReadableSpan[]>>();
@@ -28,7 +41,7 @@ export function otlpJsonParts(spans: readonly ReadableSpan[]): string[] {
     if (list === undefined) byScope.set(key, [span]);
     else list.push(span);
   }
-  const parts: string[] = [];
+  const text: OtlpJsonText = [];
   let out = '{"resourceSpans":[';
   let firstResource = true;
   for (const [resource, byScope] of byResource) {
@@ -44,11 +57,16 @@ export function otlpJsonParts(spans: readonly ReadableSpan[]): string[] {
       firstScope = false;
       out += scopeJson(scope);
       out += ',"spans":';
-      parts.push(out);
-      // One JSON.stringify over plain objects: V8 writes the whole array in one pass.
-      const objects = new Array<ReturnType<typeof otlpSpan>>(list.length);
-      for (let i = 0; i < list.length; i++) objects[i] = otlpSpan(list[i]!);
-      parts.push(JSON.stringify(objects));
+      text.push(out);
+      // JSON.stringify over plain objects: V8 writes each chunk in one pass.
+      const chunks: string[] = [];
+      for (let from = 0; from < list.length; from += SPANS_PER_CHUNK) {
+        const to = Math.min(list.length, from + SPANS_PER_CHUNK);
+        const objects = new Array<ReturnType<typeof otlpSpan>>(to - from);
+        for (let i = from; i < to; i++) objects[i - from] = otlpSpan(list[i]!);
+        chunks.push(JSON.stringify(objects));
+      }
+      text.push(chunks);
       out = scope.schemaUrl === undefined ? '}' : `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}}`;
     }
     out += ']';
@@ -56,13 +74,64 @@ export function otlpJsonParts(spans: readonly ReadableSpan[]): string[] {
     if (schemaUrl) out += `,"schemaUrl":${JSON.stringify(schemaUrl)}`;
     out += '}';
   }
-  parts.push(`${out}]}`);
-  return parts;
+  text.push(`${out}]}`);
+  return text;
 }
 
-/** The request as one string (`otlpJsonParts` joined). */
+/** The request as one string. */
 export function otlpJsonRequest(spans: readonly ReadableSpan[]): string {
-  return otlpJsonParts(spans).join('');
+  return otlpJsonText(spans)
+    .map((piece) => (typeof piece === 'string' ? piece : `[${piece.map((c) => c.slice(1, -1)).join(',')}]`))
+    .join('');
+}
+
+/** The text's length in UTF-8 bytes (`exact`), or in characters (its length if it is ASCII). */
+export function otlpJsonTextLength(text: OtlpJsonText, exact: boolean): number {
+  const measure = exact ? (s: string) => Buffer.byteLength(s) : (s: string) => s.length;
+  let length = 0;
+  for (const piece of text) {
+    if (typeof piece === 'string') length += measure(piece);
+    else {
+      for (const chunk of piece) length += measure(chunk);
+      // Each join drops "]" and "[" and adds ",".
+      length -= piece.length - 1;
+    }
+  }
+  return length;
+}
+
+const COMMA = 0x2c;
+
+/**
+ * Writes the text as UTF-8 into `target` from `at`, not past `end`, and returns where it ended.
+ * Not `exact` (room counted in characters): undefined as soon as a piece is not one byte per
+ * character, to be written again with room counted in bytes. Chunks are joined in place: each
+ * next chunk is written over the previous one's closing `]`, whose place then takes a `,`.
+ */
+export function writeOtlpJsonText(
+  text: OtlpJsonText,
+  target: Buffer,
+  at: number,
+  end: number,
+  exact: boolean,
+): number | undefined {
+  for (const piece of text) {
+    if (typeof piece === 'string') {
+      const written = target.write(piece, at, end - at, 'utf8');
+      if (!exact && written !== piece.length) return undefined;
+      at += written;
+      continue;
+    }
+    for (let i = 0; i < piece.length; i++) {
+      const chunk = piece[i]!;
+      const from = i === 0 ? at : at - 1;
+      const written = target.write(chunk, from, end - from, 'utf8');
+      if (!exact && written !== chunk.length) return undefined;
+      if (i > 0) target[from] = COMMA;
+      at = from + written;
+    }
+  }
+  return at;
 }
 
 type Resource = ReadableSpan['resource'];
