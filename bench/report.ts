@@ -153,7 +153,8 @@ pnpm bench --quick --only=stream/   # one part: the scenarios whose "group/name"
   per chunk, the wrapper's \`.then\` a fifth, and with AsyncLocalStorage on (Node 20's promise
   hooks) each promise pays the hooks. So 1.25× is out of reach for a wrapper that observes each
   chunk on Node 20. What lazytrace adds above that floor (${x(streamTraced?.ratio)} against ${x(streamFloor?.ratio)}): keeping a
-  \`setTrace\` in the generator's body inside the call (two \`getStore\` per pull), its bookkeeping
+  \`setTrace\` in the generator's body inside the call (one \`getStore\` per pull, and a second look
+  only when a scope was entered meanwhile), its bookkeeping
   (chunk count, first-chunk time, the idle watchdog, the budgeted record of the output) and the
   span per stream. Per chunk the pull goes straight to lazytrace's hook when it is the only one
   (no hook chain), and text chunks take a direct path into the record.

@@ -17,7 +17,11 @@ import { subscribe } from 'node:diagnostics_channel';
  * from that scope again. A public, documented channel, one WeakMap lookup per request; with
  * AsyncContextFrame (Node 24) the scope is already fresh and nothing is re-entered.
  */
-export function installRequestBoundary<T>(storage: AsyncLocalStorage<T>): void {
+export function installRequestBoundary<T>(
+  storage: AsyncLocalStorage<T>,
+  /** Enters a scope on `storage` (`enterWith`, counted by the trace-context store). */
+  enter: (scope: T | undefined) => void,
+): void {
   const initial = new WeakMap<object, { readonly scope: T | undefined }>();
   subscribe('http.server.request.start', (message) => {
     const socket = (message as { socket?: unknown } | null)?.socket;
@@ -25,6 +29,6 @@ export function installRequestBoundary<T>(storage: AsyncLocalStorage<T>): void {
     const current = storage.getStore();
     const first = initial.get(socket);
     if (first === undefined) initial.set(socket, { scope: current });
-    else if (first.scope !== current) storage.enterWith(first.scope as T);
+    else if (first.scope !== current) enter(first.scope);
   });
 }

@@ -32,13 +32,27 @@ interface StoreState {
   defaults: ResolvedTraceContext;
   /** Bumped when the defaults change; scopes merged over older defaults are re-merged lazily. */
   version: number;
+  /**
+   * Counts every `enterWith` on the storage (each goes through `enterScope`). The store of the
+   * running code changes for good only through one (`run` puts it back itself), so code that ran
+   * without this count moving left the store as it found it (see `keepCallerScope`).
+   */
+  scopeWrites: number;
 }
 
-const state = sharedSingleton<StoreState>('trace-context/v2', () => {
+// v3: every `enterWith` counts in `scopeWrites` (a copy that did not count must not share the store).
+const state = sharedSingleton<StoreState>('trace-context/v3', () => {
   const storage = new AsyncLocalStorage<Scope>();
-  installRequestBoundary(storage);
-  return { storage, scopeEnabled: false, defaults: BASE, version: 0 };
+  const store: StoreState = { storage, scopeEnabled: false, defaults: BASE, version: 0, scopeWrites: 0 };
+  installRequestBoundary(storage, (scope) => enterScope(store, scope));
+  return store;
 });
+
+/** Every `enterWith` on the storage, counted. */
+function enterScope(store: StoreState, scope: Scope | undefined): void {
+  store.scopeWrites++;
+  store.storage.enterWith(scope as Scope);
+}
 
 /** Applies a (read) patch over a resolved context: scalars replace, tags add up, records merge. */
 function merge(base: ResolvedTraceContext, patch: TraceContextPatch): ResolvedTraceContext {
@@ -160,10 +174,13 @@ function deriveScope(patch: TraceContextPatch, active: Context): Scope {
 export function keepCallerScope<R>(fn: () => R): R {
   const storage = state.storage;
   const before = storage.getStore();
+  const writes = state.scopeWrites;
   try {
     return fn();
   } finally {
-    if (storage.getStore() !== before) storage.enterWith(before as Scope);
+    // No `enterWith` while `fn` ran (the usual case, once per call and per stream pull): the
+    // store is as it was, no second look needed.
+    if (state.scopeWrites !== writes && storage.getStore() !== before) enterScope(state, before);
   }
 }
 
@@ -174,7 +191,7 @@ export function currentScope(): Scope | undefined {
 
 /** @internal Puts `scope` back as the scope here (undoes a `setTrace` a user hook made). */
 export function restoreScope(scope: Scope | undefined): void {
-  if (state.storage.getStore() !== scope) state.storage.enterWith(scope as Scope);
+  if (state.storage.getStore() !== scope) enterScope(state, scope);
 }
 
 /** @internal Runs `fn(arg)` in `scope` (a scope a user hook's `pre` entered for its call). */
@@ -203,7 +220,7 @@ export function tracingOffEverywhere(): boolean {
  */
 export function enterTraceContext(config: TraceContext): void {
   const patch = readTraceContext(config, 'setTrace', 'drop');
-  state.storage.enterWith(deriveScope(patch, otelContext.active()));
+  enterScope(state, deriveScope(patch, otelContext.active()));
 }
 
 /** Runs `fn` in a child scope with `config` applied over the current configuration. */
