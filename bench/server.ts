@@ -286,7 +286,13 @@ async function scaleBench(): Promise<void> {
   // Each query group's own peak: VmHWM is reset to the current RSS before it (clear_refs 5).
   const phase = async (name: string, work: () => Promise<void>) => {
     const resettable = resetPeak(server.pid);
+    const cpuBefore = cpuSecondsOf(server.pid);
     await work();
+    report(
+      `${label}: service CPU during ${name} (child, all threads)`,
+      cpuSecondsOf(server.pid) - cpuBefore,
+      's',
+    );
     const m = memoryOf(server.pid);
     peak = Math.max(peak, m.hwm);
     report(`${label}: service RSS after ${name} (child VmRSS)`, m.rss, 'MB');
@@ -467,6 +473,14 @@ async function main(): Promise<void> {
     await otlpBench('json');
     await otlpBench('protobuf');
     await liveBench();
+  }
+  // `--no-scale`: only the in-process parts (bench/server-results.ingest.json).
+  if (process.argv.includes('--no-scale')) {
+    writeFileSync(
+      new URL('./server-results.ingest.json', import.meta.url),
+      `${JSON.stringify(results, null, 2)}\n`,
+    );
+    return;
   }
   await scaleBench();
   writeFileSync(

@@ -53,8 +53,9 @@ export const DEFAULT_MAX_SPANS = 1_000_000;
 
 /**
  * DuckDB's memory (page cache, rows not yet checkpointed, query state); beyond it DuckDB spills to
- * temp files. The stats queries over 1M spans need ~50 MB of it; a checkpoint takes all it may,
- * and 256 MB put the service's peak over 600 MB (docs/performance.md "Trace service").
+ * temp files. The stats queries over 1M spans need ~50 MB of it, while an ingest burst and its
+ * checkpoint take all they may: at 256 MB the service's peak passed 600 MB at 1M spans
+ * (docs/performance.md "Trace service").
  */
 export const DEFAULT_MEMORY_LIMIT = '160MB';
 
@@ -275,7 +276,7 @@ export class TraceStore {
   }
 
   /**
-   * DuckDB checkpoints on its own only every 64 MB of WAL (database.ts: cheap ingest), and until
+   * DuckDB checkpoints on its own only every 256 MB of WAL (database.ts: cheap ingest), and until
    * then the committed rows stay in memory. Once ingest has paused for a second, checkpoint:
    * a burst's rows go to the file and the service's memory comes back down between bursts.
    */
