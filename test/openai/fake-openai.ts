@@ -255,6 +255,8 @@ export function chatReply(body: any): Reply {
       system_fingerprint: 'fp_fake',
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
       ...(includeUsage ? { usage: null } : {}),
+      // OpenAI pads stream chunks with an `obfuscation` field, after `usage`.
+      obfuscation: 'pad',
     },
   });
   const events: SseEvent[] = [chunk({ role: 'assistant', content: '', refusal: null })];
@@ -283,6 +285,7 @@ export function chatReply(body: any): Reply {
         system_fingerprint: 'fp_fake',
         choices: [],
         usage: CHAT_USAGE,
+        obfuscation: 'pad',
       },
     });
   }

@@ -12,9 +12,12 @@ export interface StreamAccumulator {
   /**
    * Takes one chunk. Returns `CONTENT` when it carried generated content (text, a tool-call
    * delta …: the time to first token), `HIDE` when it is the usage chunk lazytrace asked for and
-   * the caller must not see, else 0.
+   * the caller must not see, `REPLACE` when the caller must get `replacement` instead of it (the
+   * chunk without the field lazytrace's request added), else 0.
    */
   add(chunk: unknown): number;
+  /** The chunk to pass on instead, after `add` returned `REPLACE`. */
+  readonly replacement?: unknown;
   /** Reports model, usage, finish reasons … and returns the output to record. */
   finish(ctx: CallContext, attributes: Attributes): unknown;
   /**
@@ -26,6 +29,7 @@ export interface StreamAccumulator {
 
 export const CONTENT = 1;
 export const HIDE = 2;
+export const REPLACE = 4;
 
 /** What lazytrace knows about one kind of OpenAI call (chat completions, responses …). */
 export interface Adapter {

@@ -6,6 +6,7 @@ import {
   CONTENT,
   FailedGeneration,
   HIDE,
+  REPLACE,
   type StreamAccumulator,
 } from './adapter.js';
 import * as O from './attributes.js';
@@ -172,23 +173,28 @@ export class Generation implements IdleWatched {
     this.armIdle();
   }
 
-  /** One chunk pulled by the caller. Returns true when the caller must not see it. */
-  chunk(value: unknown): boolean {
-    if (this.ended || !this.recording) return false;
+  /**
+   * One chunk pulled by the caller. Returns what the caller gets: the chunk itself, another
+   * object standing for it, or `HIDDEN` when the caller must not see it.
+   */
+  chunk(value: unknown): unknown {
+    if (this.ended || !this.recording) return value;
     let flags = 0;
+    let passed = value;
     try {
       flags = this.accumulator!.add(value);
+      if (flags & REPLACE) passed = this.accumulator!.replacement;
     } catch {
-      return false;
+      return value;
     }
-    if (flags & HIDE) return true;
+    if (flags & HIDE) return HIDDEN;
     this.chunks++;
     if (this.firstTokenAt === undefined && (flags & CONTENT || this.chunks === 1)) {
       // The first chunk stands in until one with content arrives (a role-only chunk comes first).
       if (flags & CONTENT) this.firstTokenAt = performance.now();
       else this.firstChunkAt ??= performance.now();
     }
-    return false;
+    return passed;
   }
 
   /** The stream ended for the caller: completion (or an abort, which the SDK ends silently). */
@@ -292,6 +298,9 @@ export class Generation implements IdleWatched {
   }
 }
 
+/** What `Generation.chunk` returns for a chunk the caller must not see. */
+const HIDDEN: unique symbol = Symbol('hidden chunk');
+
 /** The stream of a call whose span does not record: chunks are counted for the idle rule only. */
 const UNRECORDED_STREAM: StreamAccumulator = { add: () => 0, finish: () => undefined };
 
@@ -362,7 +371,11 @@ class ObservedIterator implements AsyncIterator<unknown> {
       generation.streamDone();
       return result;
     }
-    if (generation.chunk(result.value)) return this.next();
+    const value = result.value;
+    const passed = generation.chunk(value);
+    if (passed === HIDDEN) return this.next();
+    // Async generators make a fresh result object per step: it is ours to change.
+    if (passed !== value) result.value = passed;
     return result;
   };
 

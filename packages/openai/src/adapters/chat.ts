@@ -1,6 +1,6 @@
 import { attributes as A, type CallContext } from '@lazytrace/core';
 import type { Attributes } from '@opentelemetry/api';
-import { type Adapter, CONTENT, HIDE, type StreamAccumulator } from '../adapter.js';
+import { type Adapter, CONTENT, HIDE, REPLACE, type StreamAccumulator } from '../adapter.js';
 import * as O from '../attributes.js';
 import { reportModel, reportParameters, reportUsage, toUsage } from '../report.js';
 import { requestParameters } from './parameters.js';
@@ -91,6 +91,10 @@ class ChatStream implements StreamAccumulator {
   private fingerprint: unknown;
   private serviceTier: unknown;
 
+  /** What `add` passes on instead of the chunk when it returned `REPLACE`. */
+  replacement: unknown;
+  private usageIsLast: boolean | undefined;
+
   constructor(private readonly hideUsageChunk: boolean) {}
 
   add(raw: unknown): number {
@@ -103,6 +107,7 @@ class ChatStream implements StreamAccumulator {
       this.serviceTier = chunk.service_tier;
     }
     const choices = chunk.choices;
+    let flags = 0;
     if (chunk.usage !== undefined && chunk.usage !== null) {
       this.usage = chunk.usage;
       // The usage-only chunk (no choices) exists because lazytrace asked for it.
@@ -110,15 +115,14 @@ class ChatStream implements StreamAccumulator {
         if (Array.isArray(choices) && choices.length === 0) return HIDE;
         // Some compatible servers put the usage on the last content chunk instead: the caller,
         // who did not ask for it, gets the chunk without it.
-        delete chunk.usage;
+        flags = this.withoutUsage(chunk);
       }
     } else if (this.hideUsageChunk && chunk.usage === null) {
       // With include_usage every other chunk carries `usage: null`, which the caller, who did not
       // ask for usage, would not have seen.
-      delete chunk.usage;
+      flags = this.withoutUsage(chunk);
     }
-    if (!Array.isArray(choices)) return 0;
-    let flags = 0;
+    if (!Array.isArray(choices)) return flags;
     for (let i = 0; i < choices.length; i++) {
       const choice = choices[i]!;
       const index = typeof choice.index === 'number' ? choice.index : i;
@@ -138,21 +142,42 @@ class ChatStream implements StreamAccumulator {
         if (typeof delta.role === 'string') state.role = delta.role;
         if (typeof delta.content === 'string' && delta.content !== '') {
           state.content = append(state.content, delta.content);
-          flags = CONTENT;
+          flags |= CONTENT;
         }
         if (typeof delta.refusal === 'string' && delta.refusal !== '') {
           state.refusal = append(state.refusal, delta.refusal);
-          flags = CONTENT;
+          flags |= CONTENT;
         }
-        if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') flags = CONTENT;
+        if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') flags |= CONTENT;
         if (Array.isArray(delta.tool_calls)) {
           addToolCalls(state, delta.tool_calls);
-          flags = CONTENT;
+          flags |= CONTENT;
         }
       }
       if (typeof choice.finish_reason === 'string') state.finishReason = choice.finish_reason;
     }
     return flags;
+  }
+
+  /**
+   * The chunk without its `usage` field. OpenAI sends `usage` before a last `obfuscation` field,
+   * and deleting a property that is not the object's last one turns it into a slow dictionary
+   * object (about 4 µs more per chunk, in the SDK's copy of it and in the caller's code): then a
+   * copy without the field is passed on instead. When `usage` is the last field, deleting it is
+   * cheap. Chunks of one stream share their shape, so this is decided on the first one.
+   */
+  private withoutUsage(chunk: ChatCompletionLike): number {
+    if (this.usageIsLast === undefined) {
+      const keys = Object.keys(chunk);
+      this.usageIsLast = keys[keys.length - 1] === 'usage';
+    }
+    if (this.usageIsLast) {
+      delete chunk.usage;
+      return 0;
+    }
+    const { usage: _usage, ...rest } = chunk;
+    this.replacement = rest;
+    return REPLACE;
   }
 
   finish(ctx: CallContext, attributes: Attributes): unknown {
