@@ -45,6 +45,8 @@ interface Results {
     invokeRatio: number;
   }[];
   export: ExportResult;
+  /** The export side was read from bench/results.export.json, not run again (`--reuse-export`). */
+  exportReused?: boolean;
   targets: { name: string; actual: string; met: boolean }[];
   memory: {
     calls: number;
@@ -233,7 +235,11 @@ ${r.heapPerOpenCall.bareBytes.toFixed(0)} B: lazytrace holds ${r.heapPerOpenCall
 `
 }## Targets (issue 10 and earlier ones)
 
-The export rows come from the export run (\`bench/export.ts\`, its own section below).
+The export rows come from the export run (\`bench/export.ts\`, its own section below)${
+    r.exportReused === true
+      ? `, here read from \`bench/results.export.json\`${r.export.conditions === undefined ? '' : ` (its run of ${r.export.conditions.date.slice(0, 16).replace('T', ' ')} UTC, load average ${r.export.conditions.loadAverage.map((l) => l.toFixed(1)).join(' / ')})`}: that side was being measured apart at the same time`
+      : ''
+  }.
 
 | target | measured | met |
 | --- | --- | --- |

@@ -9,7 +9,7 @@
  * messages), and the peers capture the same objects.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -36,6 +36,12 @@ const quick = process.argv.includes('--quick');
  * baselines), printed and not written anywhere: for working on one part.
  */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+/**
+ * `--reuse-export`: take the export side from bench/results.export.json (the last full run of
+ * bench/export.ts) instead of running it again: on a machine where the export side is being
+ * worked on and measured apart, so the two runs neither compete nor overwrite each other.
+ */
+const reuseExport = process.argv.includes('--reuse-export');
 const TIME_MS = quick ? 300 : 1500;
 const OPS = 200;
 
@@ -521,6 +527,10 @@ async function measureAls(rounds: number, timeMs: number) {
 
 /** The export side in a process of its own (bench/export.ts), so that this heap's GC is not charged to it. */
 async function runExport(quick: boolean): Promise<ExportResult> {
+  if (reuseExport) {
+    const file = fileURLToPath(new URL('./results.export.json', import.meta.url));
+    return JSON.parse(readFileSync(file, 'utf8')) as ExportResult;
+  }
   const script = fileURLToPath(new URL('./export.ts', import.meta.url));
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -871,6 +881,7 @@ const out = {
   heapPerOpenCall,
   asyncLocalStorage: als,
   export: exportSide,
+  exportReused: reuseExport,
   targets,
   memory,
 };
