@@ -6,7 +6,7 @@ const QUIET_MS = 1000;
 /** Heap growth since the last collection that makes one worth running once quiet. */
 const WORTH_BYTES = 32 * 1024 * 1024;
 /** Heap growth that makes one worth running at once, busy or not (between requests, not in one). */
-const NOW_BYTES = 96 * 1024 * 1024;
+const NOW_BYTES = 64 * 1024 * 1024;
 
 /**
  * Gives the V8 heap back once the service goes quiet after heavy work. An ingest burst, a
@@ -17,7 +17,7 @@ const NOW_BYTES = 96 * 1024 * 1024;
  * the last request or ingest batch, when the heap grew by 32 MB since the last one, costs a few
  * tens of ms while nothing waits, and V8 returns the freed pages to the system soon after. Under
  * sustained work (a load, the viewer paging through big traces) one also runs, between two
- * requests, whenever 96 MB more was allocated: the heap then stays near what is live plus that,
+ * requests, whenever 64 MB more was allocated: the heap then stays near what is live plus that,
  * instead of growing by hundreds of MB before V8's own limit is reached. With a small live set
  * (this service keeps little in V8) a full collection is cheap.
  *

@@ -40,7 +40,7 @@ export interface ServerOptions {
   retention?: string | number;
   /** Largest OTLP body accepted (after decompression), bytes. Default 20 MB. */
   maxBodyBytes?: number;
-  /** DuckDB's memory limit (its page cache; larger work spills to disk). Default '160MB'. */
+  /** DuckDB's memory limit (its page cache; larger work spills to disk). Default '128MB'. */
   memoryLimit?: string;
   /** File poll interval, ms (fs.watch reports most changes sooner). Default 250. */
   pollMs?: number;

@@ -45,7 +45,7 @@ export interface StoreOptions {
   maxSpans?: number;
   /** Traces that started longer ago than this (ms) are dropped. Default: kept. */
   retentionMs?: number;
-  /** DuckDB's memory limit (its cache; bigger work spills to disk). Default '160MB'. */
+  /** DuckDB's memory limit (its cache; bigger work spills to disk). Default '128MB'. */
   memoryLimit?: string;
 }
 
@@ -54,10 +54,11 @@ export const DEFAULT_MAX_SPANS = 1_000_000;
 /**
  * DuckDB's memory (page cache, rows not yet checkpointed, query state); beyond it DuckDB spills to
  * temp files. The stats queries over 1M spans need ~50 MB of it, while an ingest burst and its
- * checkpoint take all they may: at 256 MB the service's peak passed 600 MB at 1M spans
+ * checkpoint take all they may: at 256 MB the service's peak passed 600 MB at 1M spans, at 160 MB
+ * it still reached 607 MB in one run
  * (docs/performance.md "Trace service").
  */
-export const DEFAULT_MEMORY_LIMIT = '160MB';
+export const DEFAULT_MEMORY_LIMIT = '128MB';
 
 const CHECKPOINT_AFTER_IDLE_MS = 1000;
 
