@@ -38,13 +38,16 @@ function chatSse(chunks: number, includeUsage: boolean): string {
   const key = `${chunks}:${includeUsage}`;
   let text = sseCache.get(key);
   if (text === undefined) {
+    // Shaped as OpenAI sends them: `usage` (with include_usage) is followed by `obfuscation`.
     const base = {
       id: 'chatcmpl-1',
       object: 'chat.completion.chunk',
       created: 1,
       model: 'gpt-4o-mini-2024-08-06',
+      service_tier: 'default',
+      system_fingerprint: 'fp_bench',
     };
-    const extra = includeUsage ? { usage: null } : {};
+    const extra = includeUsage ? { usage: null, obfuscation: 'pad' } : { obfuscation: 'pad' };
     const frames = [
       `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' } }], ...extra })}\n\n`,
     ];
@@ -58,7 +61,7 @@ function chatSse(chunks: number, includeUsage: boolean): string {
     );
     if (includeUsage) {
       frames.push(
-        `data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 10, completion_tokens: chunks, total_tokens: 10 + chunks } })}\n\n`,
+        `data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 10, completion_tokens: chunks, total_tokens: 10 + chunks }, obfuscation: 'pad' })}\n\n`,
       );
     }
     frames.push('data: [DONE]\n\n');
