@@ -135,6 +135,13 @@ pnpm bench --quick --only=stream/   # one part: the scenarios whose "group/name"
 
 ## Issue 10's targets: where each stands, and why
 
+Before this round of work (last runs of 2026-11-23 00:15 and 00:33 UTC, wall-clock ratios, load
+3–7): no content 1.20× (full run 1.88×), \`{ query, k }\` 1.10×, a number 1.21×, stream per chunk
+1.62× (2.31×), first calls after a full GC 3.3–4.3×, 1M-entry Map / Set 19–31× a 1 KB capture,
+heap per open call +0.39 KB. Measured the same way before and after in one harness (CPU time,
+interleaved, same load): no content 1.13× → 1.00×, cold calls 3.7–4.6× → 1.1–1.4×, a 1,000-entry
+Map's capture 31 → 17 µs.
+
 - **Tracing on, no content** vs raw \`startActiveSpan\` with the same attributes: ${verdict('tracing on, no content')}
   (wall-clock ${x(noContent?.wallRatio)}). The largest share of what lazytrace added was the
   OTel context: \`trace.setSpan(parent, span).setValue(CALL_NODE_KEY, node)\` made two
