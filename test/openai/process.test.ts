@@ -20,6 +20,20 @@ describe('in a process of its own', () => {
     });
   });
 
+  it('without an OTel context manager (no span is ever active) calls are still recorded in full', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', fixture('no-context-manager.ts')], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const recorded = { model: 'gpt-4o-mini', outputTokens: 5, hasOutput: true };
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({
+      spans: [recorded, recorded],
+      usageAskedFor: true,
+      callerSawUsage: false,
+    });
+  });
+
   it('the built package loads as ESM and as CommonJS (pnpm test builds first)', () => {
     expect(existsSync(`${root}/packages/openai/dist/index.js`)).toBe(true);
     const cjs = execFileSync(process.execPath, [fixture('dist.cjs')], {
