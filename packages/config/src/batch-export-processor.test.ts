@@ -100,6 +100,35 @@ describe('BatchExportProcessor (issue 10: drops at 30k spans/s)', () => {
     expect(stats.snapshot()).toMatchObject({ ended: 1500, exported: 1500, dropped: 0 });
   });
 
+  it('waits for resource attributes still to come before exporting, and forceFlush waits for that export', async () => {
+    const { held, finish, stats, processor, end } = setup();
+    let arrive!: () => void;
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve;
+    });
+    const resource = Object.create(sample.resource, {
+      asyncAttributesPending: { value: true },
+      waitForAsyncAttributes: { value: () => arrived },
+    });
+    stats.ended++;
+    processor.onEnd(Object.create(sample, { resource: { value: resource } }) as ReadableSpan);
+    end(1);
+    let flushed = false;
+    const flush = processor.forceFlush().then(() => {
+      flushed = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(held).toHaveLength(0);
+    expect(flushed).toBe(false);
+    arrive();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(held.map((h) => h.spans.length)).toEqual([2]);
+    expect(flushed).toBe(false);
+    finish();
+    await flush;
+    expect(stats.snapshot()).toMatchObject({ ended: 2, exported: 2, dropped: 0 });
+  });
+
   it('at the final deadline: what waits and what is in flight is dropped and counted, later spans too', () => {
     const { stats, guard, end } = setup();
     end(1024 + 100);

@@ -37,6 +37,7 @@ export class BatchExportProcessor implements SpanProcessor {
   /** The delay passed while every export slot was taken: the next free slot sends what waits. */
   private due = false;
   private closed = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly guard: GuardedExporter,
@@ -73,6 +74,8 @@ export class BatchExportProcessor implements SpanProcessor {
     this.due = false;
     // All at once, past the concurrency limit: a flush is waited for (often at exit).
     while (this.queue.length > 0 && !this.guard.stopped) this.sendOne();
+    // Also the batches still waiting for their resource's attributes (not at the guard yet).
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.guard.idle();
   }
 
@@ -124,6 +127,11 @@ export class BatchExportProcessor implements SpanProcessor {
       ended = true;
       this.inFlight--;
       this.afterExport();
+      if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const wake of waiters) wake();
+      }
     };
     const pending = asyncResources(batch);
     if (pending === undefined) this.exportNow(batch, done);
