@@ -155,7 +155,9 @@ Map's capture 31 → 17 µs.
   ${verdict('content on, chat messages')}; **a number**: ${verdict('content on, number')}. Primitives are written
   without any set-up, and plain data that fits the budget by a direct path as fast as
   \`JSON.stringify\` (its cost is mostly the one scan of each string for characters to escape).
-- **Traced stream per chunk** vs a bare async generator: ${verdict('traced stream per chunk')}. The floor for
+- **Traced stream per chunk** vs a bare async generator: string chunks ${verdict('traced stream per chunk')},
+  object chunks ${verdict('traced stream per chunk ≤ 1.25× bare async generator (object')} (each kept chunk's size is estimated
+  until the record's budget is used, and the record is serialized when the stream ends). The floor for
   *any* wrapper that sees each chunk and runs the producer in the call's context — one \`.then\`
   and one \`context.with\` per pull, nothing else (the "minimal wrapper" row) — is
   ${x(streamFloor?.ratio)} in this run: a bare \`for await\` over an async generator makes 4 promises

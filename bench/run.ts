@@ -200,6 +200,11 @@ async function* chunks() {
   for (let i = 0; i < CHUNKS; i++) yield 'tok ';
 }
 const streaming = fn(chunks, { name: 'stream' });
+// Object chunks as a model or an agent framework yields them (not a provider's event shape).
+async function* objectChunks() {
+  for (let i = 0; i < CHUNKS; i++) yield { type: 'text', text: 'tok ', index: i };
+}
+const objectStreaming = fn(objectChunks, { name: 'stream' });
 function minimalWrapper<T>(source: AsyncGenerator<T>): AsyncIterable<T> {
   const active = context.active();
   let count = 0;
@@ -326,6 +331,23 @@ const scenarios: Scenario[] = [
     opsPerSample: CHUNKS,
     run: async () => {
       for await (const _ of (await streaming.invoke(null)) as AsyncIterable<string>);
+    },
+  },
+  {
+    group: 'stream',
+    name: `bare stream, ${CHUNKS} object chunks`,
+    opsPerSample: CHUNKS,
+    run: async () => {
+      for await (const _ of objectChunks());
+    },
+  },
+  {
+    group: 'stream',
+    name: `traced stream, ${CHUNKS} object chunks`,
+    baseline: `bare stream, ${CHUNKS} object chunks`,
+    opsPerSample: CHUNKS,
+    run: async () => {
+      for await (const _ of (await objectStreaming.invoke(null)) as AsyncIterable<unknown>);
     },
   },
 ];
@@ -756,6 +778,11 @@ const targets = [
     1.1,
   ),
   target('traced stream per chunk ≤ 1.25× bare async generator', streamTraced.ratio!, 1.25),
+  target(
+    'traced stream per chunk ≤ 1.25× bare async generator (object chunks)',
+    get('stream', `traced stream, ${CHUNKS} object chunks`).ratio!,
+    1.25,
+  ),
   target(
     'capture of a 1M-entry Map ≤ 3× a 1 KB capture',
     get('serializer', 'serialize a 1M-entry Map').ratio!,
