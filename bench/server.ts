@@ -18,7 +18,7 @@
  * loads into PATH and keeps it, or queries it without loading when it exists.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initTracing, shutdownTracing } from '@lazytrace/config';
@@ -36,6 +36,9 @@ const quick = process.argv.includes('--quick');
 const spansArg = process.argv.indexOf('--spans');
 const BIG_TOTAL = spansArg === -1 ? (quick ? 200_000 : 1_000_000) : Number(process.argv[spansArg + 1]);
 const results: Record<string, number | string> = {};
+// `--memory-limit 256MB`: another DuckDB memory limit for the in-process parts (A/B of the default).
+const limitAt = process.argv.indexOf('--memory-limit');
+const limit = limitAt === -1 ? {} : { memoryLimit: process.argv[limitAt + 1] as string };
 const dir = mkdtempSync(join(tmpdir(), 'lazytrace-bench-'));
 
 function report(name: string, value: number, unit: string): void {
@@ -135,7 +138,13 @@ async function importBench(): Promise<void> {
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
   const [server, ms, cpuMs] = await timed(async () => {
-    const s = await startServer({ port: 0, db: join(dir, 'import.duckdb'), files: [file], log: null });
+    const s = await startServer({
+      port: 0,
+      db: join(dir, 'import.duckdb'),
+      files: [file],
+      log: null,
+      ...limit,
+    });
     const response = await fetch(`${s.url}/api/traces`);
     const body = (await response.json()) as { traces: unknown[] };
     if (body.traces.length !== 50) throw new Error('first page incomplete');
@@ -183,7 +192,13 @@ function template(
 }
 
 async function otlpBench(format: 'json' | 'protobuf'): Promise<void> {
-  const server = await startServer({ port: 0, db: join(dir, `otlp-${format}.duckdb`), files: [], log: null });
+  const server = await startServer({
+    port: 0,
+    db: join(dir, `otlp-${format}.duckdb`),
+    files: [],
+    log: null,
+    ...limit,
+  });
   const clients = 8;
   const durationMs = quick ? 5_000 : 20_000;
   let sent = 0;
@@ -275,8 +290,16 @@ async function scaleBench(): Promise<void> {
   );
   const health = (await (await fetch(`${server.url}/health`)).json()) as { spans: number; traces: number };
   console.log(`  store: ${health.spans} spans, ${health.traces} traces`);
-  // The store checkpoints once ingest pauses for a second; give it that and the checkpoint.
+  // The store checkpoints once ingest pauses for a second: wait for it (the WAL emptied, at least
+  // 5 s, at most 120 s), so the queries are not measured beside a checkpoint of the whole load.
+  const settleStart = Date.now();
   await new Promise((r) => setTimeout(r, 5_000));
+  while (walBytes(db) > 0 && Date.now() - settleStart < 120_000) {
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log(
+    `  ingest settled (WAL checkpointed) ${((Date.now() - settleStart) / 1000).toFixed(1)} s after the load`,
+  );
   const settled = memoryOf(server.pid);
   const label = `${(total / 1e6).toFixed(1)}M spans`;
   report(`${label}: service RSS after ingest settles (child VmRSS)`, settled.rss, 'MB');
@@ -443,6 +466,15 @@ function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   // utime and stime are fields 14 and 15 of the line, 12 and 13 after "(comm) ", in clock ticks.
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Size of a DuckDB database's write-ahead log (0 once checkpointed, or absent). */
+function walBytes(db: string): number {
+  try {
+    return statSync(`${db}.wal`).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Resets a process's VmHWM to its current RSS (Linux ≥ 4.0, needs the right to write clear_refs). */
