@@ -210,6 +210,47 @@ describe('SSE', () => {
     }
   });
 
+  it('resumes from the lastEventId query parameter, and per trace from a span id or past the end', async () => {
+    const t = ragTrace(Date.now() - 150);
+    const request = otlpRequest([t]) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+    const [root, retriever, llm] = (request.resourceSpans[0]?.scopeSpans[0]?.spans ?? []) as unknown[];
+    const scope = (list: unknown[]) => ({
+      resourceSpans: [
+        {
+          ...request.resourceSpans[0],
+          scopeSpans: [{ ...request.resourceSpans[0]?.scopeSpans[0], spans: list }],
+        },
+      ],
+    });
+    const live = readSse(`${server.url}/api/traces/${t.traceId}/stream`);
+    await live.ready;
+    await postJson(server, scope([retriever]));
+    const [first] = await live.waitFor((e) => spanEvents(e).length === 1);
+    await live.close();
+    await postJson(server, scope([llm, root]));
+
+    // EventSource cannot set headers on its first request: the query parameter does the same.
+    const byQuery = readSse(`${server.url}/api/stream?lastEventId=${first?.id}`);
+    try {
+      const events = await byQuery.waitFor((e) => traceEvents(e).length === 1);
+      expect(spanEvents(events).map((e) => (JSON.parse(e.data) as FlatSpan).name)).toEqual(['llm', 'rag']);
+    } finally {
+      await byQuery.close();
+    }
+    // The per-trace stream resumed after its first span: the rest, the trace event, the end.
+    const rest = readSse(`${server.url}/api/traces/${t.traceId}/stream`, {
+      'last-event-id': first?.id as string,
+    });
+    await rest.done;
+    expect(rest.events.map((e) => e.event)).toEqual(['span', 'span', 'trace']);
+    // Resumed after its trace event: nothing more, the stream ends.
+    const past = readSse(`${server.url}/api/traces/${t.traceId}/stream`, {
+      'last-event-id': traceEvents(rest.events)[0]?.id as string,
+    });
+    await past.done;
+    expect(past.events).toEqual([]);
+  });
+
   it('closes streams when the service stops', async () => {
     const own = await testServer();
     const stream = readSse(`${own.url}/api/stream`);
