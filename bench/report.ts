@@ -96,8 +96,8 @@ export function renderCore(r: Results): string {
   const set1m = find('serializer', 'serialize a 1M-entry Set (vs');
   return `${BEGIN}
 
-Measured with \`pnpm bench\` on ${r.machine.cpus} cores (${r.machine.cpu}), Node ${r.machine.node},
-${r.date.slice(0, 16).replace('T', ' ')} UTC; **load average ${load}** when the run started (the machine is
+Measured with \`pnpm bench\` on ${r.machine.cpus} cores (${r.machine.cpu}), Node ${r.machine.node}, run
+finished ${r.date.slice(0, 16).replace('T', ' ')} UTC; **load average ${load}** at the end of the run (the machine is
 shared with other sessions' builds, tests and benches, see the caveats). The whole run took
 ${r.durationSeconds} s and wrote \`bench/results.json\`, from which this section is generated
 (\`bench/report.ts\`).
@@ -264,7 +264,7 @@ ${r.memory.ended.toLocaleString('en-US')} spans ended, ${r.memory.dropped.toLoca
 - **The machine is shared** (2 cores; other sessions' builds, tests and benches ran during the
   run: load average above). CPU time keeps most of that out of the figures, not all: caches and
   memory bandwidth are shared too, and the ratios still move by several percent between runs:
-  two full runs of the same code 14 minutes apart (01:58 and 02:09 UTC, load 6–9) read the
+  two full runs of the same code 14 minutes apart (finished 01:58 and 02:12 UTC, load 6–9) read the
   no-content ratio as 1.03× and 1.09× (content rows 1.01–1.09× and 1.00–1.06×), so the ≤ 1.05×
   target sits at the edge of what this machine can tell. Wall-clock ratios, the way an outside
   harness measures, move far more under load.
