@@ -227,7 +227,7 @@ async function otlpBench(format: 'json' | 'protobuf'): Promise<void> {
   const used = process.cpuUsage(cpu);
   report(`OTLP receiver, ${format}, 8 clients, stored`, (sent / elapsed) * 1000, 'spans/s');
   report(
-    '  the same, per CPU-second of the process (clients included)',
+    `  the same (${format}), per CPU-second of the process (clients included)`,
     (sent / (used.user + used.system)) * 1e6,
     'spans/s',
   );
