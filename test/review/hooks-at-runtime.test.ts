@@ -154,7 +154,8 @@ describe('hooks added while the application runs', () => {
       },
       { name: 'counted' },
     );
-    for (let i = 0; i < 50; i++) for await (const _ of (await source.invoke(undefined)) as AsyncIterable<number>);
+    for (let i = 0; i < 50; i++)
+      for await (const _ of (await source.invoke(undefined)) as AsyncIterable<number>);
     pulls = 0;
     exporter.reset();
 
@@ -237,9 +238,16 @@ describe('hooks added while the application runs', () => {
     }
     const spans = exporter.getFinishedSpans();
     const sessions = Object.fromEntries(
-      spans.map((s) => [`${s.name}:${parentId(s) === undefined ? 'root' : 'nested'}`, s.attributes['session.id']]),
+      spans.map((s) => [
+        `${s.name}:${parentId(s) === undefined ? 'root' : 'nested'}`,
+        s.attributes['session.id'],
+      ]),
     );
-    expect(sessions).toEqual({ 'child:nested': 'from-hook', 'parent:root': 'caller', 'child:root': 'caller' });
+    expect(sessions).toEqual({
+      'child:nested': 'from-hook',
+      'parent:root': 'caller',
+      'child:root': 'caller',
+    });
     void byName;
   });
 

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse, Agent } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type CallContext,
@@ -96,7 +96,9 @@ async function start(): Promise<{ server: Server; port: number }> {
 }
 
 function rootOf(spans: readonly ReadableSpan[], q: string): ReadableSpan {
-  const roots = spans.filter((s) => s.name === 'answer' && s.attributes['lazytrace.input'] === JSON.stringify(q));
+  const roots = spans.filter(
+    (s) => s.name === 'answer' && s.attributes['lazytrace.input'] === JSON.stringify(q),
+  );
   expect(roots, q).toHaveLength(1);
   return roots[0]!;
 }
@@ -138,18 +140,28 @@ describe('a keep-alive HTTP application with concurrent requests', () => {
       const mine = spans.filter((s) => traceId(s) === traceId(root));
       // answer, parallel (context), docs retry + 1 or 2 lookups, echo, timeout (draft) + draft.
       const names = mine.map((s) => s.name).sort();
-      expect(mine.filter((s) => s.name === 'lookup'), q).toHaveLength(i % 2 === 0 ? 2 : 1);
-      expect(names.filter((n) => n !== 'lookup'), q).toEqual(['answer', 'context', 'docs', 'draft', 'draft', 'echo'].sort());
+      expect(
+        mine.filter((s) => s.name === 'lookup'),
+        q,
+      ).toHaveLength(i % 2 === 0 ? 2 : 1);
+      expect(
+        names.filter((n) => n !== 'lookup'),
+        q,
+      ).toEqual(['answer', 'context', 'docs', 'draft', 'draft', 'echo'].sort());
       expect(mine.every((s) => s.endTime[0] > 0)).toBe(true);
       for (const span of mine) {
         const where = `${q}/${span.name}`;
         expect([where, span.attributes['session.id']]).toEqual([where, i % 3 === 0 ? undefined : `s-${q}`]);
         expect([where, span.attributes['user.id']]).toEqual([where, `u-${q}`]);
-        expect([where, span.attributes['lazytrace.tags']]).toEqual([where, i % 3 === 0 ? undefined : [`t-${q}`]]);
+        expect([where, span.attributes['lazytrace.tags']]).toEqual([
+          where,
+          i % 3 === 0 ? undefined : [`t-${q}`],
+        ]);
       }
       // Exact structure: every non-root span's parent is in the same request.
       const ids = new Set(mine.map(spanId));
-      for (const span of mine) if (span !== root) expect(ids.has(parentId(span)!), `${q}/${span.name}`).toBe(true);
+      for (const span of mine)
+        if (span !== root) expect(ids.has(parentId(span)!), `${q}/${span.name}`).toBe(true);
       const byId = new Map(mine.map((s) => [spanId(s), s]));
       const parentName = (s: ReadableSpan) => byId.get(parentId(s)!)?.name;
       for (const s of mine.filter((s) => s.name === 'lookup')) expect(parentName(s)).toBe('docs');

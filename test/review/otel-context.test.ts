@@ -1,4 +1,13 @@
-import { type CallContext, fn, type Hook, Module, parallel, pipeline, registerHookProvider, withTrace } from '@lazytrace/core';
+import {
+  type CallContext,
+  fn,
+  type Hook,
+  Module,
+  parallel,
+  pipeline,
+  registerHookProvider,
+  withTrace,
+} from '@lazytrace/core';
 import { context, createContextKey, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { BasicTracerProvider, InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -59,7 +68,9 @@ describe.each(withAndWithoutUserHook)('OTel context inside a traced call (%s)', 
         // The app's own span around a lazytrace call, and a context value set by the app.
         return appTracer.startActiveSpan('app-work', async (appSpan) => {
           try {
-            return await context.with(context.active().setValue(INNER_KEY, 'inner'), () => leaf.invoke(input));
+            return await context.with(context.active().setValue(INNER_KEY, 'inner'), () =>
+              leaf.invoke(input),
+            );
           } finally {
             appSpan.end();
           }
@@ -96,7 +107,11 @@ describe.each(withAndWithoutUserHook)('OTel context inside a traced call (%s)', 
       async () => {
         await Promise.resolve();
         const carrier: Record<string, string> = {};
-        propagator.inject(context.active(), carrier, { set: (c, k, v) => void (c[k] = v) });
+        propagator.inject(context.active(), carrier, {
+          set: (c, k, v) => {
+            c[k] = v;
+          },
+        });
         headers.push(carrier);
       },
       { name: 'outgoing' },
@@ -143,7 +158,9 @@ describe.each(withAndWithoutUserHook)('OTel context inside a traced call (%s)', 
     const later: (() => void)[] = [];
     const step = fn(
       (name: string) => {
-        later.push(context.bind(context.active(), () => (seenBy[name] = trace.getActiveSpan()?.spanContext().spanId)));
+        later.push(
+          context.bind(context.active(), () => (seenBy[name] = trace.getActiveSpan()?.spanContext().spanId)),
+        );
         return name;
       },
       { name: 'binder' },
@@ -151,7 +168,9 @@ describe.each(withAndWithoutUserHook)('OTel context inside a traced call (%s)', 
     await withTrace({ sessionId: 's' }, () => Promise.all(['a', 'b', 'c'].map((n) => step.invoke(n))));
     for (const cb of later) cb();
     const spans = exporter.getFinishedSpans();
-    const byInput = Object.fromEntries(spans.map((s) => [JSON.parse(String(s.attributes['lazytrace.input'])), spanId(s)]));
+    const byInput = Object.fromEntries(
+      spans.map((s) => [JSON.parse(String(s.attributes['lazytrace.input'])), spanId(s)]),
+    );
     expect(seenBy).toEqual(byInput);
   });
 
@@ -176,7 +195,9 @@ describe.each(withAndWithoutUserHook)('OTel context inside a traced call (%s)', 
     for (const n of ['a', 'b']) {
       expect(parentId(spans.find((s) => s.name === n)!)).toBe(id('par'));
       expect(parentId(spans.find((s) => s.name === `app-${n}`)!)).toBe(id(n));
-      const innerSpan = spans.find((s) => s.name === 'inner' && s.attributes['lazytrace.input'] === JSON.stringify(`x${n}`))!;
+      const innerSpan = spans.find(
+        (s) => s.name === 'inner' && s.attributes['lazytrace.input'] === JSON.stringify(`x${n}`),
+      )!;
       expect(parentId(innerSpan)).toBe(id(`app-${n}`));
     }
   });

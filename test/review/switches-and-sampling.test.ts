@@ -8,7 +8,7 @@ import {
   registerHookProvider,
   withTrace,
 } from '@lazytrace/core';
-import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -39,7 +39,10 @@ class Noop implements Hook {}
 const allAttributeText = () =>
   exporter
     .getFinishedSpans()
-    .flatMap((s) => [...Object.values(s.attributes), ...s.events.flatMap((e) => Object.values(e.attributes ?? {}))])
+    .flatMap((s) => [
+      ...Object.values(s.attributes),
+      ...s.events.flatMap((e) => Object.values(e.attributes ?? {})),
+    ])
     .map(String)
     .join('\n');
 
@@ -97,12 +100,17 @@ describe.each([
       },
       { name: 'gen-off' },
     );
-    const stream = (await withTrace({ enabled: false }, () => gen.invoke(undefined))) as AsyncIterable<number>;
+    const stream = (await withTrace({ enabled: false }, () =>
+      gen.invoke(undefined),
+    )) as AsyncIterable<number>;
     const got: number[] = [];
     await withTrace({ sessionId: 'on' }, async () => {
-      await fn(async () => {
-        for await (const v of stream) got.push(v);
-      }, { name: 'consumer' }).invoke(undefined);
+      await fn(
+        async () => {
+          for await (const v of stream) got.push(v);
+        },
+        { name: 'consumer' },
+      ).invoke(undefined);
     });
     expect(got).toEqual([0, 2, 4]);
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['consumer']);
@@ -143,7 +151,8 @@ describe.each([
     expect(result.same).toBe(input);
     await expect(bad.invoke(undefined)).rejects.toBe(failure);
     let text = '';
-    for await (const w of (await fn((t: string) => words(t)).invoke('a b c')) as AsyncIterable<string>) text += w;
+    for await (const w of (await fn((t: string) => words(t)).invoke('a b c')) as AsyncIterable<string>)
+      text += w;
     expect(text).toBe('a b c ');
     expect(recording).toEqual([false, false]);
     expect(getterReads).toBe(0); // never read for a span that is not recorded
@@ -198,7 +207,9 @@ describe.each([
     expect(text).not.toMatch(/\d{4}-\d{4}/);
     const spans = exporter.getFinishedSpans();
     expect(spans.find((s) => s.name === 'card')!.attributes['lazytrace.output']).toBe('{"echo":"####"}');
-    expect(spans.find((s) => s.name === 'explode')!.attributes['lazytrace.input']).toBe(JSON.stringify(MASK_FAILED));
+    expect(spans.find((s) => s.name === 'explode')!.attributes['lazytrace.input']).toBe(
+      JSON.stringify(MASK_FAILED),
+    );
     expect(spans.find((s) => s.name === 'fail')!.status.message).toContain('####');
   });
 
@@ -212,6 +223,11 @@ describe.each([
     for await (const c of stream) text += c;
     expect(text).toBe('ANSWER to why ');
     expect(allAttributeText()).not.toContain('ANSWER');
-    expect(exporter.getFinishedSpans().map((s) => s.name).sort()).toEqual(['flow', 'prep', 'quiet-llm']);
+    expect(
+      exporter
+        .getFinishedSpans()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['flow', 'prep', 'quiet-llm']);
   });
 });

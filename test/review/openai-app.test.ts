@@ -1,0 +1,131 @@
+import { attributes as A, type Hook, registerHookProvider, withTrace } from '@lazytrace/core';
+import { wrapOpenAI } from '@lazytrace/openai';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { errorReply, type FakeOpenAI, startFakeOpenAI } from '../openai/fake-openai.js';
+import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
+
+// Review of @lazytrace/openai's recent changes (8649699 "a call that does not record goes out as
+// written", cddf2d5 "usage: null kept from the caller by a copy", ce10602 key redaction): what
+// the application receives must be what the plain SDK gives it — same chunks, same keys in the
+// same order, no extra usage chunk — whether the call records, is sampled out or is switched
+// off, with concurrent requests and a user hook added while they run.
+
+const { exporter } = installTestTracing();
+afterAll(() => uninstallTestTracing());
+let fake: FakeOpenAI;
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ lifetimeMs: 20_000 });
+});
+afterAll(() => fake.close());
+beforeEach(() => {
+  exporter.reset();
+  fake.script = undefined;
+  fake.requests.length = 0;
+});
+
+const plainClient = () => new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
+const MESSAGES = [{ role: 'user' as const, content: 'Hi' }];
+
+type Asked = 'no usage' | 'usage';
+async function readChat(client: OpenAI, asked: Asked, tag = 'ref'): Promise<string[]> {
+  const stream = await client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: tag }],
+    stream: true,
+    ...(asked === 'usage' ? { stream_options: { include_usage: true } } : {}),
+  });
+  // JSON text of each chunk: same keys, same order, same values (toEqual would ignore a key
+  // left as undefined and the order).
+  const chunks: string[] = [];
+  for await (const chunk of stream) chunks.push(`${Object.keys(chunk).join(',')}|${JSON.stringify(chunk)}`);
+  return chunks;
+}
+
+describe('what the application receives from a wrapped client', () => {
+  it('chunks are key for key what the plain SDK gives: recorded, sampled out and off, usage asked or not, 12 requests at once, a hook added mid-run', async () => {
+    const reference = {
+      'no usage': await readChat(plainClient(), 'no usage'),
+      usage: await readChat(plainClient(), 'usage'),
+    };
+    expect(reference['no usage'].some((c) => c.includes('"usage"'))).toBe(false);
+    expect(reference.usage.at(-1)).toContain('"prompt_tokens"');
+    fake.requests.length = 0;
+
+    const client = wrapOpenAI(plainClient());
+    let hookRuns = 0;
+    class Counting implements Hook {
+      pre() {
+        hookRuns++;
+      }
+    }
+    let remove: (() => void) | undefined;
+    const modes = [{ sessionId: 'rec' }, { sampled: false }, { enabled: false }] as const;
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 12 }, async (_, i) => {
+          const mode = modes[i % 3]!;
+          const asked: Asked = i % 2 === 0 ? 'no usage' : 'usage';
+          if (i === 6) remove = registerHookProvider(() => [Counting]);
+          const chunks = await withTrace(mode, () => readChat(client, asked, `r${i}`));
+          return { i, asked, chunks };
+        }),
+      );
+      for (const { i, asked, chunks } of results) expect([i, chunks]).toEqual([i, reference[asked]]);
+    } finally {
+      remove?.();
+    }
+    expect(hookRuns).toBeGreaterThan(0);
+    // Calls that do not record go out as written; recorded ones ask for usage on a copy.
+    const bodies = fake.requests.map((r) => r.body);
+    expect(bodies).toHaveLength(12);
+    const sent = bodies.map((b) => b.stream_options?.include_usage === true);
+    const index = (b: { messages: { content: string }[] }) => Number(b.messages[0]!.content.slice(1));
+    // The 6 callers who asked, plus the 2 recorded calls (i = 0, 6) that did not ask.
+    expect(sent.filter(Boolean).length).toBe(8);
+    for (const b of bodies)
+      expect([index(b), b.stream_options?.include_usage === true]).toEqual([
+        index(b),
+        index(b) % 2 === 1 || index(b) % 3 === 0,
+      ]);
+    // One span per recorded request (4), each with the usage, whatever the caller asked.
+    await new Promise((r) => setTimeout(r, 20));
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(4);
+    for (const span of spans) {
+      expect(span.attributes['session.id']).toBe('rec');
+      expect(span.attributes[A.GEN_AI_USAGE_INPUT_TOKENS]).toBeGreaterThan(0);
+    }
+  });
+
+  it('a failed request: the caller’s error is the SDK’s own (message with the key intact); the span has the key redacted', async () => {
+    const KEY = 'sk-proj-AbCdEf0123456789_ghIJkl-mnOPqr';
+    fake.script = () =>
+      errorReply(401, {
+        message: `Incorrect API key provided: ${KEY}.`,
+        type: 'invalid_request_error',
+        code: 'invalid_api_key',
+      });
+    const plainError = await plainClient()
+      .chat.completions.create({ model: 'm', messages: MESSAGES })
+      .catch((e: unknown) => e);
+    const wrappedError = await wrapOpenAI(plainClient())
+      .chat.completions.create({ model: 'm', messages: MESSAGES })
+      .catch((e: unknown) => e);
+    expect(wrappedError).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((wrappedError as Error).message).toBe((plainError as Error).message);
+    expect((wrappedError as Error).message).toContain(KEY);
+    await new Promise((r) => setTimeout(r, 20));
+    const text = exporter
+      .getFinishedSpans()
+      .flatMap((s) => [
+        s.status.message,
+        ...Object.values(s.attributes),
+        ...s.events.flatMap((e) => Object.values(e.attributes ?? {})),
+      ])
+      .map(String)
+      .join('\n');
+    expect(text).toContain('Incorrect API key provided');
+    expect(text).not.toContain(KEY);
+  });
+});
