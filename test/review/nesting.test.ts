@@ -43,7 +43,9 @@ describe('a user hook that runs before lazytrace’s own and calls a traced runn
     expect(outs).toEqual(['answer:a', 'answer:b', 'answer:c']);
     const spans = exporter.getFinishedSpans();
     for (const q of ['a', 'b', 'c']) {
-      const root = spans.find((s) => s.name === 'app' && s.attributes['lazytrace.input'] === JSON.stringify(` ${q} `))!;
+      const root = spans.find(
+        (s) => s.name === 'app' && s.attributes['lazytrace.input'] === JSON.stringify(` ${q} `),
+      )!;
       const mine = spans.filter((s) => traceId(s) === traceId(root));
       expect(mine.map((s) => s.name).sort(), q).toEqual(['app', 'guarded', 'moderation', 'prep']);
       const g = named(mine, 'guarded');
