@@ -162,7 +162,7 @@ describe('hooks added while the application runs', () => {
     const misbehaving = {
       name: 'twice',
       create: () => ({
-        around(next: () => unknown) {
+        around<R>(next: () => R): R {
           next();
           return next();
         },
