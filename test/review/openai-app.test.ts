@@ -128,4 +128,24 @@ describe('what the application receives from a wrapped client', () => {
     expect(text).toContain('Incorrect API key provided');
     expect(text).not.toContain(KEY);
   });
+  it('responses.create stream and chat.completions.stream(): events key for key as the plain SDK, recorded or sampled out', async () => {
+    const read = async (client: OpenAI) => {
+      const out: string[] = [];
+      const responses = await client.responses.create({ model: 'gpt-4o-mini', input: 'Hi', stream: true });
+      for await (const event of responses) out.push(`${Object.keys(event).join(',')}|${JSON.stringify(event)}`);
+      const helper = client.chat.completions.stream({ model: 'gpt-4o-mini', messages: MESSAGES });
+      for await (const chunk of helper) out.push(`${Object.keys(chunk).join(',')}|${JSON.stringify(chunk)}`);
+      out.push(JSON.stringify(await helper.finalChatCompletion()));
+      return out;
+    };
+    const reference = await read(plainClient());
+    const wrapped = wrapOpenAI(plainClient());
+    expect(await withTrace({ sessionId: 'rec' }, () => read(wrapped))).toEqual(reference);
+    expect(await withTrace({ sampled: false }, () => read(wrapped))).toEqual(reference);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(exporter.getFinishedSpans().map((s) => s.name).sort()).toEqual([
+      'openai.chat.completions.stream',
+      'openai.responses.create',
+    ]);
+  });
 });
