@@ -132,7 +132,8 @@ describe('what the application receives from a wrapped client', () => {
     const read = async (client: OpenAI) => {
       const out: string[] = [];
       const responses = await client.responses.create({ model: 'gpt-4o-mini', input: 'Hi', stream: true });
-      for await (const event of responses) out.push(`${Object.keys(event).join(',')}|${JSON.stringify(event)}`);
+      for await (const event of responses)
+        out.push(`${Object.keys(event).join(',')}|${JSON.stringify(event)}`);
       const helper = client.chat.completions.stream({ model: 'gpt-4o-mini', messages: MESSAGES });
       for await (const chunk of helper) out.push(`${Object.keys(chunk).join(',')}|${JSON.stringify(chunk)}`);
       out.push(JSON.stringify(await helper.finalChatCompletion()));
@@ -143,9 +144,11 @@ describe('what the application receives from a wrapped client', () => {
     expect(await withTrace({ sessionId: 'rec' }, () => read(wrapped))).toEqual(reference);
     expect(await withTrace({ sampled: false }, () => read(wrapped))).toEqual(reference);
     await new Promise((r) => setTimeout(r, 20));
-    expect(exporter.getFinishedSpans().map((s) => s.name).sort()).toEqual([
-      'openai.chat.completions.stream',
-      'openai.responses.create',
-    ]);
+    expect(
+      exporter
+        .getFinishedSpans()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['openai.chat.completions.stream', 'openai.responses.create']);
   });
 });
