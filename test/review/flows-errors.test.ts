@@ -2,7 +2,6 @@ import {
   type CallContext,
   fn,
   type Hook,
-  type Invocation,
   parallel,
   pipeline,
   registerHookProvider,
