@@ -9,7 +9,7 @@ import {
   withTrace,
 } from '@lazytrace/core';
 import { context, createContextKey, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { suppressTracing, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { BasicTracerProvider, InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { installTestTracing, parentId, spanId, traceId, uninstallTestTracing } from '../support/otel.js';
@@ -200,5 +200,38 @@ describe.each(withAndWithoutUserHook)('OTel context inside a traced call (%s)', 
       )!;
       expect(parentId(innerSpan)).toBe(id(`app-${n}`));
     }
+  });
+  it('suppressTracing and baggage set by the app reach the calls inside (suppressed: not recorded; baggage readable)', async () => {
+    const seen: unknown[] = [];
+    const leaf = fn(
+      (x: number, ctx: CallContext) => {
+        seen.push([ctx.recording, propagation.getBaggage(context.active())?.getEntry('tenant')?.value]);
+        return x;
+      },
+      { name: 'leaf' },
+    );
+    const outer = fn(
+      async (x: number) => {
+        const suppressed = await context.with(suppressTracing(context.active()), () => leaf.invoke(x));
+        const normal = await leaf.invoke(x + 1);
+        return suppressed + normal;
+      },
+      { name: 'outer-suppress' },
+    );
+    const withBaggage = propagation.setBaggage(
+      ROOT_CONTEXT,
+      propagation.createBaggage({ tenant: { value: 't-1' } }),
+    );
+    expect(await context.with(withBaggage, () => outer.invoke(1))).toBe(3);
+    expect(seen).toEqual([
+      [false, 't-1'],
+      [true, 't-1'],
+    ]);
+    expect(
+      exporter
+        .getFinishedSpans()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['leaf', 'outer-suppress']);
   });
 });
