@@ -1,4 +1,4 @@
-import { attributes as A, type Hook, registerHookProvider, withTrace } from '@lazytrace/core';
+import { attributes as A, fn, type Hook, registerHookProvider, withTrace } from '@lazytrace/core';
 import { wrapOpenAI } from '@lazytrace/openai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -150,5 +150,25 @@ describe('what the application receives from a wrapped client', () => {
         .map((s) => s.name)
         .sort(),
     ).toEqual(['openai.chat.completions.stream', 'openai.responses.create']);
+  });
+  // it.fails: open bug, reported to the openai helper in /tmp/lt-requests.md (include_usage added
+  // for a call whose module is switched off: recording is read from the active span, not ctx.recording).
+  it.fails('an openai call switched off by a module switch (under a recorded flow) goes out as written, as a sampled-out one does', async () => {
+    const client = wrapOpenAI(plainClient());
+    const reference = await readChat(plainClient(), 'no usage', 'off');
+    fake.requests.length = 0;
+    const app = fn(async (tag: string) => readChat(client, 'no usage', tag), { name: 'app-flow' });
+    for (const modules of [
+      { byName: { 'openai.chat.completions.create': false } },
+      { byKind: { llm: false } },
+    ]) {
+      const chunks = await withTrace({ modules }, () => app.invoke('off'));
+      expect(chunks).toEqual(reference);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['app-flow', 'app-flow']);
+    // ctx.recording is false for a module switched off: nothing is recorded for it, so nothing is
+    // asked for on the caller's behalf (the request is the caller's, as for sampled-out calls).
+    expect(fake.requests.map((r) => r.body.stream_options)).toEqual([undefined, undefined]);
   });
 });
