@@ -2,6 +2,8 @@
  * Spans → the API's trace shapes: `{ trace: TraceSummary, root: SpanNode, orphans: SpanNode[] }`
  * at a detail level, the summary alone, and the per-trace breakdown.
  */
+
+import { isoTime } from './iso-time.js';
 import {
   ATTR_SESSION_ID,
   ATTR_TRACE_NAME,
@@ -176,9 +178,9 @@ export function traceTokens(tree: Tree): TokenCounts {
   return sum;
 }
 
+/** ISO 8601 text of epoch milliseconds (the epoch for a time no Date holds). */
 export function iso(ms: number): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
+  return isoTime(ms);
 }
 
 function toNode(top: TreeNode, level: DetailLevel): SpanNode {
