@@ -1,4 +1,4 @@
-import { fn, type Hook, type Invocation, pipeline, withTrace } from '@lazytrace/core';
+import { fn, getTrace, type Hook, type Invocation, pipeline, setTrace, withTrace } from '@lazytrace/core';
 import type { BasicTracerProvider, InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { installTestTracing, parentId, spanId, traceId, uninstallTestTracing } from '../support/otel.js';
@@ -103,4 +103,41 @@ describe('calls made while a stream is pulled', () => {
     expect(parentId(consumerSpan)).toBe(spanId(named(spans, 'app-span')));
     expect(consumerSpan.attributes['session.id']).toBe('consumer-session');
   });
+});
+
+describe('setTrace inside a traced call’s synchronous start', () => {
+  for (const scope of [{ sessionId: 'caller' }, { sessionId: 'caller', enabled: false }]) {
+    it(`stays in the call (its children get it), never in the caller’s next calls (${scope.enabled === false ? 'tracing off' : 'tracing on'})`, async () => {
+      const sessions: (string | undefined)[] = [];
+      const child = fn(
+        () => {
+          sessions.push(getTrace().sessionId);
+        },
+        { name: 'child' },
+      );
+      const setter = fn(
+        async () => {
+          setTrace({ sessionId: 'inner' });
+          await child.invoke(undefined);
+        },
+        { name: 'setter' },
+      );
+      const after = fn(
+        () => {
+          sessions.push(getTrace().sessionId);
+        },
+        { name: 'after' },
+      );
+      await withTrace(scope, async () => {
+        const pending = setter.invoke(undefined);
+        sessions.push(getTrace().sessionId); // the caller, synchronously after invoke
+        await after.invoke(undefined);
+        await pending;
+        await after.invoke(undefined);
+        sessions.push(getTrace().sessionId);
+      });
+      // The child runs synchronously inside the setter's start, before the caller goes on.
+      expect(sessions).toEqual(['inner', 'caller', 'caller', 'caller', 'caller']);
+    });
+  }
 });
