@@ -1,5 +1,5 @@
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import {
   type CallContext,
   fn,
@@ -174,6 +174,68 @@ describe('a keep-alive HTTP application with concurrent requests', () => {
       expect(llm.attributes['lazytrace.stream.chunks']).toBe(3);
       expect(llm.attributes['lazytrace.output']).toBe(JSON.stringify(`doc:${q}|${q}`));
       expect(root.attributes['lazytrace.output']).toBe(JSON.stringify(`doc:${q}|${q}`));
+    }
+  });
+});
+
+describe('pipelined requests in one TCP write, with a user hook that calls setTrace in pre', () => {
+  it('each request’s spans carry only its own session; the hook’s setTrace stays in its call', async () => {
+    const { server, port } = await start();
+    // A user hook that tags every `draft` call (its setTrace goes to the hooked call only).
+    const tagger = {
+      name: 'tagger',
+      create: (call: Invocation) => ({
+        pre() {
+          if (call.name === 'draft') setTrace({ metadata: { drafted: 'yes' } });
+        },
+      }),
+    };
+    const remove = registerHookProvider(() => [tagger]);
+    const qs = ['q1', 'q2', 'q3', 'q4', 'q5', 'q6'];
+    const socket = connect(port, '127.0.0.1');
+    socket.setEncoding('utf8');
+    let received = '';
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+    });
+    try {
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.write(
+        qs
+          .map(
+            (q, i) =>
+              `GET /?q=${q} HTTP/1.1\r\nHost: 127.0.0.1\r\n${i % 2 === 0 ? `x-session-id: s-${q}\r\n` : ''}\r\n`,
+          )
+          .join(''),
+      );
+      const deadline = Date.now() + 10_000;
+      while (qs.some((q) => !received.includes(`doc:${q}|${q}`)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      remove();
+      socket.destroy();
+      await new Promise((r) => server.close(r));
+    }
+    for (const q of qs) expect(received).toContain(`doc:${q}|${q}`);
+    const spans = exporter.getFinishedSpans();
+    for (const [i, q] of qs.entries()) {
+      const root = rootOf(spans, q);
+      const mine = spans.filter((s) => traceId(s) === traceId(root));
+      expect(mine.length).toBeGreaterThanOrEqual(7);
+      for (const span of mine) {
+        const where = `${q}/${span.name}`;
+        expect([where, span.attributes['session.id']]).toEqual([where, i % 2 === 0 ? `s-${q}` : undefined]);
+        expect([where, span.attributes['user.id']]).toEqual([where, `u-${q}`]);
+        // The hook's setTrace in the `draft` timeout's pre reaches that call's child (the llm
+        // step, also named draft) and nothing else: not the timeout's own span (already started),
+        // not its siblings, not the next request on the socket.
+        const below = span.name === 'draft' && span.attributes['lazytrace.class'] !== 'Timeout';
+        expect([where, span.attributes['lazytrace.metadata.drafted']]).toEqual([
+          where,
+          below ? 'yes' : undefined,
+        ]);
+      }
     }
   });
 });
