@@ -15,7 +15,8 @@
  * Prints one line per figure and writes bench/server-results.json (`--scale-only`: only part 3,
  * into bench/server-results.scale.json). `--profile` adds the child's V8 heap and DuckDB's own
  * memory accounting (duckdb_memory()) while loading and after each query group; `--reuse-db PATH`
- * loads into PATH and keeps it, or queries it without loading when it exists.
+ * loads into PATH and keeps it, or queries it without loading when it exists; `--cpu-prof DIR`
+ * has the service child write a V8 CPU profile (.cpuprofile) into DIR when it stops.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -343,9 +344,15 @@ async function scaleBench(): Promise<void> {
     }
   });
   await phase('the 10,000-span trace', async () => {
-    const one = await latencies(`${server.url}/api/traces/${big.traceId}`, Math.ceil(runs / 2));
+    const reads = Math.ceil(runs / 2);
+    const cpuBefore = cpuSecondsOf(server.pid);
+    const one = await latencies(`${server.url}/api/traces/${big.traceId}`, reads);
+    const cpuPerRead = ((cpuSecondsOf(server.pid) - cpuBefore) * 1000) / reads;
     report(`${label}: one 10,000-span trace /api/traces/:id p50`, one.p50, 'ms');
     report(`${label}: one 10,000-span trace /api/traces/:id p95`, one.p95, 'ms');
+    report(`${label}: one 10,000-span trace, service CPU per read (child, all threads)`, cpuPerRead, 'ms');
+    report(`${label}: one 10,000-span trace, response body`, one.bytes / 1e6, 'MB');
+    console.log(`  load average during the trace reads ${load()}`);
   });
   report(`${label}: service peak RSS, ingest and every query (max of the VmHWM above)`, peak, 'MB');
   console.log(`  load average ${load()}`);
@@ -409,7 +416,10 @@ async function serviceChild(db: string): Promise<{ url: string; pid: number; clo
     process.stdout.write(server.url + '\\n');
     process.on('SIGUSR2', () => process.stdout.write('memory ' + JSON.stringify(process.memoryUsage()) + '\\n'));
     process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+  // `--cpu-prof DIR`: the service writes a V8 CPU profile into DIR when it stops.
+  const profAt = process.argv.indexOf('--cpu-prof');
+  const prof = profAt === -1 ? [] : ['--cpu-prof', '--cpu-prof-dir', process.argv[profAt + 1] as string];
+  const child = spawn(process.execPath, [...prof, '--input-type=module', '-e', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
   });

@@ -184,22 +184,20 @@ export function iso(ms: number): string {
 }
 
 function toNode(top: TreeNode, level: DetailLevel): SpanNode {
-  // Iterative: a 10,000-deep chain must not overflow the stack.
-  const out = new Map<TreeNode, SpanNode>();
-  const order: TreeNode[] = [];
-  const stack = [top];
+  // Iterative (a 10,000-deep chain must not overflow the stack), parents before children: each
+  // node joins its parent's children when popped, and siblings are pushed last-first, so they
+  // are popped, and joined, in order.
+  const root = nodeOf(top, level);
+  const stack: { node: TreeNode; into: SpanNode }[] = [];
+  for (let i = top.children.length - 1; i >= 0; i--) stack.push({ node: top.children[i]!, into: root });
   while (stack.length > 0) {
-    const node = stack.pop()!;
-    order.push(node);
-    for (const kid of node.children) stack.push(kid);
-  }
-  for (let i = order.length - 1; i >= 0; i--) {
-    const node = order[i]!;
+    const { node, into } = stack.pop()!;
     const spanNode = nodeOf(node, level);
-    for (const kid of node.children) spanNode.children.push(out.get(kid)!);
-    out.set(node, spanNode);
+    into.children.push(spanNode);
+    for (let i = node.children.length - 1; i >= 0; i--)
+      stack.push({ node: node.children[i]!, into: spanNode });
   }
-  return out.get(top)!;
+  return root;
 }
 
 function nodeOf(node: TreeNode, level: DetailLevel): SpanNode {

@@ -116,41 +116,42 @@ export const insertSpansFromFile = (objectSize: number) => `INSERT INTO spans SE
   FROM read_json($1, format = 'newline_delimited', maximum_object_size = ${objectSize}, columns = ${ROW_TYPES})`;
 
 /**
- * One stored span as a JSON array, built by DuckDB: reading a 10,000-span trace is then one
+ * One stored span as one flat JSON array, built by DuckDB: reading a 10,000-span trace is then one
  * string and one JSON.parse, not 200,000 cell conversions through the native module. The scalar
- * fields go through one json_array (no key names: 5.6 MB of text instead of 7.9 for the
+ * fields go through json_array (no key names: 5.6 MB of text instead of 7.9 for the
  * benchmark's big trace, to build, copy and parse); the JSON columns are appended as the JSON text
  * they are stored as rather than passed through to_json, in one concat (a chain of `||` copies the
  * growing row at each step). Together about a third less CPU in DuckDB and JSON.parse than one
  * to_json(struct_pack(…)) per span (docs/performance.md).
  * RawRecord names the positions.
  */
-const RECORD_ROW = `concat('[', json_array(seq, trace_id, span_id, parent_span_id, trace_state, name, kind,
+const RECORD_ROW = `concat(rtrim(json_array(seq, trace_id, span_id, parent_span_id, trace_state, name, kind,
   span_kind, CAST(start_unix_nano AS VARCHAR), CAST(end_unix_nano AS VARCHAR), start_ms, end_ms, duration_ms,
-  status, status_message, scope_name, scope_version),
+  status, status_message, scope_name, scope_version), ']'),
   ',', attributes, ',', events, ',', coalesce(links, 'null'), ',', resource, ']')`;
 
-/** A record as RECORD_ROW writes it: `[[...scalars], attributes, events, links, resource]`. */
+/**
+ * A record as RECORD_ROW writes it: one flat array, the scalars then the JSON columns (json_array's
+ * closing bracket is trimmed: its last element is a string or null, never a `]`).
+ */
 type RawRecord = [
-  scalars: [
-    seq: number,
-    traceId: string,
-    spanId: string,
-    parentSpanId: string | null,
-    traceState: string | null,
-    name: string,
-    kind: string,
-    spanKind: number,
-    startTimeUnixNano: string,
-    endTimeUnixNano: string,
-    startMs: number,
-    endMs: number,
-    durationMs: number,
-    status: SpanRecord['status'],
-    statusMessage: string | null,
-    scopeName: string | null,
-    scopeVersion: string | null,
-  ],
+  seq: number,
+  traceId: string,
+  spanId: string,
+  parentSpanId: string | null,
+  traceState: string | null,
+  name: string,
+  kind: string,
+  spanKind: number,
+  startTimeUnixNano: string,
+  endTimeUnixNano: string,
+  startMs: number,
+  endMs: number,
+  durationMs: number,
+  status: SpanRecord['status'],
+  statusMessage: string | null,
+  scopeName: string | null,
+  scopeVersion: string | null,
   attributes: SpanRecord['attributes'],
   events: SpanRecord['events'],
   links: SpanRecord['links'] | null,
@@ -179,7 +180,7 @@ export function parseRecords(rows: readonly (readonly unknown[])[]): { seq: numb
   const raw = JSON.parse(text) as RawRecord[];
   const out = new Array<{ seq: number; span: SpanRecord }>(raw.length);
   for (let i = 0; i < raw.length; i++) {
-    const [s, attributes, events, links, resource] = raw[i] as RawRecord;
+    const s = raw[i] as RawRecord;
     // Every record gets its keys in one order, the optional ones only when present (no
     // `delete`, which turns V8 objects into slow dictionaries; buildTrace reads every field).
     const span: SpanRecord = {
@@ -194,14 +195,14 @@ export function parseRecords(rows: readonly (readonly unknown[])[]): { seq: numb
       endMs: s[11],
       durationMs: s[12],
       status: s[13],
-      attributes,
-      events,
-      resource,
+      attributes: s[17],
+      events: s[18],
+      resource: s[20],
     };
     if (s[3] !== null) span.parentSpanId = s[3];
     if (s[4] !== null) span.traceState = s[4];
     if (s[14] !== null) span.statusMessage = s[14];
-    if (links !== null) span.links = links;
+    if (s[19] !== null) span.links = s[19];
     if (s[15] !== null) span.scope = s[16] === null ? { name: s[15] } : { name: s[15], version: s[16] };
     out[i] = { seq: s[0], span };
   }
