@@ -1,6 +1,6 @@
 import type { CallContext, TraceContext } from '@lazytrace/core';
 import { getTraceContext, runWithTraceContext } from '@lazytrace/core/internal';
-import { type Attributes, context, createContextKey, trace } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import type { Adapter, Body } from './adapter.js';
 import { observeResult } from './api-promise.js';
 import * as O from './attributes.js';
@@ -91,13 +91,10 @@ export function tracedCall(
   let thrown: unknown;
   let result: unknown;
   const run = (ctx: CallContext): unknown => {
-    // Core makes the span of a recorded call the active one here; a call sampled out or with
-    // tracing off has none (or one not recording). Then nothing is recorded, so nothing is
-    // built, and the request goes out as the caller wrote it; the call is still followed, to end
-    // it when it is over. Without a working context manager no span is ever active: that says
-    // nothing, and the call is treated as recorded.
-    const active = trace.getActiveSpan();
-    const recording = active !== undefined ? active.isRecording() : !contextManagerWorks();
+    // A call sampled out, switched off by a module switch or with tracing off records nothing
+    // (core says so in `ctx.recording`, fixed when the call starts): nothing is built, and the
+    // request goes out as the caller wrote it; the call is still followed, to end it when it is over.
+    const recording = ctx.recording;
     const hideUsageChunk = wantsUsage && recording;
     const generation = new Generation(
       ctx,
@@ -140,19 +137,6 @@ export function tracedCall(
   if (!called) return original.apply(self, args);
   if (threw) throw thrown;
   return result;
-}
-
-const PROBE = createContextKey('lazytrace.openai.context-probe');
-let contextWorks = false;
-
-/** Whether the OTel context follows `context.with` (a context manager is installed); once true, kept. */
-function contextManagerWorks(): boolean {
-  if (contextWorks) return true;
-  contextWorks = context.with(
-    context.active().setValue(PROBE, true),
-    () => context.active().getValue(PROBE) === true,
-  );
-  return contextWorks;
 }
 
 /** The arguments with a copy of the body that asks for the usage chunk (the caller's is untouched). */
