@@ -8,5 +8,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  tsconfig: '../../tsconfig.base.json',
+  tsconfig: '../../tsconfig.build.json',
 });
