@@ -171,4 +171,22 @@ describe('what the application receives from a wrapped client', () => {
     // asked for on the caller's behalf (the request is the caller's, as for sampled-out calls).
     expect(fake.requests.map((r) => r.body.stream_options)).toEqual([undefined, undefined]);
   });
+  it('a recorded chat stream read through tee() or toReadableStream(): the same text as the plain SDK (no usage the caller did not ask for)', async () => {
+    const body = { model: 'gpt-4o-mini', messages: MESSAGES, stream: true as const };
+    const viaReadable = async (client: OpenAI) => {
+      const stream = await client.chat.completions.create(body);
+      return new Response(stream.toReadableStream()).text();
+    };
+    const viaTee = async (client: OpenAI) => {
+      const [left, right] = (await client.chat.completions.create(body)).tee();
+      const texts: string[] = [];
+      for (const side of [left, right]) for await (const c of side) texts.push(JSON.stringify(c));
+      return texts.join('\n');
+    };
+    for (const read of [viaReadable, viaTee]) {
+      const reference = await read(plainClient());
+      expect(reference).not.toContain('prompt_tokens');
+      expect(await withTrace({ sessionId: 'rec' }, () => read(wrapOpenAI(plainClient())))).toBe(reference);
+    }
+  });
 });
