@@ -1,4 +1,4 @@
-import { attributes as A, fn, type Hook, registerHookProvider, withTrace } from '@lazytrace/core';
+import { attributes as A, fn, type Hook, Module, registerHookProvider, withTrace } from '@lazytrace/core';
 import { wrapOpenAI } from '@lazytrace/openai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -188,5 +188,21 @@ describe('what the application receives from a wrapped client', () => {
       expect(reference).not.toContain('prompt_tokens');
       expect(await withTrace({ sessionId: 'rec' }, () => read(wrapOpenAI(plainClient())))).toBe(reference);
     }
+  });
+  it('inside an llm Module (the module is the generation): chunks as the plain SDK, usage on the module span, no extra span', async () => {
+    const client = wrapOpenAI(plainClient());
+    const reference = await readChat(plainClient(), 'no usage', 'in-module');
+    class Chat extends Module<string, string[]> {
+      override kind = 'llm';
+      async forward(tag: string) {
+        return readChat(client, 'no usage', tag);
+      }
+    }
+    const chat = new Chat({ name: 'chat-module' });
+    expect(await withTrace({ sessionId: 'm' }, () => chat.invoke('in-module'))).toEqual(reference);
+    await new Promise((r) => setTimeout(r, 20));
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((s) => s.name)).toEqual(['chat-module']);
+    expect(spans[0]!.attributes[A.GEN_AI_USAGE_INPUT_TOKENS]).toBeGreaterThan(0);
   });
 });
