@@ -192,14 +192,17 @@ function template(
   };
 }
 
-async function otlpBench(format: 'json' | 'protobuf'): Promise<void> {
-  const server = await startServer({
-    port: 0,
-    db: join(dir, `otlp-${format}.duckdb`),
-    files: [],
-    log: null,
-    ...limit,
-  });
+/**
+ * 8 clients posting for 20 s. `in-process`: the service runs in the bench's own process, sharing its
+ * event loop with the clients (the pessimistic figure). `child`: the service alone in its own
+ * process, as `lazytrace serve` runs beside the applications that send to it.
+ */
+async function otlpBench(format: 'json' | 'protobuf', where: 'in-process' | 'child'): Promise<void> {
+  const db = join(dir, `otlp-${format}-${where}.duckdb`);
+  const server =
+    where === 'child'
+      ? await serviceChild(db)
+      : await startServer({ port: 0, db, files: [], log: null, ...limit });
   const clients = 8;
   const durationMs = quick ? 5_000 : 20_000;
   let sent = 0;
@@ -226,12 +229,20 @@ async function otlpBench(format: 'json' | 'protobuf'): Promise<void> {
   const health = (await (await fetch(`${server.url}/health`)).json()) as { spans: number };
   if (health.spans !== sent) throw new Error(`sent ${sent}, stored ${health.spans}`);
   const used = process.cpuUsage(cpu);
-  report(`OTLP receiver, ${format}, 8 clients, stored`, (sent / elapsed) * 1000, 'spans/s');
-  report(
-    `  the same (${format}), per CPU-second of the process (clients included)`,
-    (sent / (used.user + used.system)) * 1e6,
-    'spans/s',
-  );
+  if (where === 'child') {
+    report(
+      `OTLP receiver, ${format}, 8 clients, service in its own process, stored`,
+      (sent / elapsed) * 1000,
+      'spans/s',
+    );
+  } else {
+    report(`OTLP receiver, ${format}, 8 clients, stored`, (sent / elapsed) * 1000, 'spans/s');
+    report(
+      `  the same (${format}), per CPU-second of the process (clients included)`,
+      (sent / (used.user + used.system)) * 1e6,
+      'spans/s',
+    );
+  }
   console.log(`  load average ${load()}`);
   await server.close();
 }
@@ -512,8 +523,10 @@ async function main(): Promise<void> {
   const only = process.argv.includes('--scale-only');
   if (!only) {
     await importBench();
-    await otlpBench('json');
-    await otlpBench('protobuf');
+    await otlpBench('json', 'in-process');
+    await otlpBench('protobuf', 'in-process');
+    await otlpBench('json', 'child');
+    await otlpBench('protobuf', 'child');
     await liveBench();
   }
   // `--no-scale`: only the in-process parts (bench/server-results.ingest.json).
