@@ -1,7 +1,6 @@
 import { configureTracing, fn } from '@lazytrace/core';
-import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { exporter, useTestTracing } from './support.js';
 
 // Review of the Map/Set capture and serializer changes (bca30fd, ec05c54): what a span records
 // for Maps, Sets and objects is the same text as before them. Each expected string is the output
@@ -9,12 +8,8 @@ import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
 // comparison of both versions (6,000 values: nested Maps/Sets/objects/errors, escapes, long
 // strings, redact lists, budgets 100-100,000) found no difference.
 
-let exporter: InMemorySpanExporter;
-beforeEach(() => {
-  ({ exporter } = installTestTracing());
-});
+useTestTracing();
 afterEach(() => configureTracing({ maxContentChars: null }));
-afterAll(() => uninstallTestTracing());
 
 async function recordedInput(value: unknown): Promise<unknown> {
   exporter.reset();

@@ -10,19 +10,16 @@ import {
   timeout,
   withTrace,
 } from '@lazytrace/core';
-import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { installTestTracing, parentId, spanId, uninstallTestTracing } from '../support/otel.js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { parentId, spanId } from '../support/otel.js';
+import { exporter, useTestTracing } from './support.js';
 
 // Nested flows with retry and timeout, errors, concurrent requests and a user `around` hook:
 // the business code runs once per attempt, the caller gets its own error instance, every span
 // ends with the right status under the right parent.
 
-let exporter: InMemorySpanExporter;
-beforeEach(() => {
-  ({ exporter } = installTestTracing());
-});
-afterAll(() => uninstallTestTracing());
+useTestTracing();
 
 const pause = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {

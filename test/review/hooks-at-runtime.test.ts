@@ -8,19 +8,15 @@ import {
   registerHookProvider,
   withTrace,
 } from '@lazytrace/core';
-import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { byName, installTestTracing, parentId, spanId, uninstallTestTracing } from '../support/otel.js';
+import { describe, expect, it } from 'vitest';
+import { byName, parentId, spanId } from '../support/otel.js';
+import { exporter, useTestTracing } from './support.js';
 
 // Review of the "only lazytrace's hook" short path (core 9064380, d0c63c0, 2bfb3c2): a hook the
 // application adds after the first calls (the short path is warm by then) must run, on plain
 // calls and on every pull of a stream; removing it must stop it; spans keep their structure.
 
-let exporter: InMemorySpanExporter;
-beforeEach(() => {
-  ({ exporter } = installTestTracing());
-});
-afterAll(() => uninstallTestTracing());
+useTestTracing();
 
 /** A user hook recording every phase and how often `next` is called. */
 function recorder() {

@@ -13,21 +13,18 @@ import {
   timeout,
   withTrace,
 } from '@lazytrace/core';
-import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
 import { get } from '../support/http.js';
-import { installTestTracing, parentId, spanId, traceId, uninstallTestTracing } from '../support/otel.js';
+import { parentId, spanId, traceId } from '../support/otel.js';
+import { exporter, useTestTracing } from './support.js';
 
 // An application as it runs: node:http on 127.0.0.1 with keep-alive, requests in flight together,
 // setTrace from headers (some requests without), a retried flaky step, a timeout, a streamed
 // answer consumed after withTrace returned, and a user hook registered while requests are in
 // flight. Every span must carry its own request's values and sit under its own request's root.
 
-let exporter: InMemorySpanExporter;
-beforeEach(() => {
-  ({ exporter } = installTestTracing());
-});
-afterAll(() => uninstallTestTracing());
+useTestTracing();
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,19 +1,15 @@
 import { fn, getTrace, type Hook, type Invocation, pipeline, setTrace, withTrace } from '@lazytrace/core';
-import type { BasicTracerProvider, InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { installTestTracing, parentId, spanId, traceId, uninstallTestTracing } from '../support/otel.js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { parentId, spanId, traceId } from '../support/otel.js';
+import { exporter, provider, useTestTracing } from './support.js';
 
 // Review of the per-call lookup shared by the hook provider and the tracing hook (one lookup per
 // call, kept in one object for the process): a user hook that runs before lazytrace's own
 // (priority below 0) and calls another traced runnable in its `pre` must not make the hooked
 // call take that runnable's context. And the parent of calls made while a stream is pulled.
 
-let exporter: InMemorySpanExporter;
-let provider: BasicTracerProvider;
-beforeEach(() => {
-  ({ exporter, provider } = installTestTracing());
-});
-afterAll(() => uninstallTestTracing());
+useTestTracing();
 
 const named = (spans: readonly ReadableSpan[], name: string) => {
   const found = spans.filter((s) => s.name === name);

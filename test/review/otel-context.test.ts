@@ -10,21 +10,17 @@ import {
 } from '@lazytrace/core';
 import { context, createContextKey, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { suppressTracing, W3CTraceContextPropagator } from '@opentelemetry/core';
-import type { BasicTracerProvider, InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { installTestTracing, parentId, spanId, traceId, uninstallTestTracing } from '../support/otel.js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parentId, spanId, traceId } from '../support/otel.js';
+import { exporter, provider, useTestTracing } from './support.js';
 
 // Review of "one small OTel context per call" (core 78275a5, bca30fd): what user code sees of the
 // OTel context inside a traced call must be what a BaseContext copy gave — the call's span
 // active, every key of the caller's context readable, the app's own spans and `context.with`
 // nesting as usual — with and without a user hook (the short path and the guarded one).
 
-let exporter: InMemorySpanExporter;
-let provider: BasicTracerProvider;
-beforeEach(() => {
-  ({ exporter, provider } = installTestTracing());
-});
-afterAll(() => uninstallTestTracing());
+useTestTracing();
 
 const APP_KEY = createContextKey('review.app-key');
 const INNER_KEY = createContextKey('review.inner-key');

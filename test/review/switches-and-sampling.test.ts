@@ -17,22 +17,18 @@ import {
   ParentBasedSampler,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { installTestTracing, parentId, spanId, uninstallTestTracing } from '../support/otel.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parentId, spanId } from '../support/otel.js';
+import { exporter, provider, useTestTracing } from './support.js';
 
 // Review of ctx.recording, the "call that does not record" paths and the content switches, with
 // and without a user hook (the short path and the guarded one), on streams read after their
 // request's scope ended.
 
-let exporter: InMemorySpanExporter;
-let provider: BasicTracerProvider;
-beforeEach(() => {
-  ({ exporter, provider } = installTestTracing());
-});
+useTestTracing();
 afterEach(() => {
   configureTracing({ mask: undefined, tracerProvider: provider });
 });
-afterAll(() => uninstallTestTracing());
 
 class Noop implements Hook {}
 
