@@ -269,6 +269,10 @@ export class Generation implements IdleWatched {
   private armIdle(): void {
     if (this.idleWatched || this.ended) return;
     this.idleWatched = true;
+    // A fresh watch starts unjudged: its first tick only records the pulls, so the call is ended
+    // after a full period without one, even when an earlier watch (the response waiting to be
+    // asked for) already saw the same count.
+    this.pullsAtLastCheck = -1;
     watchIdle(this);
   }
 

@@ -54,7 +54,7 @@ const standInRoot: HookFactory = {
 };
 
 // lazytrace's own hooks: run without the guards user hooks get (hooks/lifecycle.ts).
-for (const hook of [withContent, withoutContent, withChosenContent, carrier, standInRoot])
+for (const hook of [withContent, withoutContent, withChosenContent, carrier, carriedBelow, standInRoot])
   markBuiltInHook(hook);
 
 // Frozen, so the registry can keep their normalized form instead of redoing it per call.
