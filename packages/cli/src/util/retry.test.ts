@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Attempt, isRetryableStatus, parseRetryAfter, withRetries } from './retry.js';
 
 const policy = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 200 };
@@ -58,17 +58,26 @@ describe('withRetries', () => {
     expect(calls).toBe(1);
   });
 
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("waits the server's Retry-After, and refuses one beyond the limit", async () => {
+    vi.useFakeTimers();
     const waits: number[] = [];
     let calls = 0;
-    const started = Date.now();
-    await withRetries(
+    const outcome = withRetries(
       async () => (++calls < 2 ? failing(true, 60) : { ok: true, value: 'x' }),
       policy,
       ({ delayMs }) => waits.push(delayMs),
     );
+    // The clock is ours: the second attempt comes at 60 ms, not before (the backoff alone is ≤ 5 ms).
+    await vi.advanceTimersByTimeAsync(59);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toBe(2);
+    expect(await outcome).toEqual({ ok: true, value: 'x' });
     expect(waits).toEqual([60]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
 
     calls = 0;
     const tooLong = await withRetries(async () => {
@@ -80,18 +89,39 @@ describe('withRetries', () => {
     if (!tooLong.ok) expect(tooLong.error.message).toContain('retry after 10s');
   });
 
-  it('an aborted signal ends the waiting', async () => {
+  it('an abort during the wait ends it at once, with no further attempt', async () => {
+    vi.useFakeTimers();
     const controller = new AbortController();
     let calls = 0;
+    let settled = false;
     const outcome = withRetries(
       async () => {
         calls++;
-        controller.abort();
         return failing(true, 150);
       },
       { ...policy, signal: controller.signal },
-    );
+    ).finally(() => {
+      settled = true;
+    });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(settled).toBe(false); // waiting out the Retry-After
+    controller.abort();
     expect((await outcome).ok).toBe(false);
+    expect(calls).toBe(1);
+  });
+
+  it('an already aborted signal makes no second attempt', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    let calls = 0;
+    const outcome = await withRetries(
+      async () => {
+        calls++;
+        return failing(true);
+      },
+      { ...policy, signal: controller.signal },
+    );
+    expect(outcome.ok).toBe(false);
     expect(calls).toBe(1);
   });
 });

@@ -78,6 +78,8 @@ export async function withRetries<T>(
     }
     onRetry?.({ attempt: n + 1, delayMs, error: outcome.error });
     await sleep(delayMs, policy.signal);
+    // An abort during the wait means stop, not one more request.
+    if (policy.signal?.aborted) return outcome;
   }
   return outcome;
 }
