@@ -52,14 +52,10 @@ describe('the capture budget (issue 9, item 21)', () => {
     expect(shownMap['…']).toBe('…[truncated]');
   });
 
-  it('a Set or Map of a million entries costs what its shown part costs (time ratio to 1,000 entries)', () => {
+  it('a Set or Map of a million entries reads only the entries it shows', () => {
     const big = [
       new Set(Array.from({ length: 1_000_000 }, (_, i) => ({ i }))),
       new Map(Array.from({ length: 1_000_000 }, (_, i) => [i, i])),
-    ];
-    const small = [
-      new Set(Array.from({ length: 1_000 }, (_, i) => ({ i }))),
-      new Map(Array.from({ length: 1_000 }, (_, i) => [i, i])),
     ];
     // Read only as far as shown: counted on the iterators themselves (deterministic).
     const mapIterator = Object.getPrototypeOf(new Map().entries()) as { next: () => unknown };
@@ -86,21 +82,6 @@ describe('the capture budget (issue 9, item 21)', () => {
       mapIterator.next = mapNext;
       setIterator.next = setNext;
     }
-    // And the time: alternating rounds, the fastest of each side (a busy machine slows some
-    // rounds, rarely all of them).
-    let tBig = Number.POSITIVE_INFINITY;
-    let tSmall = Number.POSITIVE_INFINITY;
-    for (let round = 0; round < 40; round++) {
-      let t = performance.now();
-      for (const v of big) serializeValue(v, budget);
-      tBig = Math.min(tBig, performance.now() - t);
-      t = performance.now();
-      for (const v of small) serializeValue(v, budget);
-      tSmall = Math.min(tSmall, performance.now() - t);
-    }
-    // Walking every entry (forEach cannot stop) cost ~5 ms per call before, 30x the small case;
-    // now both sizes cost the same walk. A ratio, not a wall-clock bound.
-    expect(tBig).toBeLessThan(tSmall * 4 + 1);
   });
 
   it('an object with a million keys stays within budget and shows its first keys', () => {
