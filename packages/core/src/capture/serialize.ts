@@ -530,22 +530,15 @@ class Walker {
   private writeSet(set: Set<unknown>, depth: number): void {
     const size = setSize.call(set) as number;
     // Read as written, never ahead: a million-element Set costs what its shown elements cost.
-    // (The loop of writeItems, without a callback per item.)
     const values = setValues.call(set) as IterableIterator<unknown>;
-    this.emit('[');
-    this.open++;
-    for (let i = 0; i < size && !this.exhausted; i++) {
-      if (this.room() <= 0) {
-        this.emit(`${i > 0 ? ',' : ''}${JSON.stringify(`…[${size - i} more items]`)}`);
-        this.exhausted = true;
-        break;
-      }
-      if (i > 0) this.emit(',');
-      const next = values.next();
-      this.write(next.done === true ? undefined : next.value, depth + 1);
-    }
-    this.open--;
-    this.emit(']');
+    this.writeItems(
+      size,
+      () => {
+        const next = values.next();
+        return next.done === true ? undefined : next.value;
+      },
+      depth,
+    );
   }
 
   private writeMap(map: Map<unknown, unknown>, depth: number): void {
