@@ -8,6 +8,21 @@ import type { FlatSpan } from './streams.js';
 const spanEvents = <E extends { event: string }>(events: E[]) => events.filter((e) => e.event === 'span');
 const traceEvents = <E extends { event: string }>(events: E[]) => events.filter((e) => e.event === 'trace');
 
+/**
+ * The OTLP spans of one trace, and a request carrying only some of them: to post a trace in parts,
+ * as an SDK exports it (children first, the root last).
+ */
+function exportedApart(trace: TraceSpec) {
+  const request = otlpRequest([trace]) as {
+    resourceSpans: { scopeSpans: { spans: unknown[] }[] }[];
+  };
+  const [resource] = request.resourceSpans;
+  const scope = (list: unknown[]) => ({
+    resourceSpans: [{ ...resource, scopeSpans: [{ ...resource?.scopeSpans[0], spans: list }] }],
+  });
+  return { spans: resource?.scopeSpans[0]?.spans ?? [], scope };
+}
+
 describe('SSE', () => {
   let server: RunningServer;
   beforeAll(async () => {
@@ -23,18 +38,9 @@ describe('SSE', () => {
       // Connected before anything is posted (the first bytes are the retry hint).
       await stream.ready;
       const t = ragTrace(Date.now() - 1000);
-      const request = otlpRequest([t]) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
-      const spans = request.resourceSpans[0]?.scopeSpans[0]?.spans as unknown[];
+      const { spans, scope } = exportedApart(t);
       // Children first (as an SDK exports them: they end first), then the root.
       const [root, ...children] = spans;
-      const scope = (list: unknown[]) => ({
-        resourceSpans: [
-          {
-            ...request.resourceSpans[0],
-            scopeSpans: [{ ...request.resourceSpans[0]?.scopeSpans[0], spans: list }],
-          },
-        ],
-      });
       expect((await postJson(server, scope(children))).status).toBe(200);
       await stream.waitFor((e) => spanEvents(e).length === 2);
       expect(traceEvents(stream.events)).toEqual([]);
@@ -107,17 +113,8 @@ describe('SSE', () => {
 
   it('GET /api/traces/:id/stream replays the stored spans, follows the live ones and ends with the root', async () => {
     const t = ragTrace(Date.now() - 400);
-    const request = otlpRequest([t]) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
-    const spans = request.resourceSpans[0]?.scopeSpans[0]?.spans as unknown[];
+    const { spans, scope } = exportedApart(t);
     const [root, retriever, llm] = spans;
-    const scope = (list: unknown[]) => ({
-      resourceSpans: [
-        {
-          ...request.resourceSpans[0],
-          scopeSpans: [{ ...request.resourceSpans[0]?.scopeSpans[0], spans: list }],
-        },
-      ],
-    });
     await postJson(server, scope([retriever]));
     // Another trace's spans must not show up on this stream.
     await postJson(server, otlpRequest([ragTrace(Date.now() - 300)]));
@@ -156,16 +153,8 @@ describe('SSE', () => {
         { name: 'llm', kind: 'llm', parent: 'chat', startMs: 10, durationMs: 30 },
       ],
     };
-    const request = otlpRequest([t]) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
-    const [http, chat, llm] = (request.resourceSpans[0]?.scopeSpans[0]?.spans ?? []) as unknown[];
-    const scope = (list: unknown[]) => ({
-      resourceSpans: [
-        {
-          ...request.resourceSpans[0],
-          scopeSpans: [{ ...request.resourceSpans[0]?.scopeSpans[0], spans: list }],
-        },
-      ],
-    });
+    const { spans, scope } = exportedApart(t);
+    const [http, chat, llm] = spans;
     const live = readSse(`${server.url}/api/stream`);
     const perTrace = readSse(`${server.url}/api/traces/${t.traceId}/stream`);
     await Promise.all([live.ready, perTrace.ready]);
@@ -212,16 +201,8 @@ describe('SSE', () => {
 
   it('resumes from the lastEventId query parameter, and per trace from a span id or past the end', async () => {
     const t = ragTrace(Date.now() - 150);
-    const request = otlpRequest([t]) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
-    const [root, retriever, llm] = (request.resourceSpans[0]?.scopeSpans[0]?.spans ?? []) as unknown[];
-    const scope = (list: unknown[]) => ({
-      resourceSpans: [
-        {
-          ...request.resourceSpans[0],
-          scopeSpans: [{ ...request.resourceSpans[0]?.scopeSpans[0], spans: list }],
-        },
-      ],
-    });
+    const { spans, scope } = exportedApart(t);
+    const [root, retriever, llm] = spans;
     const live = readSse(`${server.url}/api/traces/${t.traceId}/stream`);
     await live.ready;
     await postJson(server, scope([retriever]));
