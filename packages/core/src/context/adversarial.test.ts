@@ -16,7 +16,7 @@ import {
   warp,
 } from '../index.js';
 import { enterTraceContext, getTraceContext, runWithTraceContext } from '../internal.js';
-import { resetValidationWarnings } from './validate.js';
+import { resetValidationWarnings, TRACE_CONTEXT_KEYS } from './validate.js';
 
 // An attacker's view of the trace context (issue 9, items 1–4, 11, 13; DESIGN "Amendments to
 // Part 1"), through the public API only, checked on every span the real OTel SDK exports: session,
@@ -572,17 +572,6 @@ const BAD_VALUES: readonly [string, unknown][] = [
   ['boolean true', true],
   ['an object with a throwing getter', throwingGetter],
 ];
-const KEYS = [
-  'enabled',
-  'sessionId',
-  'userId',
-  'tags',
-  'captureContent',
-  'traceName',
-  'metadata',
-  'sampled',
-  'modules',
-];
 
 const leaf = fn(async (x: number) => x + 1, { name: 'leaf' });
 
@@ -591,7 +580,7 @@ describe('invalid values to setTrace / withTrace never throw and never change th
     ...BAD_CONFIGS.map(
       ([label, value]) => ['(whole configuration)', label, value] as [string, string, unknown],
     ),
-    ...KEYS.flatMap((key) =>
+    ...TRACE_CONTEXT_KEYS.flatMap((key) =>
       BAD_VALUES.map(([label, value]) => [key, label, { [key]: value }] as [string, string, unknown]),
     ),
     ...BAD_VALUES.map(

@@ -2,7 +2,8 @@ import { typeName } from '../invocation.js';
 import { describeError, logWarning } from '../logger.js';
 import type { ModuleSwitch, ModuleSwitches, TraceContext, TraceContextPatch } from './types.js';
 
-const TRACE_CONTEXT_KEYS: readonly (keyof TraceContext)[] = [
+/** Every key a trace context may have (what is validated, and what tests try bad values on). */
+export const TRACE_CONTEXT_KEYS: readonly (keyof TraceContext)[] = [
   'enabled',
   'sessionId',
   'userId',
