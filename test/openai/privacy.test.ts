@@ -1,7 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import {
   attributes as A,
   type CallContext,
@@ -10,35 +10,18 @@ import {
 } from '../../packages/core/src/index.js';
 import { wrapOpenAI } from '../../packages/openai/src/index.js';
 import { installTestTracing } from '../support/otel.js';
-import { errorReply, type FakeOpenAI, startFakeOpenAI } from './fake-openai.js';
+import { errorReply } from './fake-openai.js';
+import { useFakeOpenAI } from './use-fake-openai.js';
 
 /**
  * What a span keeps from the request when it should not keep content: credentials echoed in
  * provider error text, and the stop sequences of a call whose content capture is off.
  */
 const { exporter } = installTestTracing();
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  exporter.reset();
-  fake.script = undefined;
-});
+const { fake, newClient, spans } = useFakeOpenAI(exporter);
 afterEach(() => configureTracing({ mask: null }));
 
-const newClient = (): OpenAI => new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
 const MESSAGES = [{ role: 'user' as const, content: 'Hi' }];
-
-async function spans(count: number): Promise<ReadableSpan[]> {
-  const deadline = Date.now() + 5_000;
-  while (exporter.getFinishedSpans().length < count && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await new Promise((r) => setTimeout(r, 20));
-  return exporter.getFinishedSpans();
-}
 
 /** Everything a backend receives about the failure: status message, exception event. */
 function recordedErrorText(span: ReadableSpan): string {

@@ -1,7 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import OpenAI, { AzureOpenAI } from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import {
   attributes as A,
   type CallContext,
@@ -19,30 +18,13 @@ import {
   wrapOpenAI,
 } from '../../packages/openai/src/index.js';
 import { installTestTracing } from '../support/otel.js';
-import {
-  ANSWER_TOKENS,
-  CHAT_USAGE,
-  chatReply,
-  defaultScript,
-  type FakeOpenAI,
-  startFakeOpenAI,
-  TOOL_ARGUMENT_PIECES,
-} from './fake-openai.js';
+import { ANSWER_TOKENS, CHAT_USAGE, chatReply, defaultScript, TOOL_ARGUMENT_PIECES } from './fake-openai.js';
+import { useFakeOpenAI } from './use-fake-openai.js';
 
 const { exporter } = installTestTracing();
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  exporter.reset();
-  fake.script = undefined;
-  fake.requests.length = 0;
-});
+const { fake, newClient, spans } = useFakeOpenAI(exporter);
 afterEach(() => configureTracing({ mask: null, streamIdleTimeoutMs: null }));
 
-const newClient = (): OpenAI => new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
 const MESSAGES = [{ role: 'user' as const, content: 'Weather in Paris?' }];
 const TOOLS = [
   {
@@ -53,15 +35,6 @@ const TOOLS = [
     },
   },
 ];
-
-async function spans(count: number): Promise<ReadableSpan[]> {
-  const deadline = Date.now() + 5_000;
-  while (exporter.getFinishedSpans().length < count && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await new Promise((r) => setTimeout(r, 20));
-  return exporter.getFinishedSpans();
-}
 
 const json = (value: unknown): unknown => JSON.parse(String(value));
 
