@@ -52,6 +52,21 @@ describe('run (the bin, in-process)', () => {
     expect(out.stderr.text).toContain('missing-***.jsonl');
   });
 
+  it('never prints an OTLP header value (an API key, a bearer token), as written or decoded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lazytrace-redact-'));
+    const out = io(
+      {
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=key-0123456789',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'Authorization=Bearer%20tok-9876',
+      },
+      dir,
+    );
+    expect(await run(['show', 'missing-key-0123456789-Bearer tok-9876.jsonl'], out.io)).toBe(1);
+    expect(out.stderr.text).not.toContain('0123456789');
+    expect(out.stderr.text).not.toContain('tok-9876');
+    expect(out.stderr.text).toContain('missing-***-***.jsonl');
+  });
+
   it('reads LAZYTRACE_FILE relative to the working directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lazytrace-env-'));
     writeFileSync(join(dir, 'mine.jsonl'), '');

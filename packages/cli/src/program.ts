@@ -97,9 +97,11 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
  * the Langfuse secret key (and an OTLP header value) cannot reach the terminal verbatim.
  */
 function redacting(stream: OutStream, env: CliIo['env']): OutStream {
-  const secrets = [env.LANGFUSE_SECRET_KEY?.trim()].filter(
-    (s): s is string => s !== undefined && s.length >= 4,
-  );
+  const secrets = [
+    env.LANGFUSE_SECRET_KEY?.trim(),
+    ...otlpHeaderValues(env.OTEL_EXPORTER_OTLP_HEADERS),
+    ...otlpHeaderValues(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
+  ].filter((s): s is string => s !== undefined && s.length >= 4);
   if (secrets.length === 0) return stream;
   return {
     isTTY: stream.isTTY,
@@ -110,4 +112,23 @@ function redacting(stream: OutStream, env: CliIo['env']): OutStream {
       return stream.write(safe);
     },
   };
+}
+
+/**
+ * The values of `key=value,…` (an API key, a bearer token), as written and URL-decoded. Read here
+ * without @opentelemetry/core so that every command does not load it to start.
+ */
+function otlpHeaderValues(list: string | undefined): string[] {
+  const values: string[] = [];
+  for (const pair of list?.split(',') ?? []) {
+    const value = pair.slice(pair.indexOf('=') + 1).trim();
+    if (!pair.includes('=') || value === '') continue;
+    values.push(value);
+    try {
+      values.push(decodeURIComponent(value));
+    } catch {
+      // Badly encoded: the command reports it; the value as written is masked all the same.
+    }
+  }
+  return values;
 }
