@@ -78,13 +78,6 @@ export function otlpJsonText(spans: readonly ReadableSpan[]): OtlpJsonText {
   return text;
 }
 
-/** The request as one string. */
-export function otlpJsonRequest(spans: readonly ReadableSpan[]): string {
-  return otlpJsonText(spans)
-    .map((piece) => (typeof piece === 'string' ? piece : `[${piece.map((c) => c.slice(1, -1)).join(',')}]`))
-    .join('');
-}
-
 /** The text's length in UTF-8 bytes (`exact`), or in characters (its length if it is ASCII). */
 export function otlpJsonTextLength(text: OtlpJsonText, exact: boolean): number {
   const measure = exact ? (s: string) => Buffer.byteLength(s) : (s: string) => s.length;
