@@ -1,12 +1,10 @@
 import { createRequire } from 'node:module';
-import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { makeApp } from './support/app.js';
-import { launchBrowser, skipBrowser } from './support/browser.js';
-import { type Service, startService } from './support/service.js';
-import { drain } from './support/spans.js';
+import { skipBrowser } from './support/browser.js';
+import { recordSpans } from './support/spans.js';
+import { useViewerSuite } from './support/viewer-suite.js';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -26,37 +24,37 @@ async function audit(page: Page): Promise<string[]> {
 }
 
 describe.skipIf(skipBrowser)('accessibility (axe-core, WCAG 2.1 A/AA), in Chromium', () => {
-  let browser: Browser;
-  let api: Service;
-  let exporter: InMemorySpanExporter;
   let traceId: string;
 
-  beforeAll(async () => {
-    ({ exporter } = installTestTracing());
-    const run = makeApp();
-    await run({
-      question: 'How do tides work?',
-      retrieveMs: 2,
-      llmMs: 30,
-      sessionId: 'a11y',
-      userId: 'ada',
-      tags: ['t'],
+  const viewer = useViewerSuite(async () => {
+    const spans = await recordSpans(async () => {
+      const run = makeApp();
+
+      await run({
+        question: 'How do tides work?',
+
+        retrieveMs: 2,
+
+        llmMs: 30,
+
+        sessionId: 'a11y',
+
+        userId: 'ada',
+
+        tags: ['t'],
+      });
+
+      await run({ question: 'Which index is down?', retrieveMs: 2, llmMs: 2, fail: true });
     });
-    await run({ question: 'Which index is down?', retrieveMs: 2, llmMs: 2, fail: true });
-    const spans = drain(exporter);
+
     traceId = spans[0]!.traceId;
-    api = await startService(spans);
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-    uninstallTestTracing();
-  }, 60_000);
+
+    return spans;
+  });
 
   it('the audit does catch a problem (a planted low-contrast text and an unlabeled input)', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(api.url);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(viewer.api.url);
     await page.waitForSelector('.trace-row');
     await page.evaluate(
       `document.querySelector('.dist').insertAdjacentHTML('beforeend', '<p style="color:#ccc">faint</p><input type="text">')`,
@@ -72,13 +70,13 @@ describe.skipIf(skipBrowser)('accessibility (axe-core, WCAG 2.1 A/AA), in Chromi
     ['a narrow window', 420],
   ] as const) {
     it(`overview, trace page and sessions at ${label}: no violations`, { timeout: 60_000 }, async () => {
-      const page = await browser.newPage({ viewport: { width, height: 800 } });
-      await page.goto(api.url);
+      const page = await viewer.browser.newPage({ viewport: { width, height: 800 } });
+      await page.goto(viewer.api.url);
       await page.waitForSelector('.trace-row');
       await page.waitForSelector('[data-testid=histogram] canvas');
       expect(await audit(page)).toEqual([]);
 
-      await page.goto(`${api.url}#/trace/${traceId}`);
+      await page.goto(`${viewer.api.url}#/trace/${traceId}`);
       await page.waitForSelector('[data-span-name=llm]');
       await page.click('[data-span-name=llm]');
       await page.waitForSelector('.conversation');
@@ -87,7 +85,7 @@ describe.skipIf(skipBrowser)('accessibility (axe-core, WCAG 2.1 A/AA), in Chromi
       await page.waitForSelector('[data-testid=analysis]');
       expect(await audit(page)).toEqual([]);
 
-      await page.goto(`${api.url}#/sessions?session=a11y`);
+      await page.goto(`${viewer.api.url}#/sessions?session=a11y`);
       await page.waitForSelector('.session-trace');
       expect(await audit(page)).toEqual([]);
       await page.close();

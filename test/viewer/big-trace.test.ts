@@ -1,41 +1,39 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
-import { launchBrowser, skipBrowser } from './support/browser.js';
-import { type Service, startService } from './support/service.js';
-import { bigTrace, drain } from './support/spans.js';
+import { describe, expect, it } from 'vitest';
+import { skipBrowser } from './support/browser.js';
+import { bigTrace, recordSpans } from './support/spans.js';
+import { useViewerSuite } from './support/viewer-suite.js';
 
 describe.skipIf(skipBrowser)('a 10,000-span trace, in Chromium', () => {
-  let browser: Browser;
-  let api: Service;
   let traceId: string;
   let lastInTreeOrder: string;
 
-  beforeAll(async () => {
-    const { exporter, provider } = installTestTracing();
-    traceId = bigTrace(provider, 10_000);
-    const spans = drain(exporter);
-    uninstallTestTracing();
+  const viewer = useViewerSuite(async () => {
+    const spans = await recordSpans((provider) => {
+      traceId = bigTrace(provider, 10_000);
+    });
+
     expect(spans).toHaveLength(10_000);
+
     // The last row of the tree: from the root, always the child that starts last.
+
     let node = spans.find((s) => !s.parentSpanId)!;
+
     for (;;) {
       const kids = spans.filter((s) => s.parentSpanId === node.spanId).sort((a, b) => a.startMs - b.startMs);
+
       if (kids.length === 0) break;
+
       node = kids[kids.length - 1]!;
     }
+
     lastInTreeOrder = node.name;
-    api = await startService(spans);
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  }, 60_000);
+
+    return spans;
+  });
 
   it('opens, renders only the rows in view, and stays navigable', { timeout: 60_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${api.url}#/trace/${traceId}`);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${viewer.api.url}#/trace/${traceId}`);
     await page.waitForSelector('[data-testid=span-tree] [role=treeitem]', { timeout: 45_000 });
     expect(await page.textContent('.trace-facts')).toContain('10.0k');
     // Virtualized: the DOM holds a screenful of rows, not 10,000.

@@ -1,9 +1,7 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
-import { launchBrowser, skipBrowser } from './support/browser.js';
-import { type Service, startService } from './support/service.js';
-import { drain, manyTraces } from './support/spans.js';
+import { describe, expect, it } from 'vitest';
+import { skipBrowser } from './support/browser.js';
+import { manyTraces, recordSpans } from './support/spans.js';
+import { useViewerSuite } from './support/viewer-suite.js';
 
 const KEEP = 40;
 const COUNT = 100;
@@ -11,23 +9,13 @@ const COUNT = 100;
 describe.skipIf(skipBrowser)(
   'the overview holds a bounded list while traces arrive live, in Chromium',
   () => {
-    let browser: Browser;
-    let api: Service;
-
-    beforeAll(async () => {
-      api = await startService();
-      browser = await launchBrowser();
-    }, 120_000);
-    afterAll(async () => {
-      await browser?.close();
-      await api?.close();
-    }, 60_000);
+    const viewer = useViewerSuite();
 
     it(`keeps the newest ${KEEP} of ${COUNT} live traces; paging brings the dropped ones back, each once`, {
       timeout: 90_000,
     }, async () => {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      await page.goto(`${api.url}#/?keep=${KEEP}`);
+      const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${viewer.api.url}#/?keep=${KEEP}`);
       await page.waitForSelector('[data-testid=trace-list-empty]');
       await expect.poll(() => page.getAttribute('[data-testid=live-indicator]', 'data-status')).toBe('live');
       // The most rows the list ever held, seen by the page itself on every change.
@@ -51,11 +39,8 @@ describe.skipIf(skipBrowser)(
         }).observe(g.document.body, { subtree: true, childList: true, attributes: true });
       });
 
-      const { exporter, provider } = installTestTracing();
-      manyTraces(provider, COUNT);
-      const spans = drain(exporter);
-      uninstallTestTracing();
-      for (let i = 0; i < spans.length; i += 20) await api.add(spans.slice(i, i + 20));
+      const spans = await recordSpans((provider) => manyTraces(provider, COUNT));
+      for (let i = 0; i < spans.length; i += 20) await viewer.api.add(spans.slice(i, i + 20));
 
       await expect
         .poll(() => page.textContent('[data-testid=live-indicator]'), { timeout: 30_000 })

@@ -1,38 +1,28 @@
 import { initTracing, shutdownTracing } from '@lazytrace/config';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import { makeApp } from './support/app.js';
-import { launchBrowser, skipBrowser } from './support/browser.js';
-import { type Service, startService } from './support/service.js';
-import { drain, manyTraces } from './support/spans.js';
+import { skipBrowser } from './support/browser.js';
+import { manyTraces, recordSpans } from './support/spans.js';
+import { useViewerSuite } from './support/viewer-suite.js';
 
 const rowTexts = (page: Page) => page.$$eval('.trace-row', (els) => els.map((e) => e.textContent ?? ''));
 
 describe.skipIf(skipBrowser)('live traces, in Chromium', () => {
-  let browser: Browser;
-  let api: Service;
-
-  beforeAll(async () => {
-    api = await startService();
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await shutdownTracing();
-    await browser?.close();
-    await api?.close();
-  }, 60_000);
+  const viewer = useViewerSuite();
+  // The first test installs lazytrace's own OTLP backend; a failing test would leave it running.
+  afterAll(() => shutdownTracing(), 60_000);
 
   it("an app's traces arrive over OTLP and appear without a reload, with the indicator", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(api.url);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(viewer.api.url);
     await page.waitForSelector('[data-testid=trace-list-empty]');
     await expect.poll(() => page.getAttribute('[data-testid=live-indicator]', 'data-status')).toBe('live');
 
     // The app as a user runs it: lazytrace's own OTLP backend pointed at the service.
     initTracing({
       backends: ['otlp'],
-      otlp: { url: `${api.server.url}/v1/traces`, protocol: 'http/protobuf' },
+      otlp: { url: `${viewer.api.server.url}/v1/traces`, protocol: 'http/protobuf' },
       serviceName: 'viewer-live',
       exportMode: 'immediate',
       env: {},
@@ -58,17 +48,14 @@ describe.skipIf(skipBrowser)('live traces, in Chromium', () => {
   });
 
   it('a burst of 300 traces arrives in batches and every one is listed', { timeout: 90_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(api.url);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(viewer.api.url);
     await page.waitForSelector('.trace-row');
     await expect.poll(() => page.getAttribute('[data-testid=live-indicator]', 'data-status')).toBe('live');
     const before = await page.$$eval('.trace-row', (els) => els.length);
     await shutdownTracing();
-    const { exporter, provider } = installTestTracing();
-    manyTraces(provider, 300);
-    const spans = drain(exporter);
-    uninstallTestTracing();
-    for (let i = 0; i < spans.length; i += 50) await api.add(spans.slice(i, i + 50));
+    const spans = await recordSpans((provider) => manyTraces(provider, 300));
+    for (let i = 0; i < spans.length; i += 50) await viewer.api.add(spans.slice(i, i + 50));
     await expect
       .poll(() => page.textContent('.list-foot'), { timeout: 30_000 })
       .toBe(`All ${before + 300} matching traces loaded`);

@@ -6,10 +6,9 @@ import { analyzeTraces, buildTrace, computeStats, groupByTrace, summarizeTrace }
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderOfflineReport } from '../../packages/viewer/src/index.js';
-import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
 import { makeApp } from './support/app.js';
 import { launchBrowser, skipBrowser } from './support/browser.js';
-import { drain } from './support/spans.js';
+import { recordSpans } from './support/spans.js';
 
 const HOSTILE = '</script><script>window.__pwned = 1</script><!--';
 
@@ -20,19 +19,19 @@ describe.skipIf(skipBrowser)('offline report, opened from file:// in Chromium', 
   let ids: { ok: string; failed: string };
 
   beforeAll(async () => {
-    const { exporter } = installTestTracing();
-    const run = makeApp();
-    await run({
-      question: 'first question',
-      retrieveMs: 3,
-      llmMs: 8,
-      sessionId: 'report-s',
-      userId: 'grace',
+    const spans = await recordSpans(async () => {
+      const run = makeApp();
+      await run({
+        question: 'first question',
+        retrieveMs: 3,
+        llmMs: 8,
+        sessionId: 'report-s',
+        userId: 'grace',
+      });
+      await run({ question: `hostile ${HOSTILE}`, retrieveMs: 3, llmMs: 3 });
+      await run({ question: 'failing question', retrieveMs: 3, llmMs: 3, fail: true });
     });
-    await run({ question: `hostile ${HOSTILE}`, retrieveMs: 3, llmMs: 3 });
-    await run({ question: 'failing question', retrieveMs: 3, llmMs: 3, fail: true });
-    const groups = [...groupByTrace(drain(exporter)).values()];
-    uninstallTestTracing();
+    const groups = [...groupByTrace(spans).values()];
     // What `lazytrace export-html` hands over: the API's shapes.
     const traces = groups.map((spans) => buildTrace(spans, 'debug'));
     const html = renderOfflineReport({

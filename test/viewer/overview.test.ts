@@ -1,11 +1,9 @@
-import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { makeApp, type RequestPlan } from './support/app.js';
-import { launchBrowser, skipBrowser } from './support/browser.js';
-import { type Service, startService } from './support/service.js';
-import { drain } from './support/spans.js';
+import { skipBrowser } from './support/browser.js';
+import { recordSpans } from './support/spans.js';
+import { useViewerSuite } from './support/viewer-suite.js';
 
 // 12 fast requests, 5 slow ones and one that fails: a distribution with two humps.
 const plans: RequestPlan[] = [
@@ -39,27 +37,11 @@ async function rows(page: Page): Promise<{ id: string; duration: number; text: s
 }
 
 describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
-  let browser: Browser;
-  let api: Service;
-  let exporter: InMemorySpanExporter;
-  let run: ReturnType<typeof makeApp>;
-
-  beforeAll(async () => {
-    ({ exporter } = installTestTracing());
-    run = makeApp();
-    await Promise.all(plans.map(run));
-    api = await startService(drain(exporter));
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-    uninstallTestTracing();
-  }, 60_000);
+  const viewer = useViewerSuite(() => recordSpans(() => Promise.all(plans.map(makeApp()))));
 
   it('brushing the histogram narrows the list to that duration range', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(api.url);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(viewer.api.url);
     await page.waitForSelector('[data-testid=histogram] .u-over');
     const before = await rows(page);
     expect(before.filter((r) => r.duration >= 400).length).toBeGreaterThanOrEqual(5);
@@ -91,8 +73,8 @@ describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
   });
 
   it('filters map to the API query and narrow the list', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(api.url);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(viewer.api.url);
     await page.waitForSelector('.trace-row');
     const request = page.waitForRequest(
       (r) => r.url().includes('/api/traces?') && r.url().includes('status=error'),
@@ -112,8 +94,8 @@ describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
   });
 
   it('sessions page groups the traces by session, in order, with the user', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${api.url}#/sessions`);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${viewer.api.url}#/sessions`);
     await page.waitForSelector('.session-head');
     const heads = await page.$$eval('.session-id', (els) => els.map((e) => e.textContent));
     expect([...heads].sort()).toEqual(['s-0', 's-1', 's-2']);
@@ -127,8 +109,8 @@ describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
   });
 
   it("the window's analysis explains failures and slow requests, with links to traces", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(api.url);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(viewer.api.url);
     await page.click('.window-analysis summary');
     await page.waitForSelector('[data-testid=window-analysis]');
     const text = await page.textContent('[data-testid=window-analysis]');
@@ -143,8 +125,8 @@ describe.skipIf(skipBrowser)('viewer overview, in Chromium', () => {
   });
 
   it('keyboard: the list is reachable and Enter opens the active trace', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(api.url);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(viewer.api.url);
     await page.waitForSelector('.trace-row');
     await page.focus('[data-testid=trace-list]');
     await page.keyboard.press('ArrowDown');

@@ -1,40 +1,24 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
-import { launchBrowser, skipBrowser } from './support/browser.js';
-import { type Service, startService } from './support/service.js';
-import { drain, manyTraces } from './support/spans.js';
+import { describe, expect, it } from 'vitest';
+import { skipBrowser } from './support/browser.js';
+import { manyTraces, recordSpans } from './support/spans.js';
+import { useViewerSuite } from './support/viewer-suite.js';
 
 const COUNT = 1_200;
 
 describe.skipIf(skipBrowser)('paging through thousands of traces, in Chromium', () => {
-  let browser: Browser;
-  let api: Service;
-
-  beforeAll(async () => {
-    const { exporter, provider } = installTestTracing();
-    manyTraces(provider, COUNT);
-    const spans = drain(exporter);
-    uninstallTestTracing();
-    api = await startService(spans);
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  }, 60_000);
+  const viewer = useViewerSuite(() => recordSpans((provider) => manyTraces(provider, COUNT)));
 
   it('scrolling to the end pages in the rest with the cursor; the DOM stays small', {
     timeout: 90_000,
   }, async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
     const cursors: string[] = [];
     page.on('request', (r) => {
       const u = new URL(r.url());
       if (u.pathname === '/api/traces' && u.searchParams.has('cursor'))
         cursors.push(u.searchParams.get('cursor')!);
     });
-    await page.goto(api.url);
+    await page.goto(viewer.api.url);
     await page.waitForSelector('.trace-row');
     // The server's count (until /api/stats answers, the tile counts the loaded page).
     await expect.poll(() => page.textContent('[data-testid=tile-requests]')).toBe('1200');

@@ -1,24 +1,14 @@
 import { context, trace } from '@opentelemetry/api';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
-import { launchBrowser, skipBrowser } from './support/browser.js';
-import { type Service, startService } from './support/service.js';
+import { skipBrowser } from './support/browser.js';
 import { drain } from './support/spans.js';
+import { useViewerSuite } from './support/viewer-suite.js';
 
 describe.skipIf(skipBrowser)('a trace page of a trace in progress, in Chromium', () => {
-  let browser: Browser;
-  let api: Service;
-
-  beforeAll(async () => {
-    api = await startService();
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    uninstallTestTracing();
-    await browser?.close();
-    await api?.close();
-  }, 60_000);
+  const viewer = useViewerSuite();
+  // The tests keep the SDK installed while their trace is in progress; a failing one leaves it so.
+  afterAll(uninstallTestTracing);
 
   it('shows spans as they end and the root when it ends, without a reload; the selection stays', {
     timeout: 60_000,
@@ -30,15 +20,15 @@ describe.skipIf(skipBrowser)('a trace page of a trace in progress, in Chromium',
     const inRoot = trace.setSpan(context.active(), root);
     const step1 = tracer.startSpan('step-1', {}, inRoot);
     step1.end();
-    await api.add(drain(exporter));
+    await viewer.api.add(drain(exporter));
     const traceId = root.spanContext().traceId;
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
     const streams: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/stream')) streams.push(new URL(r.url()).pathname);
     });
-    await page.goto(`${api.url}#/trace/${traceId}`);
+    await page.goto(`${viewer.api.url}#/trace/${traceId}`);
     await page.waitForSelector('[data-testid=trace-in-progress]');
     expect(await page.textContent('[data-testid=trace-span-count]')).toBe('1');
     expect(streams).toEqual([`/api/traces/${traceId}/stream`]);
@@ -47,14 +37,14 @@ describe.skipIf(skipBrowser)('a trace page of a trace in progress, in Chromium',
 
     const step2 = tracer.startSpan('step-2', {}, inRoot);
     step2.end();
-    await api.add(drain(exporter));
+    await viewer.api.add(drain(exporter));
     await expect
       .poll(() => page.textContent('[data-testid=trace-span-count]'), { timeout: 15_000 })
       .toBe('2');
     await expect.poll(() => page.textContent('.waterfall, .trace-body')).toContain('step-2');
 
     root.end();
-    await api.add(drain(exporter));
+    await viewer.api.add(drain(exporter));
     await expect
       .poll(() => page.textContent('[data-testid=trace-span-count]'), { timeout: 15_000 })
       .toBe('3');
@@ -73,13 +63,13 @@ describe.skipIf(skipBrowser)('a trace page of a trace in progress, in Chromium',
     const tracer = provider.getTracer('viewer-test');
     const root = tracer.startSpan('done-run');
     root.end();
-    await api.add(drain(exporter));
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await viewer.api.add(drain(exporter));
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
     const streams: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/stream')) streams.push(r.url());
     });
-    await page.goto(`${api.url}#/trace/${root.spanContext().traceId}`);
+    await page.goto(`${viewer.api.url}#/trace/${root.spanContext().traceId}`);
     await page.waitForSelector('body[data-trace-ready=true]');
     expect(await page.$('[data-testid=trace-in-progress]')).toBeNull();
     expect(streams).toEqual([]);

@@ -1,12 +1,10 @@
 import type { SpanRecord } from '@lazytrace/traces';
-import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { makeApp } from './support/app.js';
-import { launchBrowser, skipBrowser } from './support/browser.js';
-import { type Service, startService } from './support/service.js';
-import { drain } from './support/spans.js';
+import { skipBrowser } from './support/browser.js';
+import { recordSpans } from './support/spans.js';
+import { useViewerSuite } from './support/viewer-suite.js';
 
 interface Row {
   name: string;
@@ -45,37 +43,31 @@ function expectedTree(spans: SpanRecord[]): { name: string; level: number }[] {
 }
 
 describe.skipIf(skipBrowser)('viewer trace page, in Chromium', () => {
-  let browser: Browser;
-  let api: Service;
-  let exporter: InMemorySpanExporter;
   let ok: SpanRecord[];
   let failed: SpanRecord[];
 
-  beforeAll(async () => {
-    ({ exporter } = installTestTracing());
+  const viewer = useViewerSuite(async () => {
     const run = makeApp();
-    await run({
-      question: 'What does chapter 3 say?',
-      retrieveMs: 5,
-      llmMs: 20,
-      sessionId: 's-9',
-      userId: 'ada',
-    });
-    ok = drain(exporter);
-    await run({ question: 'Which index is down?', retrieveMs: 5, llmMs: 5, fail: true });
-    failed = drain(exporter);
-    api = await startService([...ok, ...failed]);
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-    uninstallTestTracing();
-  }, 60_000);
+    ok = await recordSpans(() =>
+      run({
+        question: 'What does chapter 3 say?',
+        retrieveMs: 5,
+        llmMs: 20,
+        sessionId: 's-9',
+        userId: 'ada',
+      }),
+    );
+
+    failed = await recordSpans(() =>
+      run({ question: 'Which index is down?', retrieveMs: 5, llmMs: 5, fail: true }),
+    );
+
+    return [...ok, ...failed];
+  });
 
   it('shows the right tree and the error', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${api.url}#/trace/${failed[0]!.traceId}`);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${viewer.api.url}#/trace/${failed[0]!.traceId}`);
     await page.waitForSelector('[data-testid=span-tree] [role=treeitem]');
     const rows = await tree(page);
     expect(rows.map(({ name, level }) => ({ name, level }))).toEqual(expectedTree(failed));
@@ -93,8 +85,8 @@ describe.skipIf(skipBrowser)('viewer trace page, in Chromium', () => {
   });
 
   it('a successful trace: tree in order, critical path, self time', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${api.url}#/trace/${ok[0]!.traceId}`);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${viewer.api.url}#/trace/${ok[0]!.traceId}`);
     await page.waitForSelector('[data-testid=span-tree] [role=treeitem]');
     const rows = await tree(page);
     expect(rows.map(({ name, level }) => ({ name, level }))).toEqual(expectedTree(ok));
@@ -109,8 +101,8 @@ describe.skipIf(skipBrowser)('viewer trace page, in Chromium', () => {
   });
 
   it('span detail shows the captured input, as a conversation, and the output', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${api.url}#/trace/${ok[0]!.traceId}`);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${viewer.api.url}#/trace/${ok[0]!.traceId}`);
     await page.waitForSelector('[data-span-name=llm]');
     await page.click('[data-span-name=llm]');
     await page.waitForSelector('.conversation');
@@ -133,12 +125,12 @@ describe.skipIf(skipBrowser)('viewer trace page, in Chromium', () => {
   });
 
   it('copy buttons put the exact value on the clipboard', async () => {
-    const context = await browser.newContext({
+    const context = await viewer.browser.newContext({
       viewport: { width: 1280, height: 800 },
       permissions: ['clipboard-read', 'clipboard-write'],
     });
     const page = await context.newPage();
-    await page.goto(`${api.url}#/trace/${ok[0]!.traceId}`);
+    await page.goto(`${viewer.api.url}#/trace/${ok[0]!.traceId}`);
     await page.waitForSelector('[data-span-name=llm]');
     await page.click('[data-span-name=llm]');
     await page.click('[data-testid=value-input] button:has-text("Copy input")');
@@ -155,8 +147,8 @@ describe.skipIf(skipBrowser)('viewer trace page, in Chromium', () => {
   });
 
   it('keyboard: arrows move, left/right fold, Enter opens the detail; search jumps to matches', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${api.url}#/trace/${ok[0]!.traceId}`);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${viewer.api.url}#/trace/${ok[0]!.traceId}`);
     await page.waitForSelector('[data-testid=span-tree] [role=treeitem]');
     await page.focus('[data-testid=span-tree]');
     await page.keyboard.press('ArrowDown');
@@ -179,15 +171,17 @@ describe.skipIf(skipBrowser)('viewer trace page, in Chromium', () => {
   });
 
   it('analysis beside the tree', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${api.url}#/trace/${ok[0]!.traceId}`);
+    const page = await viewer.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${viewer.api.url}#/trace/${ok[0]!.traceId}`);
     await page.waitForSelector('[data-testid=analysis-tab]');
     await page.click('[data-testid=analysis-tab]');
     await page.waitForSelector('[data-testid=analysis]');
     const text = await page.textContent('[data-testid=analysis]');
     expect(text).toContain('Bottlenecks');
     // The rows are the service's analysis of this trace, in its order.
-    const analysis = (await (await fetch(`${api.url}api/traces/${ok[0]!.traceId}/analysis`)).json()) as {
+    const analysis = (await (
+      await fetch(`${viewer.api.url}api/traces/${ok[0]!.traceId}/analysis`)
+    ).json()) as {
       bottlenecks: { name: string }[];
     };
     expect(analysis.bottlenecks.length).toBeGreaterThan(0);
@@ -199,8 +193,8 @@ describe.skipIf(skipBrowser)('viewer trace page, in Chromium', () => {
   });
 
   it('a narrow window stacks the tree above the detail and stays usable', async () => {
-    const page = await browser.newPage({ viewport: { width: 420, height: 800 } });
-    await page.goto(`${api.url}#/trace/${ok[0]!.traceId}`);
+    const page = await viewer.browser.newPage({ viewport: { width: 420, height: 800 } });
+    await page.goto(`${viewer.api.url}#/trace/${ok[0]!.traceId}`);
     await page.waitForSelector('[data-span-name=llm]');
     await page.click('[data-span-name=llm]');
     const tree = (await page.locator('.waterfall').boundingBox())!;

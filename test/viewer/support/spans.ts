@@ -1,6 +1,7 @@
 import { fromReadableSpan, type SpanRecord } from '@lazytrace/traces';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { BasicTracerProvider, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { installTestTracing, uninstallTestTracing } from '../../support/otel.js';
 
 /** Take what the real SDK has exported so far, as the records the API is built from. */
 export function drain(exporter: InMemorySpanExporter): SpanRecord[] {
@@ -63,5 +64,21 @@ export function manyTraces(provider: BasicTracerProvider, count: number): void {
         attributes: { 'lazytrace.kind': 'flow', 'lazytrace.input': JSON.stringify(`input ${i}`) },
       })
       .end(start + i + 1);
+  }
+}
+
+/**
+ * The spans `produce` makes with the real SDK installed as lazytrace's tracer provider; the
+ * provider is removed afterwards, so nothing later in the suite is traced by accident.
+ */
+export async function recordSpans(
+  produce: (provider: BasicTracerProvider) => unknown,
+): Promise<SpanRecord[]> {
+  const { exporter, provider } = installTestTracing();
+  try {
+    await produce(provider);
+    return drain(exporter);
+  } finally {
+    uninstallTestTracing();
   }
 }
