@@ -1,4 +1,4 @@
-import type { Attributes, Context } from '@opentelemetry/api';
+import type { Attributes, AttributeValue, Context } from '@opentelemetry/api';
 import { getTraceId, traceIdIn } from './context/trace-id.js';
 import type { CallTarget } from './hooks/call-target.js';
 import type {
@@ -200,6 +200,15 @@ export class Invocation implements CallContext {
   setAttributes(attributes: Attributes | null | undefined): void {
     const next = attributesFrom(this.attributes, attributes);
     if (next !== undefined) this.attributes = next;
+  }
+
+  /**
+   * @internal A flow's own attribute (branch taken, iterations…): a value known to be valid, so
+   * not checked, and not even kept when the call's span is not recorded (tracing off, sampled
+   * out): a flow call then allocates nothing for its span.
+   */
+  setFlowAttribute(key: string, value: AttributeValue): void {
+    if (this.recording) this.attributes = { ...this.attributes, [key]: value };
   }
 }
 

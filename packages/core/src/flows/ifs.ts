@@ -27,7 +27,7 @@ export class Ifs<I = any, O = any> extends Flow<I, O> {
   /** @internal */
   async execute(input: I, context: Invocation): Promise<unknown> {
     const holds = Boolean(await evaluateCondition(this.condition, input, context));
-    context.setAttributes({ [ATTR_IFS_BRANCH]: holds ? 'then' : 'else' });
+    context.setFlowAttribute(ATTR_IFS_BRANCH, holds ? 'then' : 'else');
     const branch = holds ? this.thenBranch : this.elseBranch;
     return branch === undefined ? input : this.call(branch, input, input, context);
   }

@@ -98,7 +98,7 @@ export class Loop<I = any, O = any> extends Flow<I, O> {
       if (this.count === undefined) throw new LoopLimitError(this.name, this.maxIterations);
       return value;
     } finally {
-      context.setAttributes({ [ATTR_LOOP_ITERATIONS]: iterations });
+      context.setFlowAttribute(ATTR_LOOP_ITERATIONS, iterations);
     }
   }
 }

@@ -41,7 +41,7 @@ export class Parallel<I = any, O = any> extends Flow<I, O> {
 
   /** @internal */
   async execute(input: I, context: Invocation): Promise<unknown> {
-    context.setAttributes({ [ATTR_PARALLEL_BRANCHES]: this.branches.length });
+    context.setFlowAttribute(ATTR_PARALLEL_BRANCHES, this.branches.length);
     const results = await runConcurrently(
       this.branches.map((branch) => () => this.call(branch, input, input, context)),
       this.concurrency,

@@ -84,7 +84,7 @@ export class Retry<I = any, O = any> extends Flow<I, O> {
         }
       }
     } finally {
-      context.setAttributes({ [ATTR_RETRY_ATTEMPTS]: attempt });
+      context.setFlowAttribute(ATTR_RETRY_ATTEMPTS, attempt);
     }
   }
 

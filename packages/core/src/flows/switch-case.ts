@@ -49,11 +49,11 @@ export class SwitchCase<I = any, O = any> extends Flow<I, O> {
     const key = String(selected);
     const branch = this.cases.get(key);
     if (branch !== undefined) {
-      context.setAttributes({ [ATTR_SWITCH_CASE]: key });
+      context.setFlowAttribute(ATTR_SWITCH_CASE, key);
       return this.call(branch, input, input, context);
     }
     if (this.fallback !== undefined) {
-      context.setAttributes({ [ATTR_SWITCH_CASE]: 'default' });
+      context.setFlowAttribute(ATTR_SWITCH_CASE, 'default');
       return this.call(this.fallback, input, input, context);
     }
     throw new Error(

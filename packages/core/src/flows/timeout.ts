@@ -42,11 +42,11 @@ export class Timeout<I = any, O = any> extends Flow<I, O> {
 
   /** @internal */
   async execute(input: I, context: Invocation): Promise<unknown> {
-    context.setAttributes({ [ATTR_TIMEOUT_MS]: this.ms });
+    context.setFlowAttribute(ATTR_TIMEOUT_MS, this.ms);
     const controller = new AbortController();
     const signal = AbortSignal.any([context.signal, controller.signal]);
     const timer = setTimeout(() => {
-      context.setAttributes({ [ATTR_TIMEOUT_EXCEEDED]: true });
+      context.setFlowAttribute(ATTR_TIMEOUT_EXCEEDED, true);
       controller.abort(new TimeoutError(this.name, this.ms));
     }, this.ms);
     let result: unknown;

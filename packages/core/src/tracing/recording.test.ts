@@ -1,8 +1,19 @@
+import type { Attributes } from '@opentelemetry/api';
 import { AlwaysOffSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installTestTracing, uninstallTestTracing } from '../../../../test/support/otel.js';
-import { type CallContext, configureTracing, fn, pipeline, setTraceDefaults } from '../index.js';
+import {
+  type CallContext,
+  configureTracing,
+  fn,
+  ifs,
+  parallel,
+  pipeline,
+  setTraceDefaults,
+} from '../index.js';
 import { runWithTraceContext } from '../internal.js';
+import type { Invocation } from '../invocation.js';
+import { ATTR_IFS_BRANCH, ATTR_PARALLEL_BRANCHES } from './attributes.js';
 
 /** `ctx.recording`: business code can tell whether its call's span is recorded. */
 describe('ctx.recording', () => {
@@ -47,5 +58,40 @@ describe('ctx.recording', () => {
     configureTracing({ tracerProvider: new BasicTracerProvider({ sampler: new AlwaysOffSampler() }) });
     await step.invoke(0);
     expect(values).toEqual([false, false, false]);
+  });
+});
+
+/** A flow's own attributes (branch taken, branch count) are not even built for a span not recorded. */
+describe('flow attributes of a call not recorded', () => {
+  beforeEach(() => {
+    installTestTracing();
+  });
+  afterEach(() => setTraceDefaults({}));
+  afterAll(() => uninstallTestTracing());
+
+  /** What each flow call kept for its span, read by a user hook when the call ends. */
+  const kept: (Attributes | undefined)[] = [];
+  class KeepAttributes {
+    constructor(private readonly invocation: Invocation) {}
+    finalize(): void {
+      kept.push(this.invocation.attributes);
+    }
+  }
+  const flows = () => [
+    ifs(
+      () => true,
+      fn((x: number) => x),
+    ),
+    parallel({ same: fn((x: number) => x) }),
+  ];
+
+  it('are kept when the span is recorded, and not when tracing is off', async () => {
+    kept.length = 0;
+    for (const flow of flows()) await flow.registerHook(KeepAttributes).invoke(1);
+    expect(kept).toEqual([{ [ATTR_IFS_BRANCH]: 'then' }, { [ATTR_PARALLEL_BRANCHES]: 1 }]);
+    kept.length = 0;
+    setTraceDefaults({ enabled: false });
+    for (const flow of flows()) await flow.registerHook(KeepAttributes).invoke(1);
+    expect(kept).toEqual([undefined, undefined]);
   });
 });
