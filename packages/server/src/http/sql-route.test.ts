@@ -1,12 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readServeDiscovery } from '../discovery.js';
 import type { RunningServer } from '../server.js';
 import { postJson, testServer } from '../testing/harness.js';
 import { otlpRequest, ragTrace } from '../testing/otlp-fixtures.js';
-import { SQL_MAX_ROWS } from './sql-route.js';
+import { registerSqlRoute, SQL_MAX_ROWS } from './sql-route.js';
 
 describe('POST /api/sql and the discovery file', () => {
   let dir: string;
@@ -96,6 +97,28 @@ describe('POST /api/sql and the discovery file', () => {
     };
     expect(Number(left.rows[0]!.n)).toBe(server.store.counts.spans);
     expect(Number(left.rows[0]!.n)).toBeGreaterThan(0);
+  });
+
+  it('answers SQL to a peer on this machine only, whatever the bind (a SELECT can read files)', async () => {
+    const app = new Hono();
+    registerSqlRoute(app, server.store);
+    const from = (remoteAddress: string) =>
+      app.request(
+        '/api/sql',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ sql: 'SELECT 1 AS one' }),
+        },
+        { incoming: { socket: { remoteAddress } } },
+      );
+    for (const peer of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+      expect((await from(peer)).status, peer).toBe(200);
+    for (const peer of ['192.168.1.20', '::ffff:10.0.0.1', 'fe80::1']) {
+      const refused = await from(peer);
+      expect(refused.status, peer).toBe(403);
+      expect(((await refused.json()) as { error: string }).error).toContain('this machine');
+    }
   });
 
   it('the discovery file goes with the service', async () => {

@@ -1,6 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Hono } from 'hono';
 import type { TraceStore } from '../store/store.js';
+import { isLoopbackAddress } from './security.js';
 
 /** Rows answered at most (the answer says `truncated`); a caller may ask for fewer. */
 export const SQL_MAX_ROWS = 10_000;
@@ -20,7 +22,9 @@ class SqlRefused extends Error {}
  * file). Read-only three ways: exactly one statement, of type SELECT (DESCRIBE, SHOW) or EXPLAIN;
  * run inside a transaction that is always rolled back (EXPLAIN ANALYZE executes what it explains);
  * on a connection of its own, one statement at a time. Rows and time are capped. POST, so the
- * app's foreign-Origin check applies (a cross-site page cannot make the browser send it).
+ * app's foreign-Origin check applies (a cross-site page cannot make the browser send it). Only
+ * for a peer on this machine, even with `allowRemote`: a SELECT can read any file the service can
+ * (`read_text('/etc/passwd')`), which the trace API otherwise never exposes.
  */
 export function registerSqlRoute(app: Hono<any>, store: TraceStore): void {
   let connection: Promise<DuckDBConnection> | undefined;
@@ -52,6 +56,9 @@ export function registerSqlRoute(app: Hono<any>, store: TraceStore): void {
   };
 
   app.post('/api/sql', async (c) => {
+    if (!isLoopbackAddress(getConnInfo(c).remote.address)) {
+      return c.json({ error: 'SQL is answered only to a client on this machine' }, 403);
+    }
     let body: { sql?: unknown; maxRows?: unknown };
     try {
       body = (await c.req.json()) as typeof body;
