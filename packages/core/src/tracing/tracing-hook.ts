@@ -127,9 +127,9 @@ export class TracingHook implements Hook {
     if (span === undefined || !span.isRecording()) return;
     // Message and stack budgeted and masked like any captured content (capture/error.ts).
     const { message, stack } = captureError(error, this.invocation.name);
-    span.setStatus({ code: SpanStatusCode.ERROR, message });
-    span.setAttribute(A.ATTR_ERROR_TYPE, errorType(error));
     const name = errorType(error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    span.setAttribute(A.ATTR_ERROR_TYPE, name);
     // No `stack: undefined` key: the OTel type has the property optional, not possibly undefined.
     span.recordException(stack === undefined ? { name, message } : { name, message, stack });
   }
