@@ -7,7 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createRequire } from 'node:module';
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { getTrace, LazytraceSampler, setTrace, withTrace } from '@lazytrace/config';
 import { expressTracing, honoTracing, traceRequests } from '@lazytrace/config/http';
 import {
@@ -26,6 +26,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { installTestTracing, parentId, spanId, uninstallTestTracing } from '../support/otel.js';
+import { overRawConnection, rawRequests } from './raw-connection.js';
 
 // An attacker's view of the request context over real sockets on 127.0.0.1 (issue 9, items 1, 2,
 // 5, 11, 13): every way of scoping a request (setTrace before / after the first await, withTrace,
@@ -199,46 +200,6 @@ const rawRequest = (s: Sent) =>
 
 type Body = { q: string; answer: string; traceId: string | null; session: string | null };
 
-/** Raw requests on one socket: all in one TCP write when `pipelined`, else one after another. */
-async function overOneSocket(port: number, sent: readonly Sent[], pipelined: boolean): Promise<Body[]> {
-  const socket = connect(port, '127.0.0.1');
-  socket.setEncoding('utf8');
-  let received = '';
-  const bodies = () =>
-    [...received.matchAll(/\{[^\r\n]*"done":true\}/g)].map((m) => JSON.parse(m[0]!) as Body);
-  socket.on('data', (chunk: string) => {
-    received += chunk;
-  });
-  const waitFor = (n: number) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${bodies().length} of ${n} answers`)), 10_000);
-      const check = () => {
-        if (bodies().length >= n) {
-          clearTimeout(timer);
-          socket.off('data', check);
-          resolve();
-        }
-      };
-      socket.on('data', check);
-      check();
-    });
-  await new Promise<void>((r) => socket.once('connect', () => r()));
-  try {
-    if (pipelined) {
-      socket.write(sent.map(rawRequest).join(''));
-      await waitFor(sent.length);
-    } else {
-      for (let i = 0; i < sent.length; i++) {
-        socket.write(rawRequest(sent[i]!));
-        await waitFor(i + 1);
-      }
-    }
-  } finally {
-    socket.destroy();
-  }
-  return bodies();
-}
-
 /** Concurrent clients over a keep-alive agent of two sockets: requests of different users interleave. */
 async function overKeepAliveAgent(port: number, sent: readonly Sent[]): Promise<Body[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 2 });
@@ -334,7 +295,7 @@ describe('every way of scoping a request × every transport', () => {
     const bodies = await withServer(handler, (port) =>
       transport === 'keep-alive agent, concurrent clients'
         ? overKeepAliveAgent(port, sent)
-        : overOneSocket(port, sent, transport === 'pipelined in one TCP write'),
+        : rawRequests<Body>(port, sent.map(rawRequest), transport === 'pipelined in one TCP write'),
     );
     check(sent, bodies);
     // The repeated header was reported, never thrown; at most once.
@@ -402,9 +363,10 @@ describe('a stream made in one request, consumed by another request on the same 
     const bodies = await withServer(handler, async (port) => {
       const produce = `GET /produce?q=p HTTP/1.1\r\nHost: 127.0.0.1\r\nx-session: producer\r\nx-user: alice\r\nx-tag: p\r\n\r\n`;
       const consume = `GET /consume?q=p HTTP/1.1\r\nHost: 127.0.0.1\r\nx-session: consumer\r\nx-user: bob\r\nx-tag: c\r\n\r\n`;
-      if (where === 'same socket, pipelined') return overRaw(port, [produce + consume], 2);
-      const first = await overRaw(port, [produce], 1);
-      return [...first, ...(await overRaw(port, [consume], 1))];
+      if (where === 'same socket, pipelined')
+        return rawRequests<{ q: string }>(port, [produce, consume], true);
+      const first = await rawRequests<{ q: string }>(port, [produce], false);
+      return [...first, ...(await rawRequests<{ q: string }>(port, [consume], false))];
     });
     expect((bodies.find((b) => 'body' in b) as { body: string }).body).toBe('tok0.tok1.tok2.SECRET<p>');
     const spans = exporter.getFinishedSpans();
@@ -428,34 +390,6 @@ describe('a stream made in one request, consumed by another request on the same 
     }
   });
 });
-
-async function overRaw(port: number, writes: readonly string[], answers: number): Promise<{ q: string }[]> {
-  const socket = connect(port, '127.0.0.1');
-  socket.setEncoding('utf8');
-  let received = '';
-  socket.on('data', (c: string) => {
-    received += c;
-  });
-  const bodies = () =>
-    [...received.matchAll(/\{[^\r\n]*"done":true\}/g)].map((m) => JSON.parse(m[0]!) as { q: string });
-  await new Promise<void>((r) => socket.once('connect', () => r()));
-  try {
-    for (const w of writes) socket.write(w);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no answer')), 10_000);
-      const poll = () => {
-        if (bodies().length >= answers) {
-          clearTimeout(timer);
-          resolve();
-        } else socket.once('data', poll);
-      };
-      poll();
-    });
-  } finally {
-    socket.destroy();
-  }
-  return bodies();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Real frameworks (resolved from @lazytrace/config, which tests against them), with JSON bodies
@@ -567,41 +501,20 @@ const FRAMEWORKS: readonly [string, () => Promise<Running>][] = [
 
 /** POSTs over one socket, pipelined: each body in a TCP write of its own, 2 ms after its headers. */
 async function postsPipelined(port: number, sent: readonly Sent[]): Promise<Body[]> {
-  const socket = connect(port, '127.0.0.1');
-  socket.setEncoding('utf8');
-  let received = '';
-  socket.on('data', (c: string) => {
-    received += c;
-  });
-  const bodies = () =>
-    [...received.matchAll(/\{[^\r\n]*"done":true\}/g)].map((m) => JSON.parse(m[0]!) as Body);
-  await new Promise<void>((r) => socket.once('connect', () => r()));
-  try {
+  return overRawConnection<Body>(port, async (connection) => {
     for (const s of sent) {
       const body = JSON.stringify({ q: s.q });
       const headers = Object.entries(s.headers)
         .flatMap(([k, v]) => ([] as string[]).concat(v).map((one) => `${k}: ${one}\r\n`))
         .join('');
-      socket.write(
+      connection.write(
         `POST /ask HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${headers}\r\n`,
       );
       await pause(2);
-      socket.write(body);
+      connection.write(body);
     }
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${bodies().length} answers`)), 10_000);
-      const poll = () => {
-        if (bodies().length >= sent.length) {
-          clearTimeout(timer);
-          resolve();
-        } else socket.once('data', poll);
-      };
-      poll();
-    });
-  } finally {
-    socket.destroy();
-  }
-  return bodies();
+    await connection.waitForAnswers(sent.length);
+  });
 }
 
 /** POSTs from concurrent clients over a keep-alive agent of two sockets. */
@@ -688,7 +601,10 @@ describe('unusual requests on a connection whose earlier request called setTrace
       const second: Sent = { q: 'second', headers: {} };
       const bodies = await withServer(scoping, async (port) => {
         const writes = [rawRequest(first), raw.replace('%Q', 'second')];
-        return (await overRaw(port, pipelined ? [writes.join('')] : writes, 2)) as Body[];
+        return overRawConnection<Body>(port, async (connection) => {
+          for (const w of pipelined ? [writes.join('')] : writes) connection.write(w);
+          await connection.waitForAnswers(2);
+        });
       });
       check([first, second], bodies);
     },

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { setTrace, withTrace } from '@lazytrace/config';
 import { fn, getTraceId, parallel, pipeline } from '@lazytrace/core';
 import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { installTestTracing, uninstallTestTracing } from '../support/otel.js';
+import { rawRequests } from './raw-connection.js';
 
 // Issue 9, items 1 and 2, over real sockets on 127.0.0.1: keep-alive, pipelined requests (several
 // in one TCP write) and a stream consumed after withTrace returned.
@@ -90,49 +91,6 @@ async function startServer(): Promise<{ server: Server; port: number }> {
   server.keepAliveTimeout = 2_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as AddressInfo).port };
-}
-
-/** Sends `requests` over one raw socket (all in one write when `pipelined`) and returns the bodies. */
-async function rawRequests(
-  port: number,
-  requests: readonly string[],
-  pipelined: boolean,
-): Promise<unknown[]> {
-  const socket = connect(port, '127.0.0.1');
-  socket.setEncoding('utf8');
-  let received = '';
-  const bodies = () => [...received.matchAll(/\{[^\r\n]*"done":true\}/g)].map((m) => JSON.parse(m[0]!));
-  socket.on('data', (chunk: string) => {
-    received += chunk;
-  });
-  const waitFor = (n: number) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${bodies().length} of ${n} answers`)), 10_000);
-      const check = () => {
-        if (bodies().length >= n) {
-          clearTimeout(timer);
-          socket.off('data', check);
-          resolve();
-        }
-      };
-      socket.on('data', check);
-      check();
-    });
-  await new Promise<void>((r) => socket.once('connect', () => r()));
-  try {
-    if (pipelined) {
-      socket.write(requests.join(''));
-      await waitFor(requests.length);
-    } else {
-      for (let i = 0; i < requests.length; i++) {
-        socket.write(requests[i]!);
-        await waitFor(i + 1);
-      }
-    }
-  } finally {
-    socket.destroy();
-  }
-  return bodies();
 }
 
 const request = (path: string, headers: Record<string, string> = {}) =>
