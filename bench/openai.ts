@@ -155,43 +155,30 @@ const median = (values: number[]): number => {
 };
 
 const ROUNDS = quick ? 7 : 31;
+/** The same operation on the plain client and on the wrapped one. */
+function pair(
+  name: string,
+  batch: number,
+  run: (client: OpenAI) => Promise<void>,
+  [unwrappedClient, wrappedClient] = [plain, wrapped],
+): Pair {
+  return { name, batch, unwrapped: () => run(unwrappedClient), wrapped: () => run(wrappedClient) };
+}
+
 const pairs: Pair[] = [
-  { name: 'create', batch: 200, unwrapped: () => call(plain), wrapped: () => call(wrapped) },
-  {
-    name: 'stream 10 chunks',
-    batch: 100,
-    unwrapped: () => stream(plain, 10),
-    wrapped: () => stream(wrapped, 10),
-  },
-  {
-    // Like for like: both ask for usage, so both parse the usage chunk; the wrapper adds nothing
-    // to the request and hides nothing from the caller.
-    name: 'stream 10 chunks, caller asks for usage',
-    batch: 100,
-    unwrapped: () => stream(plain, 10, true),
-    wrapped: () => stream(wrapped, 10, true),
-  },
-  {
-    name: 'stream 1000 chunks',
-    batch: 10,
-    unwrapped: () => stream(plain, 1000),
-    wrapped: () => stream(wrapped, 1000),
-  },
+  pair('create', 200, call),
+  pair('stream 10 chunks', 100, (client) => stream(client, 10)),
+  // Like for like: both ask for usage, so both parse the usage chunk; the wrapper adds nothing
+  // to the request and hides nothing from the caller.
+  pair('stream 10 chunks, caller asks for usage', 100, (client) => stream(client, 10, true)),
+  pair('stream 1000 chunks', 10, (client) => stream(client, 1000)),
   // A request sampled out (both sides run in the same `withTrace`): what a call costs when its
   // span does not record.
-  {
-    name: 'create, sampled out',
-    batch: 200,
-    unwrapped: () => withTrace({ sampled: false }, () => call(plain)),
-    wrapped: () => withTrace({ sampled: false }, () => call(wrapped)),
-  },
-  {
-    name: 'stream 10 chunks, sampled out',
-    batch: 100,
-    unwrapped: () => withTrace({ sampled: false }, () => stream(plain, 10)),
-    wrapped: () => withTrace({ sampled: false }, () => stream(wrapped, 10)),
-  },
-  { name: 'create over HTTP', batch: 50, unwrapped: () => call(httpPlain), wrapped: () => call(httpWrapped) },
+  pair('create, sampled out', 200, (client) => withTrace({ sampled: false }, () => call(client))),
+  pair('stream 10 chunks, sampled out', 100, (client) =>
+    withTrace({ sampled: false }, () => stream(client, 10)),
+  ),
+  pair('create over HTTP', 50, call, [httpPlain, httpWrapped]),
 ];
 
 interface PairResult {
