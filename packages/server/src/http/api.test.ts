@@ -138,6 +138,32 @@ describe('the HTTP API', () => {
     await expectIds('?name=rag&session=s1&status=ok', [t1]);
   });
 
+  it('q finds what a span shows as its input or output, tool arguments and results too', async () => {
+    const tool: TraceSpec = {
+      startMs: T - 3_600_000,
+      spans: [
+        {
+          name: 'lookup',
+          kind: 'tool',
+          startMs: 0,
+          durationMs: 5,
+          attributes: {
+            'gen_ai.tool.call.arguments': '{"city":"Quokkaville"}',
+            'gen_ai.tool.call.result': '{"forecast":"Narwhal weather"}',
+          },
+        },
+      ],
+    };
+    expect((await postJson(server, otlpRequest([tool]))).status).toBe(200);
+    await server.flush();
+    try {
+      expect(ids(await list('?q=quokkaville'))).toEqual([tool.traceId]);
+      expect(ids(await list('?q=narwhal'))).toEqual([tool.traceId]);
+    } finally {
+      await server.store.deleteTrace(tool.traceId as string);
+    }
+  });
+
   it('rejects bad parameters with 400 and a message, and clamps limit to 500', async () => {
     for (const query of [
       '?status=maybe',

@@ -1,21 +1,11 @@
-import type { SpanRecord, TraceSummary } from '@lazytrace/traces';
+import { inputOf, modelOf, outputOf, type SpanRecord, type TraceSummary } from '@lazytrace/traces';
 
-/**
- * Columns of `spans` that only make SQL pleasant (`SELECT model, sum(input_tokens) …`); the API
- * answers are built from the full record by @lazytrace/traces, never from these.
+/*
+ * Columns of `spans` that only make SQL pleasant (`SELECT model, sum(input_tokens) …`) and `q`
+ * search; the API answers are built from the full record by @lazytrace/traces, never from these.
+ * input, output and model are read by the same functions as the API's, so `q` finds the text a
+ * span shows as its input or output (tool arguments and results, Langfuse observations included).
  */
-function firstString(attributes: Record<string, unknown>, keys: readonly string[]): string | null {
-  for (const key of keys) {
-    const value = attributes[key];
-    if (typeof value === 'string') return value;
-    if (value !== undefined && value !== null) return JSON.stringify(value);
-  }
-  return null;
-}
-
-const INPUT_KEYS = ['lazytrace.input', 'input.value', 'gen_ai.input.messages', 'gen_ai.prompt'];
-const OUTPUT_KEYS = ['lazytrace.output', 'output.value', 'gen_ai.output.messages', 'gen_ai.completion'];
-const MODEL_KEYS = ['gen_ai.response.model', 'gen_ai.request.model', 'llm.model_name'];
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
 
@@ -71,9 +61,9 @@ export function spanRowLine(seq: number, span: SpanRecord): string {
     duration_ms: span.durationMs,
     status: span.status,
     status_message: span.statusMessage ?? null,
-    input: firstString(a, INPUT_KEYS),
-    output: firstString(a, OUTPUT_KEYS),
-    model: firstString(a, MODEL_KEYS),
+    input: inputOf(span),
+    output: outputOf(span),
+    model: modelOf(span),
     input_tokens: input,
     output_tokens: output,
     total_tokens: total ?? (input === null && output === null ? null : (input ?? 0) + (output ?? 0)),
