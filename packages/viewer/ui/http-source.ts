@@ -33,7 +33,7 @@ async function getJson(path: string, params?: URLSearchParams): Promise<unknown>
   return res.json();
 }
 
-export function normalizeSession(raw: unknown): SessionSummary | null {
+function normalizeSession(raw: unknown): SessionSummary | null {
   if (!raw || typeof raw !== 'object') return null;
   const o = raw as Record<string, unknown>;
   const sessionId = (o.sessionId ?? o.id ?? o.session) as string | undefined;

@@ -9,7 +9,7 @@ export type Route =
   | { page: 'trace'; traceId: string; params: URLSearchParams }
   | { page: 'sessions'; params: URLSearchParams };
 
-export function parseHash(hash: string): Route {
+function parseHash(hash: string): Route {
   const h = hash.replace(/^#/, '') || '/';
   const q = h.indexOf('?');
   const path = q >= 0 ? h.slice(0, q) : h;

@@ -23,7 +23,7 @@ const PAGE = 200;
  * busy service live arrivals would otherwise grow the list, and the page's memory, forever. The
  * oldest rows go first and come back by paging ("Load more").
  */
-export const DEFAULT_KEEP = 1000;
+const DEFAULT_KEEP = 1000;
 
 /** Seed 000's page: the latency distribution on the left, the requests with their IO on the right. */
 export function Overview({ source, params, onLive }: Props) {

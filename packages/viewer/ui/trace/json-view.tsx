@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { type ChatMessage, chatMessages, contentText, decodeValue, pretty } from '../format';
 
 /** Copy text, also where the async clipboard API is missing (file:// in some browsers). */
-export async function copyText(text: string): Promise<boolean> {
+async function copyText(text: string): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
     return true;
