@@ -64,29 +64,18 @@ class StreamCall<T> {
 
   /** `next()` without an argument, as `for await` calls it: the per-chunk path, no allocation. */
   pull(): Promise<IteratorResult<T>> {
-    const hook = this.soleHook;
-    if (hook === undefined) return this.step(this.pullNext);
-    // lazytrace's own hook alone (the usual case): straight into its context, no hook chain.
-    this.pending++;
-    this.pulls++;
-    let result: unknown;
-    try {
-      result = hook.around(this.pullNext);
-    } catch (error) {
-      this.pending--;
-      this.fail(error);
-      throw error;
-    }
-    return Promise.resolve(result as IteratorResult<T>).then(this.onResult, this.onError);
+    return this.step(this.pullNext);
   }
 
   /** `next(value)` or `throw(error)` on the traced iterator. */
   step(run: () => unknown): Promise<IteratorResult<T>> {
     this.pending++;
     this.pulls++;
+    const hook = this.soleHook;
     let result: unknown;
     try {
-      result = this.lifecycle.around(run);
+      // lazytrace's own hook alone (the usual case): straight into its context, no hook chain.
+      result = hook === undefined ? this.lifecycle.around(run) : hook.around(run);
     } catch (error) {
       // The source threw synchronously: so does this call, as it would without tracing.
       this.pending--;
