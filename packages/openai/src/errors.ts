@@ -47,7 +47,7 @@ export function errorAttributes(error: unknown): Attributes {
 const SECRET_TOKENS = /\bsk-[A-Za-z0-9_*-]{4,}|\b(Bearer\s+)[A-Za-z0-9._~+/*-]+=*/g;
 
 /** `text` with every key-looking token replaced by `[REDACTED]`, the rest kept. */
-export function redactSecrets(text: string): string {
+function redactSecrets(text: string): string {
   SECRET_TOKENS.lastIndex = 0;
   if (!SECRET_TOKENS.test(text)) return text;
   return text.replace(SECRET_TOKENS, (_token: string, bearer: string | undefined) =>
