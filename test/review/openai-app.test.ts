@@ -24,6 +24,9 @@ beforeEach(() => {
   fake.requests.length = 0;
 });
 
+/** Waits (bounded by expect.poll's timeout) until `count` spans have ended: a span ends when its stream is done. */
+const spansEnded = (count: number) => expect.poll(() => exporter.getFinishedSpans().length).toBe(count);
+
 const plainClient = () => new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
 const MESSAGES = [{ role: 'user' as const, content: 'Hi' }];
 
@@ -89,7 +92,7 @@ describe('what the application receives from a wrapped client', () => {
         index(b) % 2 === 1 || index(b) % 3 === 0,
       ]);
     // One span per recorded request (4), each with the usage, whatever the caller asked.
-    await new Promise((r) => setTimeout(r, 20));
+    await spansEnded(4);
     const spans = exporter.getFinishedSpans();
     expect(spans).toHaveLength(4);
     for (const span of spans) {
@@ -115,7 +118,7 @@ describe('what the application receives from a wrapped client', () => {
     expect(wrappedError).toBeInstanceOf(OpenAI.AuthenticationError);
     expect((wrappedError as Error).message).toBe((plainError as Error).message);
     expect((wrappedError as Error).message).toContain(KEY);
-    await new Promise((r) => setTimeout(r, 20));
+    await spansEnded(1);
     const text = exporter
       .getFinishedSpans()
       .flatMap((s) => [
@@ -143,7 +146,7 @@ describe('what the application receives from a wrapped client', () => {
     const wrapped = wrapOpenAI(plainClient());
     expect(await withTrace({ sessionId: 'rec' }, () => read(wrapped))).toEqual(reference);
     expect(await withTrace({ sampled: false }, () => read(wrapped))).toEqual(reference);
-    await new Promise((r) => setTimeout(r, 20));
+    await spansEnded(2);
     expect(
       exporter
         .getFinishedSpans()
@@ -165,7 +168,7 @@ describe('what the application receives from a wrapped client', () => {
       const chunks = await withTrace({ modules }, () => app.invoke('off'));
       expect(chunks).toEqual(reference);
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await spansEnded(2);
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['app-flow', 'app-flow']);
     // ctx.recording is false for a module switched off: nothing is recorded for it, so nothing is
     // asked for on the caller's behalf (the request is the caller's, as for sampled-out calls).
@@ -200,7 +203,7 @@ describe('what the application receives from a wrapped client', () => {
     }
     const chat = new Chat({ name: 'chat-module' });
     expect(await withTrace({ sessionId: 'm' }, () => chat.invoke('in-module'))).toEqual(reference);
-    await new Promise((r) => setTimeout(r, 20));
+    await spansEnded(1);
     const spans = exporter.getFinishedSpans();
     expect(spans.map((s) => s.name)).toEqual(['chat-module']);
     expect(spans[0]!.attributes[A.GEN_AI_USAGE_INPUT_TOKENS]).toBeGreaterThan(0);
