@@ -82,11 +82,12 @@ export class TracingHook implements Hook {
     this.spanContext = callOtelContext(parent, span, node);
     // User hooks' later phases run in it and `ctx.traceId` reads it (a root's hooks see its trace).
     inv.callContext = this.spanContext;
-    inv.recording = span.isRecording();
+    const recording = span.isRecording();
+    inv.recording = recording;
 
     // Content is serialized only for spans that are recorded (not sampled out, SDK present).
     if (!this.chosen && node.isWithheld(input)) this.inputWithheld = true;
-    else if (this.capture && span.isRecording()) {
+    else if (this.capture && recording) {
       const captured = captureContent(input, inv.name, 'input');
       span.setAttribute(A.ATTR_INPUT, captured);
       if (inv.kind === 'retriever' && typeof input === 'string') queryText(span, captured);
