@@ -151,7 +151,6 @@ describe('lazytrace fetch --from langfuse', () => {
 
   it('waits while Langfuse is still ingesting (observations appearing one by one)', async () => {
     langfuse.setRead({ ingestionLagMs: 400, revealEveryMs: 150 });
-    const before = Date.now();
     const lagging = await recordApp({ ...env(), LAZYTRACE_BACKENDS: 'langfuse', REQUESTS: '1' });
     try {
       const out = join(dir, 'lagging.jsonl');
@@ -166,8 +165,8 @@ describe('lazytrace fetch --from langfuse', () => {
       const sent = langfuse.accepted.filter((s) => s.traceId === lagging[0]).length;
       expect(sent).toBe(7);
       expect(report).toEqual(expect.objectContaining({ observations: sent, settled: true }));
-      // The last observation became readable 400 + 6 × 150 ms after it was accepted.
-      expect(Date.now() - before).toBeGreaterThanOrEqual(1300);
+      // All 7 read back: the last one became readable 400 + 6 × 150 ms after it was accepted, so
+      // fetch waited for it (the count proves it without timing the wall clock).
     } finally {
       langfuse.setRead({});
     }
