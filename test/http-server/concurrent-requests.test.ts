@@ -13,16 +13,19 @@ async function startTracedApp() {
   const server = createApp().listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as AddressInfo).port;
+  // The TCP connections the server accepted: the tests below hold only if requests share them.
+  let connections = 0;
+  server.on('connection', () => connections++);
   const stop = async () => {
     await new Promise((r) => server.close(r));
     await shutdownTracing();
   };
-  return { exporter, port, stop };
+  return { exporter, port, stop, connections: () => connections };
 }
 
 describe('http server example under concurrency', () => {
   it('1,000 concurrent requests (keep-alive connections reused): every span carries its own request values', async () => {
-    const { exporter, port, stop } = await startTracedApp();
+    const { exporter, port, stop, connections } = await startTracedApp();
     // A small pool of keep-alive sockets: many requests share a connection, the case where a
     // context set per request could leak into the next request on the same socket.
     const agent = new Agent({ keepAlive: true, maxSockets: 50 });
@@ -42,6 +45,7 @@ describe('http server example under concurrency', () => {
       for (const s of spans)
         byTrace.set(s.spanContext().traceId, [...(byTrace.get(s.spanContext().traceId) ?? []), s]);
       expect(byTrace.size).toBe(n);
+      expect(connections()).toBeLessThanOrEqual(50);
       for (const group of byTrace.values()) {
         const root = group.find((s) => s.name === 'answer-question')!;
         const i = JSON.parse(root.attributes['lazytrace.input'] as string).replace('question-', '');
@@ -58,11 +62,12 @@ describe('http server example under concurrency', () => {
   });
 
   it('a request without headers does not inherit a previous request’s session on the same connection', async () => {
-    const { exporter, port, stop } = await startTracedApp();
+    const { exporter, port, stop, connections } = await startTracedApp();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       await get(port, '/?q=first', { 'x-session-id': 'first-session' }, agent);
       await get(port, '/?q=second', {}, agent);
+      expect(connections()).toBe(1);
       const second = exporter
         .getFinishedSpans()
         .filter((s) => s.attributes['lazytrace.input'] === '"second"');
