@@ -50,6 +50,13 @@ describe('run (the bin, in-process)', () => {
     expect(await run(['show', `missing-${secret}.jsonl`], out.io)).toBe(1);
     expect(out.stderr.text).not.toContain(secret);
     expect(out.stderr.text).toContain('missing-***.jsonl');
+
+    // Nor as the Basic credentials of an Authorization header.
+    const basic = Buffer.from(`pk-lf-1:${secret}`).toString('base64');
+    const echoed = io({ LANGFUSE_PUBLIC_KEY: 'pk-lf-1', LANGFUSE_SECRET_KEY: secret }, dir);
+    expect(await run(['show', `Basic ${basic}.jsonl`], echoed.io)).toBe(1);
+    expect(echoed.stderr.text).not.toContain(basic);
+    expect(echoed.stderr.text).toContain('Basic ***.jsonl');
   });
 
   it('never prints an OTLP header value (an API key, a bearer token), as written or decoded', async () => {

@@ -97,8 +97,11 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
  * the Langfuse secret key (and an OTLP header value) cannot reach the terminal verbatim.
  */
 function redacting(stream: OutStream, env: CliIo['env']): OutStream {
+  const secretKey = env.LANGFUSE_SECRET_KEY?.trim();
   const secrets = [
-    env.LANGFUSE_SECRET_KEY?.trim(),
+    secretKey,
+    // The Basic credentials of an Authorization header a library might echo in its error.
+    secretKey && Buffer.from(`${env.LANGFUSE_PUBLIC_KEY?.trim() ?? ''}:${secretKey}`).toString('base64'),
     ...otlpHeaderValues(env.OTEL_EXPORTER_OTLP_HEADERS),
     ...otlpHeaderValues(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
   ].filter((s): s is string => s !== undefined && s.length >= 4);
