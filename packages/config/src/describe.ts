@@ -97,12 +97,7 @@ export function redactUrl(text: string): string {
     url = new URL(text);
   } catch {
     // Not parseable, still possibly carrying credentials: cut them out by shape.
-    return text
-      .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, `$1${REDACTED}@`)
-      .replace(
-        /([?&][^=&#]*(?:key|token|secret|passw(?:or)?d|pwd|auth|sig)[^=&#]*=)[^&#]*/gi,
-        `$1${REDACTED}`,
-      );
+    return redactText(text);
   }
   let changed = false;
   if (url.password !== '') {
@@ -121,10 +116,13 @@ export function redactUrl(text: string): string {
   return changed ? url.toString() : text;
 }
 
-/** Any text (an error message) with the credentials of the URLs in it cut out by shape. */
+/**
+ * Any text (an error message) with the credentials of the URLs in it cut out by shape. The user
+ * part runs to the URL's last `@` before its path: a password may hold a raw `@`.
+ */
 export function redactText(text: string): string {
   return text
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, `$1${REDACTED}@`)
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi, `$1${REDACTED}@`)
     .replace(
       /([?&][^=&#\s]*(?:key|token|secret|passw(?:or)?d|pwd|auth|sig)[^=&#\s]*=)[^&#\s]*/gi,
       `$1${REDACTED}`,
