@@ -25,6 +25,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { get } from '../support/http.js';
 import { installTestTracing, parentId, spanId, uninstallTestTracing } from '../support/otel.js';
 import { overRawConnection, rawRequests } from './raw-connection.js';
 
@@ -205,24 +206,7 @@ async function overKeepAliveAgent(port: number, sent: readonly Sent[]): Promise<
   const agent = new Agent({ keepAlive: true, maxSockets: 2 });
   try {
     return await Promise.all(
-      sent.map(
-        (s) =>
-          new Promise<Body>((resolve, reject) => {
-            const req = request(
-              { host: '127.0.0.1', port, path: `/?q=${s.q}`, headers: s.headers, agent },
-              (res) => {
-                let text = '';
-                res.setEncoding('utf8');
-                res.on('data', (c) => {
-                  text += c;
-                });
-                res.on('end', () => resolve(JSON.parse(text) as Body));
-              },
-            );
-            req.on('error', reject);
-            req.end();
-          }),
-      ),
+      sent.map(async (s) => JSON.parse(await get(port, `/?q=${s.q}`, s.headers, agent)) as Body),
     );
   } finally {
     agent.destroy();
