@@ -95,4 +95,20 @@ describe('lazytrace tail', () => {
       expect(await tail.stop()).toBe(0);
     }
   });
+
+  it('names a trace printed without its root span', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'rootless.jsonl');
+    const [traceId] = [...new Set(sample.map((s) => s.traceId))] as [string];
+    const children = sample.filter((s) => s.traceId === traceId && s.parentSpanId !== undefined);
+    writeFileSync(file, toOtlpJsonLines(children));
+    const tail = spawnLazytrace(['tail', file, '--from-start', '--max-wait', '200ms', '--interval', '50ms'], {
+      env: { NO_COLOR: '1' },
+    });
+    try {
+      await tail.waitFor(new RegExp(`trace ${traceId} never got its root span`), { stream: 'stderr' });
+    } finally {
+      expect(await tail.stop()).toBe(0);
+    }
+  });
 });

@@ -82,14 +82,13 @@ export const registerTail: RegisterCommand = (program, ctx) => {
       }
       const print = (ready: ReturnType<TraceAssembler['take']>) => {
         for (const { spans, complete } of ready) {
-          const built = buildTrace(spans, options.level);
           if (options.json) {
-            out.line(JSON.stringify(built));
+            out.line(JSON.stringify(buildTrace(spans, options.level)));
             continue;
           }
           if (!complete)
             out.note(
-              out.errColor.yellow(`trace ${built.trace.traceId} never got its root span; printed as it is`),
+              out.errColor.yellow(`trace ${spans[0]?.traceId} never got its root span; printed as it is`),
             );
           out.line(renderSpans(out, spans, options.level));
           out.line();
