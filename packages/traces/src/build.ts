@@ -91,8 +91,8 @@ export function summaryOf(tree: Tree): TraceSummary {
     traceId: rs.traceId,
     name,
     rootSpanId: rs.spanId,
-    startTime: iso(tree.startMs),
-    endTime: iso(tree.endMs),
+    startTime: isoTime(tree.startMs),
+    endTime: isoTime(tree.endMs),
     startMs: tree.startMs,
     durationMs: Math.max(0, tree.endMs - tree.startMs),
     status: errorCount > 0 ? 'error' : 'ok',
@@ -178,11 +178,6 @@ export function traceTokens(tree: Tree): TokenCounts {
   return sum;
 }
 
-/** ISO 8601 text of epoch milliseconds (the epoch for a time no Date holds). */
-export function iso(ms: number): string {
-  return isoTime(ms);
-}
-
 function toNode(top: TreeNode, level: DetailLevel): SpanNode {
   // Iterative (a 10,000-deep chain must not overflow the stack), parents before children: each
   // node joins its parent's children when popped, and siblings are pushed last-first, so they
@@ -209,8 +204,8 @@ function nodeOf(node: TreeNode, level: DetailLevel): SpanNode {
     parentSpanId: span.parentSpanId ?? null,
     name: span.name,
     kind: span.kind,
-    startTime: iso(span.startMs),
-    endTime: iso(span.endMs),
+    startTime: isoTime(span.startMs),
+    endTime: isoTime(span.endMs),
     startMs: span.startMs,
     endMs: span.endMs,
     displayStartMs: node.start,
@@ -229,7 +224,7 @@ function nodeOf(node: TreeNode, level: DetailLevel): SpanNode {
     tokens: io ? tokensOf(span) : null,
     attributes: full ? span.attributes : {},
     // Times as ISO strings, like every other time of the API (timeUnixNano stays exact).
-    events: level === 'debug' ? span.events.map((e) => ({ ...e, time: iso(e.timeMs) })) : [],
+    events: level === 'debug' ? span.events.map((e) => ({ ...e, time: isoTime(e.timeMs) })) : [],
     children: [],
   };
   if (level === 'debug') result.resource = span.resource;
