@@ -20,9 +20,20 @@ const watched = new Set<IdleWatched>();
 let timer: ReturnType<typeof setTimeout> | undefined;
 let timerPeriod = 0;
 
+/**
+ * The longest delay a Node timer keeps: a longer one (`streamIdleTimeoutMs: Infinity`, meaning
+ * "never") would fire after 1 ms with a `TimeoutOverflowWarning` on the application's process,
+ * and every stream not pulled for 2 ms would be ended as abandoned.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function idlePeriod(): number {
+  return Math.min(getTracingSettings().streamIdleTimeoutMs, MAX_TIMER_MS);
+}
+
 export function watchIdle(call: IdleWatched): void {
   watched.add(call);
-  const period = getTracingSettings().streamIdleTimeoutMs;
+  const period = idlePeriod();
   // A shorter period configured since the timer was set takes effect at once.
   if (timer !== undefined && period >= timerPeriod) return;
   if (timer !== undefined) clearTimeout(timer);
@@ -51,5 +62,5 @@ function tick(): void {
       // One call's bookkeeping never stops the others from being checked.
     }
   }
-  if (watched.size > 0 && timer === undefined) schedule(getTracingSettings().streamIdleTimeoutMs);
+  if (watched.size > 0 && timer === undefined) schedule(idlePeriod());
 }
