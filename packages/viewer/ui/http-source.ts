@@ -33,6 +33,14 @@ async function getJson(path: string, params?: URLSearchParams): Promise<unknown>
   return res.json();
 }
 
+/** `since` and `until` only: the stats and the window analysis cover a time window, not the list filters. */
+function timeWindowParams(filters: TraceFilters): URLSearchParams {
+  const p = new URLSearchParams();
+  if (filters.since) p.set('since', filters.since);
+  if (filters.until) p.set('until', filters.until);
+  return p;
+}
+
 function normalizeSession(raw: unknown): SessionSummary | null {
   if (!raw || typeof raw !== 'object') return null;
   const o = raw as Record<string, unknown>;
@@ -79,18 +87,12 @@ export class HttpSource implements DataSource {
   }
 
   async getWindowAnalysis(filters: TraceFilters): Promise<Analysis | null> {
-    const p = new URLSearchParams();
-    if (filters.since) p.set('since', filters.since);
-    if (filters.until) p.set('until', filters.until);
-    return (await getJson('api/analysis', p)) as Analysis | null;
+    return (await getJson('api/analysis', timeWindowParams(filters))) as Analysis | null;
   }
 
   async getStats(filters: TraceFilters): Promise<Stats | null> {
-    const p = new URLSearchParams();
-    if (filters.since) p.set('since', filters.since);
-    if (filters.until) p.set('until', filters.until);
     try {
-      return normalizeStats(await getJson('api/stats', p));
+      return normalizeStats(await getJson('api/stats', timeWindowParams(filters)));
     } catch {
       return null;
     }
