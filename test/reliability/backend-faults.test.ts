@@ -10,7 +10,6 @@ const FLUSH_TIMEOUT_MS = 1000;
 
 interface Report {
   sameResults: boolean;
-  servedMs: number;
   shutdownMs: number;
   unhandled: string[];
   warnings: number;
