@@ -1,5 +1,5 @@
 import { validateTraceContext } from '@lazytrace/core';
-import { ENV, type Env, envBoolean, envEnabled, envInteger, envRate, envString } from './env.js';
+import { ENV, type Env, envBoolean, envEnabled, envInteger, envRate, envString, timerDelay } from './env.js';
 import type { InitTracingOptions } from './options.js';
 
 /** `initTracing`'s own settings, each from its option, else the environment given, else the default. */
@@ -28,7 +28,9 @@ export function resolveInitTracingSettings(options: InitTracingOptions): InitTra
   const maxContentChars = options.maxContentChars ?? envInteger(env, ENV.maxContentChars, 256) ?? 4_096;
   const sampleRate = options.sampleRate ?? envRate(env, ENV.sampleRate) ?? 1;
   const exportMode = options.exportMode ?? 'batched';
-  const flushTimeoutMs = options.flushTimeoutMs ?? envInteger(env, ENV.flushTimeoutMs, 1) ?? 5_000;
+  const flushTimeoutMs = timerDelay(
+    options.flushTimeoutMs ?? envInteger(env, ENV.flushTimeoutMs, 1) ?? 5_000,
+  );
   const serviceName = options.serviceName ?? envString(env, ENV.serviceName);
   const defaults = validateTraceContext(
     { ...options.defaults, enabled, captureContent },

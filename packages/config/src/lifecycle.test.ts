@@ -40,6 +40,33 @@ describe('an exporter that never calls back (issue 9, item 15)', () => {
   });
 });
 
+describe('timeouts longer than a Node timer keeps (2^31-1 ms)', () => {
+  it('a huge flush timeout and batch delay mean "wait long": nothing is given up at once, no process warning', async () => {
+    const processWarnings: string[] = [];
+    const onWarning = (warning: Error) => processWarnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const slow = {
+        name: 'slow',
+        scheduledDelayMillis: 3_000_000_000,
+        exporter: {
+          export(_spans: unknown[], done: (r: { code: number }) => void) {
+            setTimeout(() => done({ code: 0 }), 30);
+          },
+          shutdown: async () => {},
+        },
+      };
+      initTracing({ backends: [slow], flushTimeoutMs: 3_000_000_000 });
+      for (let i = 0; i < 3; i++) await step.invoke(i);
+      await initTracing().forceFlush();
+      expect(getTracingStats()).toMatchObject({ ended: 3, exported: 3, dropped: 0 });
+      expect(processWarnings).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
+
 describe('flushing through the provider itself', () => {
   it("the provider's forceFlush() still waits for the batch to be delivered (batched and immediate)", async () => {
     for (const exportMode of ['batched', 'immediate'] as const) {

@@ -10,7 +10,7 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { type Backend, backendFactory, backendNames, backendOptions } from './backends/backend.js';
 import { BatchExportProcessor } from './batch-export-processor.js';
 import { CaptureSpanProcessor } from './capture-trace.js';
-import { ConfigError, ENV, type Env, envList, envString, envWarning } from './env.js';
+import { ConfigError, ENV, type Env, envList, envString, envWarning, timerDelay } from './env.js';
 import { GuardedExporter } from './export-guard.js';
 import type { InitTracingOptions } from './options.js';
 import { LazytraceSampler } from './sampler.js';
@@ -58,7 +58,7 @@ export function buildProvider(
             maxQueuedSpans: MAX_PENDING_SPANS,
             maxBatchSpans: MAX_EXPORT_BATCH,
             maxConcurrentExports: MAX_CONCURRENT_EXPORTS,
-            delayMs: backend.scheduledDelayMillis ?? DEFAULT_BATCH_DELAY_MS,
+            delayMs: timerDelay(backend.scheduledDelayMillis ?? DEFAULT_BATCH_DELAY_MS),
           }),
     );
   }
