@@ -42,3 +42,12 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
+
+/**
+ * A client on this machine: a loopback peer, or one connecting to this machine's own address (a
+ * service bound to a LAN address, asked from the same host: the peer is that address too).
+ */
+export function isSameMachinePeer(socket: { remoteAddress?: string; localAddress?: string }): boolean {
+  const { remoteAddress, localAddress } = socket;
+  return isLoopbackAddress(remoteAddress) || (remoteAddress !== undefined && remoteAddress === localAddress);
+}

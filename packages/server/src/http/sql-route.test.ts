@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readServeDiscovery } from '../discovery.js';
@@ -100,9 +101,9 @@ describe('POST /api/sql and the discovery file', () => {
   });
 
   it('answers SQL to a peer on this machine only, whatever the bind (a SELECT can read files)', async () => {
-    const app = new Hono();
+    const app = new Hono<{ Bindings: HttpBindings }>();
     registerSqlRoute(app, server.store);
-    const from = (remoteAddress: string) =>
+    const from = (remoteAddress: string, localAddress = '192.168.1.5') =>
       app.request(
         '/api/sql',
         {
@@ -110,8 +111,10 @@ describe('POST /api/sql and the discovery file', () => {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ sql: 'SELECT 1 AS one' }),
         },
-        { incoming: { socket: { remoteAddress } } },
+        { incoming: { socket: { remoteAddress, localAddress } } },
       );
+    // Bound to a LAN address and asked from the same host: the peer is this machine's address.
+    expect((await from('192.168.1.5')).status).toBe(200);
     for (const peer of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
       expect((await from(peer)).status, peer).toBe(200);
     for (const peer of ['192.168.1.20', '::ffff:10.0.0.1', 'fe80::1']) {

@@ -1,8 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { TraceStore } from '../store/store.js';
-import { isLoopbackAddress } from './security.js';
+import { isSameMachinePeer } from './security.js';
 
 /** Rows answered at most (the answer says `truncated`); a caller may ask for fewer. */
 export const SQL_MAX_ROWS = 10_000;
@@ -26,7 +26,7 @@ class SqlRefused extends Error {}
  * for a peer on this machine, even with `allowRemote`: a SELECT can read any file the service can
  * (`read_text('/etc/passwd')`), which the trace API otherwise never exposes.
  */
-export function registerSqlRoute(app: Hono<any>, store: TraceStore): void {
+export function registerSqlRoute(app: Hono<{ Bindings: HttpBindings }>, store: TraceStore): void {
   let connection: Promise<DuckDBConnection> | undefined;
   let chain: Promise<unknown> = Promise.resolve();
 
@@ -56,7 +56,7 @@ export function registerSqlRoute(app: Hono<any>, store: TraceStore): void {
   };
 
   app.post('/api/sql', async (c) => {
-    if (!isLoopbackAddress(getConnInfo(c).remote.address)) {
+    if (!isSameMachinePeer(c.env.incoming.socket)) {
       return c.json({ error: 'SQL is answered only to a client on this machine' }, 403);
     }
     let body: { sql?: unknown; maxRows?: unknown };
