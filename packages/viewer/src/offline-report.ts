@@ -66,11 +66,12 @@ export function renderOfflineReport(data: OfflineReportData): string {
     throw new TypeError('renderOfflineReport: data.traces must be an array');
   const { js, css } = readBuiltApp();
   const payload = {
+    // An absent `analysis` (here and below) is left out by JSON.stringify.
     traces: data.traces.map((t) => ({
       trace: t.trace,
       root: t.root ?? null,
       orphans: t.orphans ?? [],
-      ...(t.analysis === undefined ? {} : { analysis: t.analysis }),
+      analysis: t.analysis,
     })),
     analysis: data.analysis,
     stats: data.stats,
