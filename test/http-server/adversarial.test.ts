@@ -282,8 +282,9 @@ describe('every way of scoping a request × every transport', () => {
         : rawRequests<Body>(port, sent.map(rawRequest), transport === 'pipelined in one TCP write'),
     );
     check(sent, bodies);
-    // The repeated header was reported, never thrown; at most once.
-    expect(warnings.filter((w) => w.includes('userId')).length).toBeLessThanOrEqual(1);
+    // The repeated header (every mix has one) was reported, never thrown; once in the process,
+    // as validation warnings are (so exactly one, whichever run came first).
+    expect(warnings.filter((w) => w.includes('userId'))).toHaveLength(1);
   });
 });
 
