@@ -96,12 +96,15 @@ export function resolveLangfuseSettings(options: LangfuseOptions = {}): Langfuse
   if (options.exportAllSpans !== undefined && typeof options.exportAllSpans !== 'boolean') {
     throw new TypeError('Langfuse: "exportAllSpans" must be a boolean');
   }
-  const timeoutMillis = options.timeoutMillis ?? 10_000;
-  if (!Number.isInteger(timeoutMillis) || timeoutMillis <= 0) {
+  const givenTimeout = options.timeoutMillis ?? 10_000;
+  if (!Number.isInteger(givenTimeout) || givenTimeout <= 0) {
     throw new TypeError(
       `Langfuse: "timeoutMillis" must be a positive integer, got ${String(options.timeoutMillis)}`,
     );
   }
+  // At most what a Node timer keeps (2^31-1 ms): a longer export timeout would fire after 1 ms
+  // (with a TimeoutOverflowWarning) and fail every export.
+  const timeoutMillis = Math.min(givenTimeout, 2 ** 31 - 1);
   return {
     publicKey,
     secretKey,
