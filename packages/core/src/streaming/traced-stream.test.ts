@@ -136,6 +136,23 @@ describe('streams', () => {
     expect(finished()).toHaveLength(1);
   });
 
+  it('an idle timeout beyond what a Node timer holds (Infinity) means never, not 1 ms', async () => {
+    configureTracing({ streamIdleTimeoutMs: Number.POSITIVE_INFINITY });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const stream = (await new FakeChat({ name: 'c' }).invoke('x')) as AsyncIterable<string>;
+      await tick(40);
+      expect(finished()).toHaveLength(0);
+      expect(await collect(stream)).toBe('The answer is 42.');
+      expect(finished()[0]?.attributes['lazytrace.stream.abandoned']).toBeUndefined();
+      expect(warnings).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a consumer waiting on a slow producer is not idle', async () => {
     configureTracing({ streamIdleTimeoutMs: 20 });
     const slow = fn(

@@ -3,6 +3,9 @@ import { StreamCancelledError, type StreamState } from '../invocation.js';
 import { getTracingSettings } from '../settings.js';
 import { StreamCollector } from './stream-collector.js';
 
+/** The longest delay a Node timer holds (2^31 − 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type EndReason = 'done' | 'cancelled' | 'abandoned';
 type Method = (...args: unknown[]) => unknown;
 
@@ -36,7 +39,8 @@ class StreamCall<T> {
       settings.maxStringChars,
       lifecycle.invocation.runnable.aggregate,
     );
-    this.idleTimeoutMs = settings.streamIdleTimeoutMs;
+    // Longer than a Node timer holds (e.g. Infinity: never) would fire after 1 ms instead.
+    this.idleTimeoutMs = Math.min(settings.streamIdleTimeoutMs, MAX_TIMER_MS);
     this.state = {
       chunks: 0,
       firstChunkAt: undefined,
