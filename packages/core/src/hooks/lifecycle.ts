@@ -27,6 +27,74 @@ function isBuiltIn(definition: HookDefinition): boolean {
 }
 
 /**
+ * @internal Whether a call's hooks are one of lazytrace's own alone (the usual traced call): then
+ * the runner calls it directly (`runnables/run.ts`), with no `Lifecycle`, no hook arrays and no
+ * chain, and the phase helpers below give it the guards `Lifecycle` would.
+ */
+export function isOwnHookAlone(definitions: readonly HookDefinition[]): boolean {
+  if (definitions.length !== 1) return false;
+  const definition = definitions[0]!;
+  // A strict one could fail the call in `post`: that is `Lifecycle`'s to handle.
+  return isBuiltIn(definition) && definition.errorMode === 'warn';
+}
+
+/**
+ * @internal Creates and starts lazytrace's own hook for a call (`isOwnHookAlone`), as
+ * `Lifecycle.start` does: a failure is logged once and never fails the call; a hook that could
+ * not be created is left out (undefined), one whose `pre` failed still runs its other phases.
+ */
+export function startOwnHook(
+  definition: HookDefinition,
+  invocation: Invocation,
+  input: unknown,
+): Hook | undefined {
+  let hook: Hook;
+  try {
+    hook = definition.create(invocation);
+    if (hook === null || (typeof hook !== 'object' && typeof hook !== 'function')) {
+      throw new TypeError(`create() returned ${describeValue(hook)}, not a hook object`);
+    }
+  } catch (error) {
+    logHookFailure(definition, 'create', error);
+    return undefined;
+  }
+  try {
+    hook.pre?.(input);
+  } catch (error) {
+    logHookFailure(definition, 'pre', error);
+  }
+  return hook;
+}
+
+/** @internal The call of a started own hook succeeded: its `post` then its `finalize`. Never throws. */
+export function succeedOwnHook(definition: HookDefinition, hook: Hook, output: unknown): void {
+  try {
+    hook.post?.(output);
+  } catch (error) {
+    logHookFailure(definition, 'post', error);
+  }
+  finalizeOwnHook(definition, hook);
+}
+
+/** @internal The call of a started own hook failed: its `onError` then its `finalize`. Never throws. */
+export function failOwnHook(definition: HookDefinition, hook: Hook, error: unknown): void {
+  try {
+    hook.onError?.(error);
+  } catch (failure) {
+    logHookFailure(definition, 'onError', failure);
+  }
+  finalizeOwnHook(definition, hook);
+}
+
+function finalizeOwnHook(definition: HookDefinition, hook: Hook): void {
+  try {
+    hook.finalize?.();
+  } catch (error) {
+    logHookFailure(definition, 'finalize', error);
+  }
+}
+
+/**
  * The hooks of one invocation and the phases they go through. Used for plain calls (where the
  * call ends when its promise settles) and for streams (where it ends with the iteration).
  *
@@ -49,6 +117,17 @@ export class Lifecycle {
     private readonly definitions: readonly HookDefinition[],
     readonly invocation: Invocation,
   ) {}
+
+  /**
+   * @internal The lifecycle of a call whose own hook the runner started directly
+   * (`startOwnHook`) and whose result turned out to be a stream: the stream ends the call.
+   */
+  static ofStartedOwnHook(definition: HookDefinition, hook: Hook, invocation: Invocation): Lifecycle {
+    const lifecycle = new Lifecycle([definition], invocation);
+    lifecycle.hooks.push(hook);
+    lifecycle.created.push(definition);
+    return lifecycle;
+  }
 
   /** Creates the hooks and runs every `pre`. Throws `HookPhaseError` after ending the call if a strict hook failed. */
   start(input: unknown): void {

@@ -1,4 +1,5 @@
-import { Lifecycle } from '../hooks/lifecycle.js';
+import type { Hook } from '../hooks/hook.js';
+import { failOwnHook, isOwnHookAlone, Lifecycle, startOwnHook, succeedOwnHook } from '../hooks/lifecycle.js';
 import { collectHooks, type HookDefinition } from '../hooks/registry.js';
 import { type CallOptions, Invocation } from '../invocation.js';
 import { isAsyncIterable } from '../streaming/is-async-iterable.js';
@@ -32,14 +33,71 @@ export function runInvocation(
   } catch (error) {
     return Promise.reject(error);
   }
-  if (hooks.length === 0) {
-    try {
-      return Promise.resolve(runnable.execute(input, invocation));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
+  if (hooks.length === 0) return runPlain(runnable, input, invocation);
+  if (isOwnHookAlone(hooks)) return runWithOwnHook(hooks[0]!, invocation, runnable, input);
   return runWithHooks(hooks, invocation, runnable, input);
+}
+
+function runPlain(runnable: Executable, input: unknown, invocation: Invocation): Promise<unknown> {
+  try {
+    return Promise.resolve(runnable.execute(input, invocation));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * The usual traced call: lazytrace's own hook alone. What `runWithHooks` does, with the hook
+ * called directly: no `Lifecycle` (made only if the result is a stream), no hook arrays, no
+ * chain — most of what a traced call cost beyond the span itself. Same guards: the hook's
+ * failures are logged, never the call's.
+ */
+function runWithOwnHook(
+  definition: HookDefinition,
+  invocation: Invocation,
+  runnable: Executable,
+  input: unknown,
+): Promise<unknown> {
+  const hook = startOwnHook(definition, invocation, input);
+  if (hook === undefined) return runPlain(runnable, input, invocation);
+  let result: unknown;
+  let then: unknown;
+  try {
+    // lazytrace's own hooks define `around` as a method that calls `next` once, at once.
+    result =
+      hook.around === undefined
+        ? runnable.execute(input, invocation)
+        : hook.around(() => runnable.execute(input, invocation));
+    // Read once, as `Promise.resolve` would (see `runWithHooks`).
+    if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
+      then = (result as { then?: unknown }).then;
+    }
+  } catch (error) {
+    failOwnHook(definition, hook, error);
+    return Promise.reject(error);
+  }
+  if (typeof then === 'function') {
+    return Promise.resolve(result).then(
+      (output) => settleOwn(definition, hook, invocation, output),
+      (error: unknown) => {
+        failOwnHook(definition, hook, error);
+        throw error;
+      },
+    );
+  }
+  try {
+    return Promise.resolve(settleOwn(definition, hook, invocation, result));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** `settle` for `runWithOwnHook` (the own hook's failures are only logged). */
+function settleOwn(definition: HookDefinition, hook: Hook, invocation: Invocation, output: unknown): unknown {
+  if (isAsyncIterable(output))
+    return settle(Lifecycle.ofStartedOwnHook(definition, hook, invocation), output);
+  succeedOwnHook(definition, hook, output);
+  return output;
 }
 
 function runWithHooks(
