@@ -363,4 +363,16 @@ describe('errors and flow details', () => {
     expect(parentId(root)).toBe(spanId(http));
     expect(root.attributes['lazytrace.root']).toBe(true);
   });
+
+  it('counts the documents of a retriever or reranker that returns a list, and of no other kind', async () => {
+    await fn(async () => ['a', 'b', 'c'], { name: 'search', kind: 'retriever' }).invoke('q');
+    await fn(async () => ['a', 'b'], { name: 'rerank', kind: 'reranker' }).invoke(['b', 'a']);
+    await fn(async () => ['a', 'b'], { name: 'split', kind: 'module' }).invoke('a b');
+    await fn(async () => 'a', { name: 'one', kind: 'retriever' }).invoke('q');
+    const spans = exporter.getFinishedSpans();
+    expect(byName(spans, 'search').attributes['lazytrace.documents.count']).toBe(3);
+    expect(byName(spans, 'rerank').attributes['lazytrace.documents.count']).toBe(2);
+    expect(byName(spans, 'split').attributes['lazytrace.documents.count']).toBeUndefined();
+    expect(byName(spans, 'one').attributes['lazytrace.documents.count']).toBeUndefined();
+  });
 });

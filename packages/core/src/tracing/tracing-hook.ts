@@ -116,7 +116,8 @@ export class TracingHook implements Hook {
       span.setAttribute(A.ATTR_OUTPUT, captureContent(output, this.invocation.name, 'output'));
     }
     if (!span.isRecording()) return;
-    if (kindFacts(this.invocation.kind).documents === true && Array.isArray(output)) {
+    // The array test first: most outputs are not arrays, and the kind lookup is the dearer one.
+    if (Array.isArray(output) && kindFacts(this.invocation.kind).documents === true) {
       span.setAttribute(A.ATTR_DOCUMENT_COUNT, output.length);
     }
   }
