@@ -19,9 +19,21 @@ const MAX_KEY_CHARS = 256;
  * Room kept for the one truncation marker a cut value gets (`,"…":"…[truncated]"`,
  * `,"…[123456 more items]"`, a string's `…[truncated N chars]`). Closing brackets are counted
  * separately, one per open level, so a string six levels deep keeps what the budget allows.
+ * (A Map or Set cut at MAX_COLLECTION_ENTRIES writes its marker from the budget when it fits
+ * there, and keeps this room for the budget's own marker.)
  */
 const MARKER_ROOM = 48;
 const DEFAULT_MAX_DEPTH = 12;
+/**
+ * At most this many entries of a Map and of a Set are shown, as Node's `util.inspect` does (its
+ * `maxArrayLength` defaults to 100); a marker then says how many more there are: a Set's last item
+ * `"…[N more items]"`, a Map's last member `"…":"…[N more entries]"`. The character budget still
+ * applies on top: whichever comes first cuts. Entries past the cap are never read, so a
+ * million-entry Map costs what a 1 KB capture costs (about 100 tiny members) instead of the ~300
+ * members that fill 4,096 characters. Arrays are not capped: they are JSON data, cut by the
+ * budget only, as before.
+ */
+export const MAX_COLLECTION_ENTRIES = 100;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 /** Characters JSON must escape (and lone surrogates). Most text has none: it is quoted as is, at a fraction of the cost. */
@@ -49,6 +61,8 @@ function quoteChecked(text: string): string {
 /** A key as a member starts with: its quoted text with `:`, and whether its value is redacted. */
 interface KeyText {
   readonly text: string;
+  /** `text` after a comma (`,"key":`): a member after the first is one append, not two. */
+  readonly afterComma: string;
   readonly redacted: boolean;
 }
 let keyTextsFor: readonly (string | RegExp)[] | undefined;
@@ -72,7 +86,8 @@ function keyText(key: string, redactKeys: readonly (string | RegExp)[]): KeyText
   }
   let known = keyTexts.get(key);
   if (known === undefined) {
-    known = { text: `${quote(key)}:`, redacted: keyTextMatcher(key) };
+    const text = `${quote(key)}:`;
+    known = { text, afterComma: `,${text}`, redacted: keyTextMatcher(key) };
     if (keyTexts.size < 10_000) keyTexts.set(key, known);
   }
   return known;
@@ -89,9 +104,11 @@ const dateGetTime = Date.prototype.getTime;
 /**
  * Turns any value into JSON text within a character budget, without ever throwing. The budget
  * is applied while walking: a 100 MB string costs what its kept prefix costs, a million-element
- * array, Map or Set what its first elements cost. Truncation is marked once, where the budget
- * ran out (`…[truncated N chars]`, `…[N more items]`, `"…":"…[truncated]"`); the levels around it
- * just close. Secrets under redacted keys become `[REDACTED]`; the result is always valid JSON.
+ * array what its first elements cost. Truncation is marked once, where the budget ran out
+ * (`…[truncated N chars]`, `…[N more items]`, `"…":"…[truncated]"`); the levels around it just
+ * close. A Map or Set shows at most MAX_COLLECTION_ENTRIES entries and then says how many more
+ * there are (`"…[N more items]"`, `"…":"…[N more entries]"`), and the walk goes on after it.
+ * Secrets under redacted keys become `[REDACTED]`; the result is always valid JSON.
  *
  * Most captured values are small plain data (`{ query, k }`, a few documents, chat messages)
  * that fit the budget whole: those take a direct path (see `fastWrite`) that writes exactly what
@@ -490,6 +507,10 @@ class Walker {
     return Math.max(0, Math.floor(this.room() / 2)) + 1;
   }
 
+  /**
+   * Arrays are JSON data: cut by the budget only (a `"…[N more items]"` item where it ran out),
+   * never at MAX_COLLECTION_ENTRIES as Maps and Sets are.
+   */
   private writeArray(array: readonly unknown[], depth: number): void {
     let length: number;
     try {
@@ -531,14 +552,53 @@ class Walker {
     const size = setSize.call(set) as number;
     // Read as written, never ahead: a million-element Set costs what its shown elements cost.
     const values = setValues.call(set) as IterableIterator<unknown>;
-    this.writeItems(
-      size,
-      () => {
-        const next = values.next();
-        return next.done === true ? undefined : next.value;
-      },
-      depth,
-    );
+    this.emit('[');
+    this.open++;
+    for (let i = 0; i < size && !this.exhausted; i++) {
+      const room = this.room();
+      if (room <= 0 || i === MAX_COLLECTION_ENTRIES) {
+        const mark = `${i > 0 ? ',' : ''}${JSON.stringify(`…[${size - i} more items]`)}`;
+        // Cut by the cap, the walk goes on when the marker fits the budget; cut by the budget
+        // (or a cap marker that needs the room kept for markers), only closing brackets follow.
+        if (room < mark.length) this.exhausted = true;
+        this.emit(mark);
+        break;
+      }
+      const next = values.next();
+      const value = next.done === true ? undefined : next.value;
+      const text = this.primitiveText(value, room - (i > 0 ? 1 : 0));
+      if (text !== undefined) {
+        this.emit(i > 0 ? `,${text}` : text);
+        continue;
+      }
+      if (i > 0) this.emit(',');
+      this.write(value, depth + 1);
+    }
+    this.open--;
+    this.emit(']');
+  }
+
+  /**
+   * The text `write` would emit for a number, a boolean or a string kept whole, with `room` what
+   * room() will be when it is written; undefined for anything else (then `write` does it). Lets
+   * a Map's or Set's member be one append, with exactly the text and budget tests of `write`.
+   */
+  private primitiveText(value: unknown, room: number): string | undefined {
+    switch (typeof value) {
+      case 'number':
+        return Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'string': {
+        // writeString's test for a string kept whole.
+        const left = room - 2;
+        if (value.length > this.options.maxStringChars || value.length > left) return undefined;
+        const text = quoteChecked(value);
+        return text.length - 2 <= left ? text : undefined;
+      }
+      default:
+        return undefined;
+    }
   }
 
   private writeMap(map: Map<unknown, unknown>, depth: number): void {
@@ -553,6 +613,13 @@ class Walker {
     this.open++;
     let first = true;
     for (let i = 0; !this.exhausted; i++) {
+      if (i === MAX_COLLECTION_ENTRIES && i < size) {
+        const mark = `${first ? '' : ','}"…":${JSON.stringify(`…[${size - i} more entries]`)}`;
+        // As in writeSet: the walk goes on after a cap marker that fits the budget.
+        if (this.room() < mark.length) this.exhausted = true;
+        this.emit(mark);
+        break;
+      }
       let key: string | undefined;
       let value: unknown;
       if (i < cap) {
@@ -574,6 +641,16 @@ class Walker {
       const known = keyText(key, redactKeys);
       if (known.redacted) value = REDACTED;
       if (value === undefined) continue;
+      // A key kept whole (writeKey's test, after the comma) and a primitive value: one append.
+      const room = this.room() - (first ? 0 : 1);
+      if (key.length <= MAX_KEY_CHARS && known.text.length - 1 <= room) {
+        const text = this.primitiveText(value, room - known.text.length);
+        if (text !== undefined) {
+          this.emit((first ? known.text : known.afterComma) + text);
+          first = false;
+          continue;
+        }
+      }
       if (!first) this.emit(',');
       first = false;
       this.writeKey(key, known.text);
