@@ -377,3 +377,62 @@ describe('Map and Set members under the cap are written as the general walk writ
     }
   });
 });
+
+describe('the key texts remembered per position of a Map', () => {
+  it('follow the redaction list: the same Map captured under other lists is redacted by each', () => {
+    const map = new Map(
+      range(120).map((i): [string, string] => [i === 3 ? 'password' : i === 7 ? 'note' : `k${i}`, `v${i}`]),
+    );
+    const redacting: SerializeOptions = { ...budget, redactKeys: ['password'] };
+    const notes: SerializeOptions = { ...budget, redactKeys: ['note'] };
+    for (let round = 0; round < 3; round++) {
+      expect(show(map, redacting)).toMatchObject({ password: REDACTED, note: 'v7' });
+      expect(show(map, notes)).toMatchObject({ password: 'v3', note: REDACTED });
+      expect(show(map, budget)).toMatchObject({ password: REDACTED, note: 'v7' });
+    }
+  });
+
+  it('are not shared with a capture started inside another (its own options)', () => {
+    // The inner capture (from a toJSON) sees the same keys at the same places, under another list.
+    const inner = new Map([
+      ['first', 'inner first'],
+      ['password', 'inner password'],
+      ['note', 'inner note'],
+    ]);
+    let innerText = '';
+    const trigger = {
+      toJSON() {
+        innerText = serializeValue(inner, { ...budget, redactKeys: ['note'] });
+        return 'captured inside';
+      },
+    };
+    const outer = new Map<string, unknown>([
+      ['trigger', trigger],
+      ['password', 'outer password'],
+      ['note', 'outer note'],
+    ]);
+    for (let round = 0; round < 3; round++) {
+      const text = serializeValue(outer, { ...budget, redactKeys: ['password'] });
+      expect(text).not.toContain('outer password');
+      expect(JSON.parse(text)).toEqual({
+        trigger: 'captured inside',
+        password: REDACTED,
+        note: 'outer note',
+      });
+      expect(JSON.parse(innerText)).toEqual({
+        first: 'inner first',
+        password: 'inner password',
+        note: REDACTED,
+      });
+    }
+  });
+
+  it('a Map whose keys change between captures shows its own keys', () => {
+    const map = new Map(entries(50));
+    expect(Object.keys(show(map) as object)).toEqual(range(50).map((i) => `k${i}`));
+    map.delete('k0');
+    map.set('k0', 0);
+    map.set('fresh', 1);
+    expect(Object.keys(show(map) as object)).toEqual([...range(49).map((i) => `k${i + 1}`), 'k0', 'fresh']);
+  });
+});
