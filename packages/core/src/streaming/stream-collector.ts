@@ -42,6 +42,12 @@ export class StreamCollector {
    * kept or counted (the per-chunk path of a token stream).
    */
   private plainText: boolean;
+  /**
+   * Empty string chunks seen while `plainText`: they add nothing to the text, so they are counted,
+   * not kept (a stream of millions of them must not hold a list of millions); should the record
+   * become a list, they are among the chunks not recorded.
+   */
+  private emptyStrings = 0;
 
   constructor(
     private readonly maxChars: number,
@@ -53,7 +59,9 @@ export class StreamCollector {
 
   add(chunk: unknown): void {
     if (this.plainText && typeof chunk === 'string') {
-      if (this.chars < this.maxChars) {
+      if (chunk.length === 0) {
+        this.emptyStrings++;
+      } else if (this.chars < this.maxChars) {
         this.kept.push(chunk);
         this.chars += chunk.length;
       } else {
@@ -61,7 +69,10 @@ export class StreamCollector {
       }
       return;
     }
-    this.plainText = false;
+    if (this.plainText) {
+      this.plainText = false;
+      this.dropped += this.emptyStrings;
+    }
     if (this.aggregate !== undefined) {
       this.keepForAggregate(chunk);
       return;
@@ -147,7 +158,7 @@ export class StreamCollector {
         return '';
       }
     }
-    if (this.onlyStrings && this.kept.length > 0) {
+    if (this.onlyStrings && (this.kept.length > 0 || (this.plainText && this.emptyStrings > 0))) {
       const text = (this.kept as string[]).join('');
       return this.dropped > 0 ? `${text}…[${this.dropped} more chunks not recorded]` : text;
     }

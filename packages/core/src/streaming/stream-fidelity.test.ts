@@ -755,6 +755,37 @@ describe('a stream keeps only what the capture budget can use (item 22)', () => 
     expect(output.length).toBeLessThan(1_100);
   });
 
+  it('strings then an object: the list shows each string chunk as it came', () => {
+    const collector = new StreamCollector(4_096);
+    for (const chunk of ['Hel', 'lo', ' world']) collector.add(chunk);
+    collector.add({ usage: 3 });
+    collector.add('!');
+    collector.add('');
+    expect(collector.output()).toEqual(['Hel', 'lo', ' world', { usage: 3 }, '!', '']);
+  });
+
+  it('a million empty string chunks: counted, not kept (the text is whole; a list says they are not recorded)', () => {
+    const text = new StreamCollector(4_096);
+    const list = new StreamCollector(4_096);
+    for (const collector of [text, list]) {
+      collector.add('a');
+      for (let i = 0; i < 1_000_000; i++) collector.add('');
+      collector.add('b');
+    }
+    expect(text.output()).toBe('ab');
+    list.add({ end: true });
+    expect(list.output()).toEqual(['a', 'b', { end: true }, '…[1000000 more chunks not recorded]']);
+    const empty = new StreamCollector(4_096);
+    empty.add('');
+    expect(empty.output()).toBe('');
+  });
+
+  it('strings past the budget: the text kept, the rest counted', () => {
+    const collector = new StreamCollector(10);
+    for (let i = 0; i < 6; i++) collector.add('abcd');
+    expect(collector.output()).toBe('abcdabcdabcd…[3 more chunks not recorded]');
+  });
+
   it('end to end: a stream of 256 KB Buffers is recorded within budget, every chunk delivered', async () => {
     const chunk = Buffer.alloc(256 * 1024, 2);
     const stream = (await fn(
