@@ -657,6 +657,7 @@ class Walker {
     const limit = this.limit - this.open;
     let out = this.out;
     let first = true;
+    let remembered = true;
     for (let i = 0; !this.exhausted; i++) {
       if (i === MAX_COLLECTION_ENTRIES && i < size) {
         const mark = `${first ? '' : ','}"…":${JSON.stringify(`…[${size - i} more entries]`)}`;
@@ -683,8 +684,11 @@ class Walker {
         this.exhausted = true;
         break;
       }
-      let known = memo[i];
+      // Once a key differs from the one remembered at its place, the rest are not compared:
+      // this Map's keys are remembered instead, at the cost of a store each.
+      let known = remembered ? memo[i] : undefined;
       if (known === undefined || known.key !== key) {
+        remembered = false;
         known = keyText(key, redactKeys);
         memo[i] = known;
       }
