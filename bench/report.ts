@@ -21,9 +21,13 @@ interface Results {
     keys: number;
     captureMs: number;
     objectKeysMs: number;
+    /** Absent in runs before it was measured. */
+    jsonStringifyMs?: number;
     forInFirstKeyMs: number;
     tenthKeysCaptureMs: number;
+    tenthKeysObjectKeysMs?: number;
     growth: number;
+    objectKeysGrowth?: number;
   };
   coldStart?: { calls: number; idleMs?: number; warmMs: number; coldMs: number; ratio: number };
   coldRightAfterGc?: {
@@ -94,6 +98,8 @@ export function renderCore(r: Results): string {
   const mapFloor = find('serializer', 'JSON.stringify of what the Map capture shows');
   const map1m = find('serializer', 'serialize a 1M-entry Map (vs');
   const set1m = find('serializer', 'serialize a 1M-entry Set (vs');
+  const otherMaps = find('serializer', 'serialize a 1,000-entry Map, another each time');
+  const ms = (v: number | undefined) => (v === undefined ? '?' : `${v.toFixed(1)} ms`);
   return `${BEGIN}
 
 Measured with \`pnpm bench\` on ${r.machine.cpus} cores (${r.machine.cpu}), Node ${r.machine.node}, run
@@ -171,18 +177,26 @@ Map's capture 31 → 17 µs.
   span per stream. Per chunk the pull goes straight to lazytrace's hook when it is the only one
   (no hook chain), and text chunks take a direct path into the record.
 - **Capture of a 1M-entry Map / Set** vs a 1 KB capture: Map ${verdict('capture of a 1M-entry Map ≤ 3×')}, Set
-  ${verdict('capture of a 1M-entry Set ≤ 3×')}. Both are **budgeted**: a million entries cost what a thousand do
-  (Map ${x(map1m?.ratio)}, Set ${x(set1m?.ratio)} against 1,000 entries), nothing is read past what is shown (a test
-  counts the iterator reads). They miss the 1 KB comparison because 4,096 characters of tiny
-  members (about 300 \`"key-N":N\`) are far more work than one 1,000-character string:
-  \`JSON.stringify\` of exactly the members the Map capture shows is ${x(mapFloor?.ratio)} the 1 KB capture by
-  itself. Members are now written without a callback per item, and a key's quoted text and its
-  redaction are cached (the Map's capture halved).
-- **A flat object with 870k keys**: ${verdict('capture of a flat object')}. Bound by V8: it lists
-  every key of an object when a \`for...in\` or \`Object.keys\` starts, and for an object this large
-  (dictionary mode) that listing is itself super-linear; no JavaScript capture of it can cost less
-  than one listing. The serializer lists it once (the direct path hands its keys to the budgeted
-  walk) and reads only the keys the budget shows.
+  ${verdict('capture of a 1M-entry Set ≤ 3×')}. A capture shows **at most 100 entries** of a Map or Set, as
+  Node's \`util.inspect\` does, then a marker with the count of the rest (\`"…[N more items]"\`,
+  \`"…":"…[N more entries]"\`); the 4,096-character budget still applies on top. Before the cap it
+  wrote about 300 tiny members (\`"key-N":N\`) to fill the budget: 14–19× a 1 KB capture. So a million
+  entries cost what the 100 shown do (Map ${x(map1m?.ratio)}, Set ${x(set1m?.ratio)} against a Map / Set of exactly
+  100 entries), and nothing is read past them (a test counts the reads of each iterator).
+  \`JSON.stringify\` of exactly the 100 members the Map capture shows is ${x(mapFloor?.ratio)} the 1 KB capture by
+  itself. Members are appended to a local string, a primitive in place, a Map is read through its
+  keys and values iterators in step (no \`[key, value]\` array per entry), and the key texts of the
+  last Map written at each depth are remembered by position. That last part flatters this row,
+  which captures the same Map again: a different Map with other keys at each capture (the row
+  "another each time") costs ${x(otherMaps?.ratio)} the 1 KB capture.
+- **A flat object with 870k keys**: ${verdict('capture of a flat object with 870k keys ≤ 40')}; against
+  \`JSON.stringify\` of the same object (the issue's yardstick): ${verdict('capture of a flat object with 870k keys ≤ 1×')}.
+  The 40 ms is **not reachable by any JavaScript capture on Node 20**: V8 lists every key of an
+  object when a \`for...in\` or \`Object.keys\` starts, and for an object this large (dictionary
+  mode) that listing alone took ${ms(h.objectKeysMs)} here (\`JSON.stringify\` ${ms(h.jsonStringifyMs)}), and grows faster
+  than the keys (10× the keys → ${h.objectKeysGrowth === undefined ? '?' : `${h.objectKeysGrowth.toFixed(1)}×`} the time for \`Object.keys\`, ${h.growth.toFixed(1)}× for the capture).
+  The serializer lists the keys once (the direct path hands its keys to the budgeted walk) and
+  reads only the keys the budget shows.
 - **The first 5,000 calls after a full GC** with nothing in flight: ${verdict('first 5,000 calls after a full GC')}. V8's
   optimized code refers weakly to the object shapes it was specialized for; when the last object
   of a shape died in an idle GC, every function optimized for it was thrown away and re-learnt.
@@ -223,8 +237,8 @@ CPU time per operation; ratios against the baseline in the same round (CPU, then
 ${rows.join('\n')}
 
 **A flat object with ${h.keys.toLocaleString('en-US')} keys**: capture ${h.captureMs.toFixed(1)} ms; \`Object.keys\` alone
-${h.objectKeysMs.toFixed(1)} ms, a \`for...in\` that stops at the first key ${h.forInFirstKeyMs.toFixed(1)} ms; a tenth of the keys
-${h.tenthKeysCaptureMs.toFixed(1)} ms (10× the keys → ${h.growth.toFixed(1)}× the time); wall-clock, medians.
+${h.objectKeysMs.toFixed(1)} ms, \`JSON.stringify\` ${ms(h.jsonStringifyMs)}, a \`for...in\` that stops at the first key ${h.forInFirstKeyMs.toFixed(1)} ms; a tenth of
+the keys: capture ${h.tenthKeysCaptureMs.toFixed(1)} ms (10× the keys → ${h.growth.toFixed(1)}× the time), \`Object.keys\` ${ms(h.tenthKeysObjectKeysMs)}; wall-clock, medians.
 
 ${
   r.coldStart === undefined || r.heapPerOpenCall === undefined
@@ -301,10 +315,11 @@ ${r.memory.ended.toLocaleString('en-US')} spans ended, ${r.memory.dropped.toLoca
   calls stays off wherever it is pulled.
 - **Tracing on**: one span per call with its attributes set at start (so samplers see them).
 - **Content capture** is budgeted while walking: past the budget nothing more is read, so a 1 MB,
-  50 MB or million-entry input costs what its first 4,096 characters cost (a million-entry Map
-  costs what a thousand-entry one does). Plain data that fits the budget is written by a direct
-  path, as fast as \`JSON.stringify\`, with the same text the walk writes (redaction and the mask
-  included; a differential test checks it on thousands of generated values).
+  50 MB or million-element input costs what its first 4,096 characters cost; a Map or Set shows at
+  most 100 entries (a million-entry Map costs what a 100-entry one does). Plain data that fits
+  the budget is written by a direct path, as fast as \`JSON.stringify\`, with the same text the
+  walk writes (redaction and the mask included; a differential test checks it on thousands of
+  generated values).
 - **Streams**: chunks pass through unbuffered; per chunk lazytrace runs the hooks' \`around\` (the
   span becomes the active context for the generator's code) and keeps a bounded record of the
   output.
