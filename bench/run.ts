@@ -230,6 +230,28 @@ function minimalWrapper<T>(source: AsyncGenerator<T>): AsyncIterable<T> {
   };
   return iterator;
 }
+// The floor for seeing each chunk at all: one `.then` per chunk on the source's own promise, no
+// context switch (a wrapper that does not run the producer in the call's context).
+function minimalObserver<T>(source: AsyncGenerator<T>): AsyncIterable<T> {
+  let count = 0;
+  const seen = (result: IteratorResult<T>) => {
+    if (result.done !== true) count++;
+  };
+  const ignore = () => {};
+  const iterator = {
+    [Symbol.asyncIterator]: () => iterator,
+    next: () => {
+      const pending = source.next();
+      pending.then(seen, ignore);
+      return pending;
+    },
+    count: () => count,
+  };
+  return iterator;
+}
+// The minimal wrapper made inside one traced call that returns it in a plain object (so the call
+// ends at once, one span): what any tracer with a span per stream pays on top of the chunks.
+const wrapperInCall = fn(() => ({ stream: minimalWrapper(chunks()) }), { name: 'stream' });
 
 const scenarios: Scenario[] = [
   { group: 'invoke', name: 'bare async call', opsPerSample: OPS, run: loop(work) },
@@ -332,6 +354,25 @@ const scenarios: Scenario[] = [
     opsPerSample: CHUNKS,
     run: async () => {
       for await (const _ of minimalWrapper(chunks()));
+    },
+  },
+  {
+    group: 'stream',
+    name: `minimal observer (.then only, no context), ${CHUNKS} chunks`,
+    baseline: `bare stream, ${CHUNKS} chunks`,
+    opsPerSample: CHUNKS,
+    run: async () => {
+      for await (const _ of minimalObserver(chunks()));
+    },
+  },
+  {
+    group: 'stream',
+    name: `minimal wrapper + one traced call per stream, ${CHUNKS} chunks`,
+    baseline: `bare stream, ${CHUNKS} chunks`,
+    opsPerSample: CHUNKS,
+    run: async () => {
+      const { stream } = (await wrapperInCall.invoke(null)) as { stream: AsyncIterable<string> };
+      for await (const _ of stream);
     },
   },
   {
