@@ -194,6 +194,49 @@ describe('Maps and Sets are capped at MAX_COLLECTION_ENTRIES entries', () => {
     expect(show(set)).toEqual([...range(100), '…[50 more items]']);
   });
 
+  it('a Map or Set changed by a getter during its capture ends where it ends, and reads no entry past the cap', () => {
+    const shrinking = new Map<string, unknown>();
+    shrinking.set('a', {
+      toJSON() {
+        shrinking.delete('b');
+        shrinking.delete('c');
+        return 'x';
+      },
+    });
+    shrinking.set('b', 2).set('c', 3);
+    const shrinkingSet = new Set<unknown>();
+    shrinkingSet.add({
+      toJSON() {
+        shrinkingSet.clear();
+        return 'y';
+      },
+    });
+    shrinkingSet.add(2).add(3);
+    // No "…[truncated]" for entries that are gone (the capture goes on), no null for items that are gone.
+    expect(show([shrinking, shrinkingSet, 'after'])).toEqual([{ a: 'x' }, ['y'], 'after']);
+    const growing = new Map<string, unknown>();
+    growing.set('first', {
+      toJSON() {
+        for (const i of range(200)) growing.set(`added${i}`, i);
+        return 'grew';
+      },
+    });
+    const shown = show(growing) as Record<string, unknown>;
+    expect(Object.keys(shown)).toHaveLength(MAX_COLLECTION_ENTRIES + 1);
+    expect(shown.added98).toBe(98);
+    expect(shown['…']).toBe('…[101 more entries]');
+  });
+
+  it('an object that only inherits from Map or Set is shown as such, the rest of the capture kept', () => {
+    expect(
+      show({ fakeMap: Object.create(Map.prototype), fakeSet: Object.create(Set.prototype), after: 1 }),
+    ).toEqual({
+      fakeMap: '[Unserializable: not a Map]',
+      fakeSet: '[Unserializable: not a Set]',
+      after: 1,
+    });
+  });
+
   it('the budget still cuts first when 100 entries do not fit, and then ends the capture', () => {
     const long = (i: number) => `${i}:${'x'.repeat(100)}`;
     const capped = new Map(entries(150));

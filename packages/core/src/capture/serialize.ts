@@ -582,7 +582,11 @@ class Walker {
   // and forth.
 
   private writeSet(set: Set<unknown>, depth: number): void {
-    const size = setSize.call(set) as number;
+    const size = collectionSize(setSize, set);
+    if (size === undefined) {
+      this.note('[Unserializable: not a Set]');
+      return;
+    }
     // Read as written, never ahead: a million-element Set costs what its shown elements cost.
     const values = setValues.call(set) as IterableIterator<unknown>;
     const maxString = this.options.maxStringChars;
@@ -607,7 +611,9 @@ class Walker {
         break;
       }
       const next = values.next();
-      const value = next.done === true ? undefined : next.value;
+      // The end, sooner than `size` said if a getter among the items deleted some.
+      if (next.done === true) break;
+      const value = next.value;
       // writeString's test for a string kept whole, and one that needs no escapes.
       if (
         typeof value === 'string' &&
@@ -637,7 +643,11 @@ class Walker {
   }
 
   private writeMap(map: Map<unknown, unknown>, depth: number): void {
-    const size = mapSize.call(map) as number;
+    const size = collectionSize(mapSize, map);
+    if (size === undefined) {
+      this.note('[Unserializable: not a Map]');
+      return;
+    }
     // At most this many entries are read (each member costs at least four characters), also
     // when values are undefined and take no room.
     const cap = Math.floor(this.memberCap() / 2) + 1;
@@ -659,11 +669,15 @@ class Walker {
     let first = true;
     let remembered = true;
     for (let i = 0; !this.exhausted; i++) {
-      if (i === MAX_COLLECTION_ENTRIES && i < size) {
-        const mark = `${first ? '' : ','}"…":${JSON.stringify(`…[${size - i} more entries]`)}`;
-        // As in writeSet: the walk goes on after a cap marker that fits the budget.
-        if (limit - out.length < mark.length) this.exhausted = true;
-        out += mark;
+      if (i === MAX_COLLECTION_ENTRIES) {
+        // (The size now too: a getter among the values may have added entries.)
+        const more = Math.max(size, collectionSize(mapSize, map) ?? 0) - i;
+        if (more > 0) {
+          const mark = `${first ? '' : ','}"…":${JSON.stringify(`…[${more} more entries]`)}`;
+          // As in writeSet: the walk goes on after a cap marker that fits the budget.
+          if (limit - out.length < mark.length) this.exhausted = true;
+          out += mark;
+        }
         break;
       }
       let key: string | undefined;
@@ -671,13 +685,14 @@ class Walker {
       if (i < cap) {
         const nextKey = keys.next();
         const nextValue = values.next();
-        if (nextKey.done !== true) {
-          const k = nextKey.value;
-          value = nextValue.value;
-          key = typeof k === 'string' ? k : safeString(k);
-        }
+        // The end, sooner than `size` said if a getter among the values deleted entries.
+        if (nextKey.done === true) break;
+        const k = nextKey.value;
+        value = nextValue.value;
+        key = typeof k === 'string' ? k : safeString(k);
+      } else if (size <= i) {
+        break;
       }
-      if (key === undefined && size <= i) break;
       if (key === undefined || limit - out.length < Math.min(key.length, MAX_KEY_CHARS) + 6) {
         out += first ? '"…":' : ',"…":';
         out += TRUNCATED_TEXT;
@@ -858,6 +873,18 @@ function marker(cut: number): string {
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
+}
+
+/**
+ * A Map's or Set's size through the intrinsic getter; undefined for an object that only has
+ * Map.prototype or Set.prototype in its chain (the getter throws on it).
+ */
+function collectionSize(getter: () => unknown, collection: object): number | undefined {
+  try {
+    return getter.call(collection) as number;
+  } catch {
+    return undefined;
+  }
 }
 
 function readProperty(obj: Record<string, unknown>, key: string): unknown {
