@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { byName, installTestTracing, parentId, spanId } from '../../../../test/support/otel.js';
@@ -232,6 +233,49 @@ describe('streams', () => {
     expect(output.length).toBeLessThanOrEqual(1_000);
     expect(output).toContain('…[truncated');
     expect(finished()[0]?.attributes['lazytrace.stream.chunks']).toBe(10_000);
+  });
+
+  // Per chunk, each promise pays Node's promise hooks once any AsyncLocalStorage is on: the one
+  // `.then` that observes the chunk is the cost floor (docs/performance.md, "minimal wrapper").
+  // Counted, not timed: anything added per chunk (a wrapper generator, a second `.then`, a timer)
+  // shows up here.
+  it('per chunk, one promise more than the bare generator and no other async resource', async () => {
+    async function* tokens(n: number) {
+      for (let i = 0; i < n; i++) yield 'tok ';
+    }
+    const traced = fn(tokens, { name: 'tokens' });
+    const counts = new Map<string, number>();
+    const hook = createHook({ init: (_id, type) => counts.set(type, (counts.get(type) ?? 0) + 1) });
+    const resources = async (run: () => Promise<void>) => {
+      counts.clear();
+      hook.enable();
+      try {
+        await run();
+      } finally {
+        hook.disable();
+      }
+      return new Map(counts);
+    };
+    const bare = (n: number) =>
+      resources(async () => {
+        for await (const _ of tokens(n));
+      });
+    const tracedRun = (n: number) =>
+      resources(async () => {
+        for await (const _ of (await traced.invoke(n)) as AsyncIterable<string>);
+      });
+    await tracedRun(10); // warm: anything made once per process is not per chunk
+    const perChunk = async (count: (n: number) => Promise<Map<string, number>>) => {
+      const [short, long] = [await count(100), await count(300)];
+      const types = new Set([...short.keys(), ...long.keys()]);
+      return Object.fromEntries([...types].map((t) => [t, ((long.get(t) ?? 0) - (short.get(t) ?? 0)) / 200]));
+    };
+    const bareRate = await perChunk(bare);
+    const tracedRate = await perChunk(tracedRun);
+    expect(tracedRate.PROMISE).toBe((bareRate.PROMISE ?? 0) + 1);
+    for (const [type, rate] of Object.entries(tracedRate)) {
+      if (type !== 'PROMISE') expect({ type, rate }).toEqual({ type, rate: bareRate[type] ?? 0 });
+    }
   });
 
   it('code inside the generator runs with the stream span active, so nested calls nest', async () => {
