@@ -197,6 +197,21 @@ describe('the cap never lets a secret out nor trusts the collection', () => {
   });
 });
 
+describe('objects that only look like a Map or Set', () => {
+  it('an object inheriting from Map.prototype / Set.prototype without being one does not fail the capture', () => {
+    const value = {
+      fakeMap: Object.create(Map.prototype),
+      fakeSet: Object.create(Set.prototype),
+      kept: 'yes',
+    };
+    const text = serializeValue(value, options());
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    expect(parsed.kept).toBe('yes');
+    expect(parsed).toHaveProperty('fakeMap');
+    expect(parsed).toHaveProperty('fakeSet');
+  });
+});
+
 describe('a collection that changes while it is captured (a toJSON among its values)', () => {
   it('a Map that grows past 100 entries during its capture still shows at most 100', () => {
     const map = new Map<string, unknown>();

@@ -551,6 +551,52 @@ describe('span tree and trace context on the direct path', () => {
   });
 });
 
+describe('a module switched off (its own hook is a context carrier, also run directly)', () => {
+  it('no span for it; the calls it makes sit under its caller with the request’s values, also from its stream', async () => {
+    const leaf = fn(async (x: string) => `${x}.`, { name: 'leaf' });
+    const quiet = fn(
+      async function* quiet(x: string) {
+        yield await leaf.invoke(`${x}1`);
+        yield await leaf.invoke(`${x}2`);
+      },
+      { name: 'quiet' },
+    );
+    const plainQuiet = fn(async (x: string) => leaf.invoke(`${x}p`), { name: 'plain-quiet' });
+    const top = fn(
+      async (x: string) => {
+        let text = '';
+        for await (const c of (await quiet.invoke(x)) as AsyncIterable<string>) text += c;
+        return text + (await plainQuiet.invoke(x));
+      },
+      { name: 'top' },
+    );
+    const modules = { byName: { quiet: false, 'plain-quiet': false } };
+    const outs = await Promise.all(
+      ['a', 'b'].map((x) => withTrace({ userId: `u-${x}`, modules }, () => top.invoke(x))),
+    );
+    expect(outs).toEqual(['a1.a2.ap.', 'b1.b2.bp.']);
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((s) => s.name).sort()).toEqual([
+      'leaf',
+      'leaf',
+      'leaf',
+      'leaf',
+      'leaf',
+      'leaf',
+      'top',
+      'top',
+    ]);
+    for (const root of spans.filter((s) => s.name === 'top')) {
+      const x = JSON.parse(root.attributes['lazytrace.input'] as string) as string;
+      const leaves = spans.filter((s) => s.name === 'leaf' && parentId(s) === spanId(root));
+      expect(leaves.map((l) => l.attributes['lazytrace.input']).sort()).toEqual(
+        [`"${x}1"`, `"${x}2"`, `"${x}p"`].sort(),
+      );
+      for (const l of leaves) expect(l.attributes['user.id']).toBe(`u-${x}`);
+    }
+  });
+});
+
 describe('a stream returned on the direct path is traced as a stream', () => {
   async function* tokens(n: number) {
     for (let i = 0; i < n; i++) {
