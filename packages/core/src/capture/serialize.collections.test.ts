@@ -225,6 +225,14 @@ describe('Maps and Sets are capped at MAX_COLLECTION_ENTRIES entries', () => {
     expect(Object.keys(shown)).toHaveLength(MAX_COLLECTION_ENTRIES + 1);
     expect(shown.added98).toBe(98);
     expect(shown['…']).toBe('…[101 more entries]');
+    const growingSet = new Set<unknown>();
+    growingSet.add({
+      toJSON() {
+        for (const i of range(200)) growingSet.add(i);
+        return 'grew';
+      },
+    });
+    expect(show(growingSet)).toEqual(['grew', ...range(99), '…[101 more items]']);
   });
 
   it('an object that only inherits from Map or Set is shown as such, the rest of the capture kept', () => {

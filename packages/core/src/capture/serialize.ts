@@ -582,7 +582,7 @@ class Walker {
   // and forth.
 
   private writeSet(set: Set<unknown>, depth: number): void {
-    const size = collectionSize(setSize, set);
+    let size = collectionSize(setSize, set);
     if (size === undefined) {
       this.note('[Unserializable: not a Set]');
       return;
@@ -598,7 +598,12 @@ class Walker {
     // `out` ends inside a string item whose closing quote is not written yet: the next string
     // item then starts with `","`, one append for what would be two.
     let quoteOpen = false;
-    for (let i = 0; i < size && !this.exhausted; i++) {
+    for (let i = 0; !this.exhausted; i++) {
+      if (i >= size) {
+        // The size again, once: a getter among the items may have added some.
+        size = collectionSize(setSize, set) ?? 0;
+        if (i >= size) break;
+      }
       const room = limit - out.length - (quoteOpen ? 1 : 0);
       if (room <= 0 || i === MAX_COLLECTION_ENTRIES) {
         if (quoteOpen) out += '"';
