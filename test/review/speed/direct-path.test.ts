@@ -551,6 +551,65 @@ describe('span tree and trace context on the direct path', () => {
   });
 });
 
+describe('the trace name and the root flag (carried per call, not per context copy)', () => {
+  it('every span of a request carries its root’s name, also spans made by a stream read after the scope ended', async () => {
+    const leaf = fn(async (x: number) => x, { name: 'leaf' });
+    const gen = fn(
+      async function* gen() {
+        yield await leaf.invoke(1);
+        yield await leaf.invoke(2);
+      },
+      { name: 'gen' },
+    );
+    const root = fn(async () => gen.invoke(null), { name: 'the-root' });
+    const stream = (await withTrace({ userId: 'u' }, () => root.invoke(null))) as AsyncIterable<number>;
+    await new Promise((r) => setTimeout(r, 1));
+    const other = fn(async (x: number) => x, { name: 'other-root' });
+    for await (const _ of stream) await other.invoke(0);
+    const spans = exporter.getFinishedSpans();
+    for (const span of spans) {
+      const expected = span.name === 'other-root' ? 'other-root' : 'the-root';
+      expect([span.name, span.attributes['lazytrace.trace.name']]).toEqual([span.name, expected]);
+      const isRoot = span.name === 'the-root' || span.name === 'other-root';
+      expect([span.name, span.attributes['lazytrace.root']]).toEqual([span.name, isRoot ? true : undefined]);
+    }
+    expect(spans.filter((s) => s.name === 'leaf')).toHaveLength(2);
+  });
+
+  it('withTrace({ traceName }) names every span of the request; concurrent requests keep their own', async () => {
+    const leaf = fn(async (x: string) => x, { name: 'leaf' });
+    const top = fn(async (x: string) => leaf.invoke(x), { name: 'top' });
+    await Promise.all(
+      ['a', 'b', 'c'].map((x) => withTrace({ traceName: `trace-${x}` }, () => top.invoke(x))),
+    );
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(6);
+    for (const span of spans) {
+      const x = JSON.parse(span.attributes['lazytrace.input'] as string) as string;
+      expect(span.attributes['lazytrace.trace.name']).toBe(`trace-${x}`);
+    }
+  });
+
+  it('under a foreign OTel span (an HTTP server span): the first lazytrace call is the root, child of that span', async () => {
+    const leaf = fn(async (x: number) => x, { name: 'leaf' });
+    const top = fn(async (x: number) => leaf.invoke(x), { name: 'top' });
+    const tracer = provider.getTracer('http-instrumentation');
+    await tracer.startActiveSpan('GET /', async (http) => {
+      await top.invoke(1);
+      http.end();
+    });
+    const spans = exporter.getFinishedSpans();
+    const http = byName(spans, 'GET /');
+    const topSpan = byName(spans, 'top');
+    const leafSpan = byName(spans, 'leaf');
+    expect(parentId(topSpan)).toBe(spanId(http));
+    expect(parentId(leafSpan)).toBe(spanId(topSpan));
+    expect(topSpan.attributes['lazytrace.root']).toBe(true);
+    expect(leafSpan.attributes['lazytrace.root']).toBeUndefined();
+    expect(leafSpan.attributes['lazytrace.trace.name']).toBe('top');
+  });
+});
+
 describe('a module switched off (its own hook is a context carrier, also run directly)', () => {
   it('no span for it; the calls it makes sit under its caller with the request’s values, also from its stream', async () => {
     const leaf = fn(async (x: string) => `${x}.`, { name: 'leaf' });
