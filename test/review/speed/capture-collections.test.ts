@@ -228,6 +228,46 @@ describe('a collection that changes while it is captured (a toJSON among its val
     expect(Object.keys(parsed).filter((k) => k !== '…').length).toBeLessThanOrEqual(100);
   });
 
+  it('a Set that grows past 100 during its capture shows 100 and the real count of the rest', () => {
+    const set = new Set<unknown>();
+    set.add({
+      toJSON() {
+        for (let i = 0; i < 200; i++) set.add(i);
+        return 'grew';
+      },
+    });
+    set.add('second');
+    const items = JSON.parse(serializeValue(set, options())) as unknown[];
+    expect(items).toHaveLength(101);
+    expect(items.slice(0, 3)).toEqual(['grew', 'second', 0]);
+    expect(items[100]).toBe('…[102 more items]');
+  });
+
+  it('Map entries stay paired with their keys while getters delete, re-add and append entries', () => {
+    const map = mapOf(120);
+    let added = 0;
+    for (const at of [3, 40, 77]) {
+      map.set(`k${at}`, {
+        toJSON() {
+          map.delete(`k${at + 1}`); // the next one: skipped by both iterators
+          map.delete(`k${at - 2}`); // one already written
+          map.delete(`k${at + 5}`);
+          map.set(`k${at + 5}`, at + 5); // re-added at the end
+          map.set(`k${1000 + added}`, 1000 + added++);
+          return `t${at}`;
+        },
+      });
+    }
+    const parsed = JSON.parse(serializeValue(map, options())) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(parsed)) {
+      if (key === '…') continue;
+      const i = Number(key.slice(1));
+      expect([key, value]).toEqual([key, [3, 40, 77].includes(i) ? `t${i}` : i]);
+    }
+    for (const gone of [4, 41, 78]) expect(parsed).not.toHaveProperty(`k${gone}`);
+    expect(Object.keys(parsed).filter((k) => k !== '…').length).toBeLessThanOrEqual(100);
+  });
+
   it('a Map that shrinks during its capture: valid JSON, never a value that is not there', () => {
     const map = mapOf(150);
     map.set('k0', {
