@@ -100,7 +100,7 @@ export function renderCore(r: Results): string {
   const mapFloor = find('serializer', 'JSON.stringify of what the Map capture shows');
   const map1m = find('serializer', 'serialize a 1M-entry Map (vs');
   const set1m = find('serializer', 'serialize a 1M-entry Set (vs');
-  const otherMaps = find('serializer', 'serialize a 1,000-entry Map, another each time');
+  const otherMaps = find('serializer', 'serialize a 1,000-entry Map with other keys each time');
   const ms = (v: number | undefined) => (v === undefined ? '?' : `${v.toFixed(1)} ms`);
   return `${BEGIN}
 
@@ -195,8 +195,9 @@ Map's capture 31 → 17 µs.
   itself. Members are appended to a local string, a primitive in place, a Map is read through its
   keys and values iterators in step (no \`[key, value]\` array per entry), and the key texts of the
   last Map written at each depth are remembered by position. That last part flatters this row,
-  which captures the same Map again: a different Map with other keys at each capture (the row
-  "another each time") costs ${x(otherMaps?.ratio)} the 1 KB capture.
+  which captures the same Map again (so would a Map built anew with the same keys): Maps with
+  other keys than the last one's at each capture (the row "with other keys each time", each key
+  then a lookup in the key cache) cost ${x(otherMaps?.ratio)} the 1 KB capture, above the target.
 - **A flat object with 870k keys**: ${verdict('capture of a flat object with 870k keys ≤ 40')}; against
   \`JSON.stringify\` of the same object (the issue's yardstick): ${verdict('capture of a flat object with 870k keys ≤ 1×')}.
   The 40 ms is **not reachable by any JavaScript capture on Node 20**: V8 lists every key of an
