@@ -4,6 +4,7 @@ import {
   type CallContext,
   configureTracing,
   fn,
+  getTraceId,
   type Hook,
   type Invocation,
   Module,
@@ -469,6 +470,26 @@ describe('span tree and trace context on the direct path', () => {
         expect(byId.get(parentId(l)!)?.name).toBe('middle');
       }
     }
+  });
+
+  it('ctx.traceId and getTraceId() inside the business code are the call’s own trace, per concurrent request', async () => {
+    const seen: [string, string | undefined, string | undefined][] = [];
+    const call = fn(
+      async (x: string, ctx: CallContext) => {
+        await new Promise((r) => setTimeout(r, x === 'a' ? 2 : 0));
+        seen.push([x, ctx.traceId, getTraceId()]);
+        return x;
+      },
+      { name: 'ids' },
+    );
+    await Promise.all(['a', 'b', 'c'].map((x) => call.invoke(x)));
+    const spans = exporter.getFinishedSpans();
+    expect(seen).toHaveLength(3);
+    for (const [x, fromCtx, fromApi] of seen) {
+      const span = spans.find((s) => s.attributes['lazytrace.input'] === JSON.stringify(x))!;
+      expect([x, fromCtx, fromApi]).toEqual([x, traceId(span), traceId(span)]);
+    }
+    expect(new Set(seen.map((s) => s[1])).size).toBe(3);
   });
 
   it('setTrace in the business code reaches the calls it makes next, not its own span nor its siblings', async () => {
