@@ -312,7 +312,7 @@ describe('the budget still cuts first when it comes first', () => {
         [
           Symbol('tok'),
           {
-            nested: new Map([
+            nested: new Map<string, unknown>([
               ['token', 't'],
               ['k', [1, 2]],
             ]),
@@ -362,7 +362,7 @@ describe('end to end: what a span records', () => {
   it('a traced call given a 1,000,000-entry Map records 100 entries and the marker', async () => {
     configureTracing({ maxContentChars: 100_000 });
     const map = mapOf(1_000_000);
-    const same = await fn((m: Map<string, number>) => m, { name: 'big-map' }).invoke(map);
+    const same = await fn((m: Map<string, unknown>) => m, { name: 'big-map' }).invoke(map);
     expect(same).toBe(map);
     const span = exporter.getFinishedSpans()[0]!;
     for (const key of ['lazytrace.input', 'lazytrace.output']) {
