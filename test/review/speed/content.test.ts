@@ -1,0 +1,192 @@
+import { configureTracing, fn, MASK_FAILED } from '@lazytrace/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { exporter, useTestTracing } from '../support.js';
+
+// Review of content capture on the hot path (issue #10: "inline primitives and a guarded
+// JSON.stringify fast path for small plain objects"): whatever shortcut a traced call takes for a
+// number, a string or a small plain object, what its span records must stay what it was — the
+// user's mask applied first, redacted keys redacted at any depth and in any case, JSON's odd
+// values (NaN, -0, undefined, BigInt, Symbol, functions, Dates, toJSON, __proto__, cycles) shown
+// as before, long strings cut. Each expected string was written by the serializer at f9338fb
+// (before the speed work) for the same value and the default budget.
+
+useTestTracing();
+afterEach(() => configureTracing({ mask: undefined, maxStringChars: null, maxContentChars: null }));
+
+/** What a traced call records as its input and output when it returns its input. */
+async function recorded(value: unknown): Promise<{ input: unknown; output: unknown }> {
+  exporter.reset();
+  const out = await fn((x: unknown) => x, { name: 'capture' }).invoke(value);
+  expect(Object.is(out, value)).toBe(true);
+  const span = exporter.getFinishedSpans()[0]!;
+  return { input: span.attributes['lazytrace.input'], output: span.attributes['lazytrace.output'] };
+}
+
+function values(): Record<string, unknown> {
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic.self = cyclic;
+  const shared = { s: 1 };
+  return {
+    number: 42,
+    negZero: -0,
+    nan: Number.NaN,
+    inf: Number.NEGATIVE_INFINITY,
+    big: 10n,
+    str: 'plain',
+    strEsc: 'a"b\\c\nd\u0001',
+    lone: 'x\ud800y',
+    emoji: '😀',
+    bool: true,
+    nul: null,
+    undef: undefined,
+    sym: Symbol('s'),
+    func: function named() {},
+    arrow: () => 1,
+    date: new Date(0),
+    badDate: new Date(Number.NaN),
+    regex: /a+/g,
+    err: new TypeError('boom'),
+    small: { query: 'tides', k: 3 },
+    redacted: {
+      user: 'u',
+      apiKey: 'A',
+      APIKEY: 'B',
+      Api_Key: 'C',
+      password: 'P',
+      nested: { token: 'T', list: [{ secret: 'S', ok: 1 }] },
+      authorization: 'Bearer z',
+      'x-api-key': 'X',
+    },
+    weird: {
+      u: undefined,
+      f() {},
+      s: Symbol('x'),
+      n: Number.NaN,
+      i: Number.POSITIVE_INFINITY,
+      z: -0,
+      b: 1n,
+      d: new Date(0),
+      arr: [undefined, () => 1, Symbol('y'), Number.NaN],
+    },
+    proto: JSON.parse('{"__proto__": {"polluted": true}, "a": 1}'),
+    nullProto: Object.assign(Object.create(null), { a: 1, b: 'two' }),
+    withToJSON: { a: { toJSON: () => ({ replaced: true }) }, b: 2 },
+    klass: new (class Point {
+      x = 1;
+      y = 2;
+    })(),
+    // biome-ignore lint/suspicious/noSparseArray: a hole is one of the cases
+    sparse: [1, , 3],
+    messages: [
+      { role: 'system', content: 'You are helpful.' },
+      { role: 'user', content: 'Hi "there"\n' },
+    ],
+    docs: Array.from({ length: 5 }, (_, i) => ({ id: `d${i}`, text: `text ${i}`, score: i / 10 })),
+    deep: { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: { k: { l: { m: { n: 1 } } } } } } } } } } } } } },
+    cyclic,
+    shared: { x: shared, y: shared },
+  };
+}
+
+/** Written by the f9338fb serializer (default budget, default redact list). */
+const BEFORE: Record<string, string> = {
+  number: '42',
+  negZero: '0',
+  nan: '"NaN"',
+  inf: '"-Infinity"',
+  big: '"10n"',
+  str: '"plain"',
+  strEsc: '"a\\"b\\\\c\\nd\\u0001"',
+  lone: '"x\\ud800y"',
+  emoji: '"😀"',
+  bool: 'true',
+  nul: 'null',
+  undef: 'null',
+  sym: '"Symbol(s)"',
+  func: '"[Function named]"',
+  arrow: '"[Function arrow]"',
+  date: '"1970-01-01T00:00:00.000Z"',
+  badDate: '"Invalid Date"',
+  regex: '"/a+/g"',
+  err: '{"name":"TypeError","message":"boom"}',
+  small: '{"query":"tides","k":3}',
+  redacted:
+    '{"user":"u","apiKey":"[REDACTED]","APIKEY":"[REDACTED]","Api_Key":"[REDACTED]","password":"[REDACTED]","nested":{"token":"[REDACTED]","list":[{"secret":"[REDACTED]","ok":1}]},"authorization":"[REDACTED]","x-api-key":"[REDACTED]"}',
+  weird:
+    '{"f":"[Function f]","s":"Symbol(x)","n":"NaN","i":"Infinity","z":0,"b":"1n","d":"1970-01-01T00:00:00.000Z","arr":[null,"[Function anonymous]","Symbol(y)","NaN"]}',
+  proto: '{"__proto__":{"polluted":true},"a":1}',
+  nullProto: '{"a":1,"b":"two"}',
+  withToJSON: '{"a":{"replaced":true},"b":2}',
+  klass: '{"x":1,"y":2}',
+  sparse: '[1,null,3]',
+  messages: '[{"role":"system","content":"You are helpful."},{"role":"user","content":"Hi \\"there\\"\\n"}]',
+  docs: '[{"id":"d0","text":"text 0","score":0},{"id":"d1","text":"text 1","score":0.1},{"id":"d2","text":"text 2","score":0.2},{"id":"d3","text":"text 3","score":0.3},{"id":"d4","text":"text 4","score":0.4}]',
+  deep: '{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":{"j":{"k":{"l":"[Object]"}}}}}}}}}}}}',
+  cyclic: '{"a":1,"self":"[Circular]"}',
+  shared: '{"x":{"s":1},"y":{"s":1}}',
+};
+
+describe('what a span records for primitives and small plain values (as before the speed work)', () => {
+  const cases = values();
+  it.each(Object.keys(cases).filter((k) => k in BEFORE))('%s', async (key) => {
+    const { input, output } = await recorded(cases[key]);
+    expect(input).toBe(BEFORE[key]);
+    expect(output).toBe(BEFORE[key]);
+  });
+
+  it('a long string input is cut at the string limit, in input and output', async () => {
+    configureTracing({ maxStringChars: 256 });
+    const cut = `"${'y'.repeat(256)}…[truncated 44 chars]"`;
+    expect(await recorded('y'.repeat(300))).toEqual({ input: cut, output: cut });
+    expect((await recorded({ a: 'y'.repeat(300), b: 'short' })).input).toBe(
+      `{"a":"${'y'.repeat(256)}…[truncated 44 chars]","b":"short"}`,
+    );
+  });
+
+  it('a 5,000-character string at the default budget keeps its head and says how much was cut', async () => {
+    const { input } = await recorded('y'.repeat(5000));
+    expect(input).toBe(`"${'y'.repeat(4023)}…[truncated 977 chars]"`);
+  });
+});
+
+describe('the user’s mask comes first, also for numbers, strings and small objects', () => {
+  it('a mask sees every primitive and small object, and what it returns is what is recorded', async () => {
+    const seen: unknown[] = [];
+    configureTracing({
+      mask: (value, info) => {
+        seen.push([info.field, value]);
+        if (typeof value === 'number') return value * 0; // hides the number
+        if (typeof value === 'string') return value.replace(/\d/g, '#');
+        if (value !== null && typeof value === 'object') return { masked: true };
+        return value;
+      },
+    });
+    expect(await recorded(12345)).toEqual({ input: '0', output: '0' });
+    expect(await recorded('card 4111')).toEqual({ input: '"card ####"', output: '"card ####"' });
+    expect(await recorded({ query: 'q', k: 3 })).toEqual({
+      input: '{"masked":true}',
+      output: '{"masked":true}',
+    });
+    expect(seen).toEqual([
+      ['input', 12345],
+      ['output', 12345],
+      ['input', 'card 4111'],
+      ['output', 'card 4111'],
+      ['input', { query: 'q', k: 3 }],
+      ['output', { query: 'q', k: 3 }],
+    ]);
+  });
+
+  it('a mask that throws: the placeholder, never the raw value, for a number and a string too', async () => {
+    configureTracing({
+      mask: () => {
+        throw new Error('mask broke');
+      },
+    });
+    for (const value of [4111111111111111, 'SECRET-STRING', { k: 'SECRET' }]) {
+      const { input, output } = await recorded(value);
+      expect(input).toBe(JSON.stringify(MASK_FAILED));
+      expect(output).toBe(JSON.stringify(MASK_FAILED));
+    }
+  });
+});
