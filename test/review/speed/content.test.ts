@@ -11,7 +11,7 @@ import { exporter, useTestTracing } from '../support.js';
 // (before the speed work) for the same value and the default budget.
 
 useTestTracing();
-afterEach(() => configureTracing({ mask: undefined, maxStringChars: null, maxContentChars: null }));
+afterEach(() => configureTracing({ mask: null, maxStringChars: null, maxContentChars: null }));
 
 /** What a traced call records as its input and output when it returns its input. */
 async function recorded(value: unknown): Promise<{ input: unknown; output: unknown }> {
@@ -188,5 +188,58 @@ describe('the user’s mask comes first, also for numbers, strings and small obj
       expect(input).toBe(JSON.stringify(MASK_FAILED));
       expect(output).toBe(JSON.stringify(MASK_FAILED));
     }
+  });
+});
+
+describe('objects a faster object walk could get wrong (as before the speed work)', () => {
+  const run = (value: unknown) => recorded(value).then((r) => r.input);
+
+  it('own enumerable string keys only, in JS order (integer keys first); getters read, a throwing one shown', async () => {
+    expect(await run(Object.assign(Object.create({ inherited: 'x' }), { own: 1 }))).toBe('{"own":1}');
+    expect(await run({ b: 1, 2: 'two', a: 3, 1: 'one', '-1': 'neg', '01': 'lead' })).toBe(
+      '{"1":"one","2":"two","b":1,"a":3,"-1":"neg","01":"lead"}',
+    );
+    expect(await run({ [Symbol('k')]: 1, a: 2 })).toBe('{"a":2}');
+    expect(await run(Object.defineProperty({ a: 1 }, 'hidden', { value: 2, enumerable: false }))).toBe(
+      '{"a":1}',
+    );
+    expect(
+      await run({
+        get g() {
+          return 'got';
+        },
+        a: 1,
+      }),
+    ).toBe('{"g":"got","a":1}');
+    expect(
+      await run({
+        get g(): never {
+          throw new Error('nope');
+        },
+        a: 1,
+      }),
+    ).toBe('{"g":"[Thrown: nope]","a":1}');
+    expect(await run(new Proxy({ a: 1, b: 2 }, { ownKeys: () => ['b', 'a'] }))).toBe('{"b":2,"a":1}');
+  });
+
+  it('built-in objects keep their short forms', async () => {
+    expect(await run(new Uint8Array([1, 2, 3]))).toBe('"[Uint8Array 3 bytes]"');
+    expect(await run(Buffer.from('hi'))).toBe('"[Buffer 2 bytes]"');
+    expect(await run([new String('s'), new Number(1), new Boolean(false)])).toBe('["s",1,false]');
+    expect(await run(new URL('https://x.test/a?b=1'))).toBe('"https://x.test/a?b=1"');
+    expect(await run([new WeakMap(), new WeakSet()])).toBe('["[WeakMap]","[WeakSet]"]');
+  });
+
+  it('a flat object of 200,000 keys: its first members up to the budget, a secret at its end never shown', async () => {
+    const flat: Record<string, unknown> = {};
+    for (let i = 0; i < 200_000; i++) flat[`key${i}`] = i;
+    flat.password = 'SECRET';
+    const members = Array.from({ length: 328 }, (_, i) => `"key${i}":${i}`).join(',');
+    expect(await run(flat)).toBe(`{${members},"…":"…[truncated]"}`);
+    const ints: Record<string, unknown> = {};
+    for (let i = 200_000; i > 0; i--) ints[i] = i;
+    ints.a = 1;
+    const first = Array.from({ length: 426 }, (_, i) => `"${i + 1}":${i + 1}`).join(',');
+    expect(await run(ints)).toBe(`{${first},"…":"…[truncated]"}`);
   });
 });
