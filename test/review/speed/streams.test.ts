@@ -244,6 +244,44 @@ describe.each([
     expect(byName(spans, 'reader-call').attributes['user.id']).toBe('reader');
   });
 
+  it('calls the consumer makes between chunks belong to the consumer, not to the stream', async () => {
+    setup();
+    const source = fn(
+      async function* source() {
+        for (let i = 0; i < 3; i++) {
+          await pause(0);
+          yield i;
+        }
+      },
+      { name: 'source' },
+    );
+    const side = fn((i: number) => i, { name: 'side' });
+    const consumer = fn(
+      async () => {
+        const stream = (await source.invoke(null)) as AsyncIterable<number>;
+        for await (const i of stream) {
+          await side.invoke(i);
+          await pause(0);
+          await side.invoke(i + 10);
+        }
+        await side.invoke(99);
+      },
+      { name: 'consumer' },
+    );
+    await consumer.invoke(null);
+    const spans = exporter.getFinishedSpans();
+    const consumerSpan = byName(spans, 'consumer');
+    const sourceSpan = byName(spans, 'source');
+    expect(parentId(sourceSpan)).toBe(spanId(consumerSpan));
+    const sides = spans.filter((s) => s.name === 'side');
+    expect(sides).toHaveLength(7);
+    for (const s of sides)
+      expect([s.attributes['lazytrace.input'], parentId(s)]).toEqual([
+        s.attributes['lazytrace.input'],
+        spanId(consumerSpan),
+      ]);
+  });
+
   it('idle watchdog: a stream pulled once then abandoned is ended as abandoned', async () => {
     setup();
     configureTracing({ streamIdleTimeoutMs: 20 });
