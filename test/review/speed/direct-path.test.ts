@@ -514,6 +514,47 @@ describe('span tree and trace context on the direct path', () => {
     for (const p of spans.filter((s) => s.name === 'parent')) expect(p.attributes['user.id']).toBeUndefined();
   });
 
+  it('paths mixed in one trace (direct, hooked, direct): parents right, a hook’s setTrace in pre reaches the direct calls below', async () => {
+    const remove = registerHookProvider((target) =>
+      (target as { name?: string }).name === 'middle'
+        ? [
+            {
+              name: 'tagger',
+              create: () => ({
+                pre() {
+                  setTrace({ metadata: { via: 'hook' } });
+                },
+              }),
+            },
+          ]
+        : [],
+    );
+    const leaf = fn(async (x: number) => x, { name: 'leaf' });
+    const middle = fn(async (x: number) => (await leaf.invoke(x)) + (await leaf.invoke(x)), {
+      name: 'middle',
+    });
+    const top = fn(async (x: number) => middle.invoke(x), { name: 'top' });
+    try {
+      expect(await Promise.all([top.invoke(1), top.invoke(2)])).toEqual([2, 4]);
+    } finally {
+      remove();
+    }
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(8);
+    for (const root of spans.filter((s) => s.name === 'top')) {
+      const mine = spans.filter((s) => traceId(s) === traceId(root));
+      const mid = mine.find((s) => s.name === 'middle')!;
+      expect(parentId(mid)).toBe(spanId(root));
+      const leaves = mine.filter((s) => s.name === 'leaf');
+      expect(leaves).toHaveLength(2);
+      for (const l of leaves) {
+        expect(parentId(l)).toBe(spanId(mid));
+        expect(l.attributes['lazytrace.metadata.via']).toBe('hook');
+      }
+      expect(root.attributes['lazytrace.metadata.via']).toBeUndefined();
+    }
+  });
+
   it('keep-alive HTTP, 40 concurrent requests over 3 sockets: every span carries its own request’s user, session and tags', async () => {
     const retrieve = fn(
       async (q: string) => {
