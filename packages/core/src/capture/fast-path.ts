@@ -1,0 +1,194 @@
+import { keyText } from './key-texts.js';
+import { DEFAULT_MAX_DEPTH, MARKER_ROOM, MAX_KEY_CHARS, REDACTED, type SerializeOptions } from './limits.js';
+import { escapeFree, LONG_STRING, NEEDS_ESCAPE, quote } from './quote.js';
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+// ---------------------------------------------------------------------------------------------
+// The direct path.
+//
+// It writes plain data only: strings, finite and non-finite numbers, booleans, null, undefined,
+// arrays, and objects whose prototype is Object.prototype or null with no toJSON — the same
+// classification the walk makes first. It gives up (returns undefined) on anything else and when
+// the text would come near the budget, so it never needs to cut: whatever it returns, the walk
+// would have written character for character (serialize.fast.test.ts checks that over many
+// generated values). Below `limit` every budget test of the walk passes, which is why the texts
+// are the same:
+//   - strings: the walk keeps a string whole when it is within maxStringChars (256 for keys) and
+//     its quoted text fits what is left after the closing brackets and MARKER_ROOM;
+//   - members: a member starts when its key plus 6 fits; items when anything is left;
+//   - the number of keys collected: each member costs at least 4 characters.
+// Cycles need no bookkeeping: a cycle nests until maxDepth, where the direct path gives up.
+// The one visible difference: when it gives up, what it read is read again by the walk, so an
+// enumerable getter on a plain object (rare in captured data) can run twice for that capture.
+// ---------------------------------------------------------------------------------------------
+
+/** Characters kept free below maxChars: the marker room plus a member's `:` and short value. */
+const FAST_SLACK = MARKER_ROOM + 8;
+let fastOut = '';
+let fastLimit = 0;
+let fastMaxString = 0;
+let fastMaxDepth = DEFAULT_MAX_DEPTH;
+let fastRedactKeys: readonly (string | RegExp)[] = [];
+/** The direct path is running: a capture started from a getter inside it takes the walk. */
+let fastBusy = false;
+/**
+ * Keys of large objects the direct path listed before giving up, for the walk to reuse: V8 lists
+ * all of an object's keys when a for...in starts, which for 870k keys costs more than the rest
+ * of the capture. Filled only for objects with more keys than the walk would show.
+ */
+export const handedKeys = new Map<object, { keys: string[]; more: boolean; room: number }>();
+
+/** The direct path alone: the text, or undefined where the walk must answer (exported for its test). */
+export function fastSerialize(value: unknown, options: SerializeOptions): string | undefined {
+  // Primitives first: no state to set up.
+  switch (typeof value) {
+    case 'string': {
+      if (value.length > options.maxStringChars || value.length + 2 > options.maxChars - FAST_SLACK) {
+        return undefined;
+      }
+      const text = quote(value);
+      return text.length <= options.maxChars - FAST_SLACK ? text : undefined;
+    }
+    case 'number':
+      return Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+      return 'null';
+    case 'object':
+      if (value === null) return 'null';
+      break;
+    default:
+      return undefined;
+  }
+  if (fastBusy) return undefined;
+  if (handedKeys.size > 0) handedKeys.clear();
+  if (escapeFree.length > 0) escapeFree.length = 0;
+  fastRedactKeys = options.redactKeys;
+  fastLimit = options.maxChars - FAST_SLACK;
+  fastMaxString = options.maxStringChars;
+  fastMaxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  fastOut = '';
+  fastBusy = true;
+  try {
+    return fastObject(value as object, 0, 0) ? fastOut : undefined;
+  } catch {
+    // A getter or Proxy trap threw: the walk shows that where it happened.
+    return undefined;
+  } finally {
+    fastOut = '';
+    fastBusy = false;
+  }
+}
+
+/** Appends one value; false means "give up". `open` counts the containers around it. */
+function fastWrite(value: unknown, depth: number, open: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      return fastString(value, fastMaxString);
+    case 'number':
+      fastOut += Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
+      return fastOut.length <= fastLimit;
+    case 'boolean':
+      fastOut += value ? 'true' : 'false';
+      return fastOut.length <= fastLimit;
+    case 'undefined':
+      fastOut += 'null';
+      return fastOut.length <= fastLimit;
+    case 'object':
+      if (value === null) {
+        fastOut += 'null';
+        return fastOut.length <= fastLimit;
+      }
+      return fastObject(value, depth, open);
+    default:
+      return false;
+  }
+}
+
+function fastString(value: string, maxChars: number): boolean {
+  // Checked before quoting: a 50 MB string must not be scanned only to give up.
+  if (value.length > maxChars || fastOut.length + value.length + 2 > fastLimit) return false;
+  if (value.length >= LONG_STRING && escapeFree.length < 16 && !NEEDS_ESCAPE.test(value)) {
+    escapeFree.push(value);
+    fastOut += `"${value}"`;
+  } else {
+    fastOut += quote(value);
+  }
+  return fastOut.length <= fastLimit;
+}
+
+function fastObject(obj: object, depth: number, open: number): boolean {
+  if (depth >= fastMaxDepth) return false;
+  if (Array.isArray(obj)) {
+    const length = obj.length;
+    // Each item costs at least one character: a longer array cannot fit.
+    if (fastOut.length + length > fastLimit) return false;
+    fastOut += '[';
+    for (let i = 0; i < length; i++) {
+      if (i > 0) fastOut += ',';
+      if (!fastWrite(obj[i], depth + 1, open + 1)) return false;
+    }
+    fastOut += ']';
+    return fastOut.length + open <= fastLimit;
+  }
+  const proto = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null) return false;
+  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') return false;
+  // The walk's count of keys it collects (writeRecord), from its room at this point: the text so
+  // far is the walk's, so the room is the same.
+  const room = fastLimit + FAST_SLACK - fastOut.length - open - MARKER_ROOM;
+  const cap = Math.floor((Math.max(0, Math.floor(room / 2)) + 1) / 2) + 1;
+  const record = obj as Record<string, unknown>;
+  const keys = keyBuffer(depth);
+  let failed = false;
+  let first = true;
+  const start = fastOut.length;
+  fastOut += '{';
+  for (const key in record) {
+    if (!hasOwn.call(record, key)) continue;
+    if (keys.length >= cap) {
+      // More keys than the walk shows: it cuts here. It gets the keys listed so far, so that a
+      // huge object is listed once, not twice.
+      handedKeys.set(obj, { keys: keys.slice(), more: true, room });
+      return false;
+    }
+    keys.push(key);
+    // After a give-up, only the keys are still listed (at most `cap`, for the hand-over).
+    if (failed) continue;
+    // The walk's test before every member, also one whose value is left out (undefined).
+    if (key.length > MAX_KEY_CHARS || room - (fastOut.length - start) - 1 < key.length + 6) {
+      failed = true;
+      continue;
+    }
+    const known = keyText(key, fastRedactKeys);
+    // A redacted key's value is never read.
+    const value = known.redacted ? REDACTED : record[key];
+    if (value === undefined) continue;
+    if (!first) fastOut += ',';
+    first = false;
+    // The walk keeps a key whole when its quoted text fits (checked here with its `:`, one
+    // character stricter: giving up is always safe).
+    if (fastOut.length + known.text.length > fastLimit) {
+      failed = true;
+      continue;
+    }
+    fastOut += known.text;
+    if (!fastWrite(value, depth + 1, open + 1)) failed = true;
+  }
+  fastOut += '}';
+  return !failed && fastOut.length + open <= fastLimit;
+}
+
+/** One reusable key list per depth: listing keys allocates nothing once warm. */
+const keyBuffers: string[][] = [];
+function keyBuffer(depth: number): string[] {
+  let keys = keyBuffers[depth];
+  if (keys === undefined) {
+    keys = [];
+    keyBuffers[depth] = keys;
+  }
+  keys.length = 0;
+  return keys;
+}
