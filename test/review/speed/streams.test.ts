@@ -326,6 +326,34 @@ describe.each([
   });
 });
 
+describe('a source whose pulls settle out of order (an SDK reading a shared queue)', () => {
+  // Reported to H2 in /tmp/lt-requests.md (04:07): the end of the stream arriving before an
+  // earlier pull's chunk ended the call first; that chunk reached the consumer but not the record.
+  it.fails('a chunk whose pull settles after the end is still counted and recorded', async () => {
+    const resolvers: ((v: IteratorResult<string>) => void)[] = [];
+    const source = {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next() {
+        return new Promise<IteratorResult<string>>((r) => resolvers.push(r));
+      },
+    };
+    const stream = (await fn(() => source, { name: 'out-of-order' }).invoke(null)) as AsyncIterable<string>;
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = iterator.next();
+    const second = iterator.next();
+    resolvers[1]!({ done: true, value: undefined });
+    await pause(1);
+    resolvers[0]!({ done: false, value: 'a' });
+    expect(await first).toEqual({ done: false, value: 'a' });
+    expect(await second).toEqual({ done: true, value: undefined });
+    const span = await ended('out-of-order');
+    expect(span.attributes['lazytrace.stream.chunks']).toBe(1);
+    expect(span.attributes['lazytrace.output']).toBe('"a"');
+  });
+});
+
 describe('memory held by an open stream', () => {
   it('chunks past the budget are not kept alive while the stream is still being read', async () => {
     setFlagsFromString('--expose-gc');
