@@ -1,3 +1,5 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
@@ -396,5 +398,101 @@ describe('memory held by an open stream', () => {
     const span = byName(exporter.getFinishedSpans(), 'sparse');
     expect(span.attributes['lazytrace.output']).toBe('"ab"');
     expect(span.attributes['lazytrace.stream.chunks']).toBe(1_000_002);
+  });
+});
+
+describe('a stream served over keep-alive HTTP', () => {
+  it('clients that hang up mid-stream: each server-side stream span ends as cancelled, with its own request’s user; finished ones end done', async () => {
+    const gen = fn(
+      async function* tokens(q: string) {
+        for (let i = 0; i < 500; i++) {
+          await pause(2);
+          yield `${q}:${i};`;
+        }
+      },
+      { name: 'tokens', kind: 'llm' },
+    );
+    const short = fn(
+      async function* shortTokens(q: string) {
+        for (let i = 0; i < 3; i++) yield `${q}-${i}`;
+      },
+      { name: 'short' },
+    );
+    const server = createServer((req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams.get('q') ?? '';
+      let gone = false;
+      res.on('close', () => {
+        gone = true;
+      });
+      void (async () => {
+        const source = q.startsWith('s') ? short : gen;
+        const stream = (await withTrace({ userId: `u-${q}` }, () =>
+          source.invoke(q),
+        )) as AsyncIterable<string>;
+        for await (const chunk of stream) {
+          if (gone) break;
+          res.write(chunk);
+        }
+        res.end();
+      })().catch(() => res.destroy());
+    });
+    server.keepAliveTimeout = 2_000;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const hangUp = (q: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: `/?q=${q}` }, (res) => {
+          res.setEncoding('utf8');
+          res.once('data', (first: string) => {
+            req.destroy();
+            resolve(first);
+          });
+        });
+        req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+        req.end();
+      });
+    const whole = (q: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: `/?q=${q}` }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            body += c;
+          });
+          res.on('end', () => resolve(body));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      const firsts = await Promise.all(['a', 'b', 'c'].map(hangUp));
+      for (const [i, q] of ['a', 'b', 'c'].entries()) expect(firsts[i]!.startsWith(`${q}:0;`)).toBe(true);
+      expect(await Promise.all(['s1', 's2'].map(whole))).toEqual(['s1-0s1-1s1-2', 's2-0s2-1s2-2']);
+      const deadline = Date.now() + 10_000;
+      while (
+        exporter.getFinishedSpans().filter((s) => s.name === 'tokens').length < 3 &&
+        Date.now() < deadline
+      )
+        await pause(5);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    const spans = exporter.getFinishedSpans();
+    const cancelled = spans.filter((s) => s.name === 'tokens');
+    expect(cancelled).toHaveLength(3);
+    for (const span of cancelled) {
+      const q = JSON.parse(span.attributes['lazytrace.input'] as string) as string;
+      expect(span.attributes['user.id']).toBe(`u-${q}`);
+      expect(span.attributes['lazytrace.stream.cancelled']).toBe(true);
+      expect(span.attributes['lazytrace.stream.chunks'] as number).toBeLessThan(500);
+    }
+    const done = spans.filter((s) => s.name === 'short');
+    expect(done).toHaveLength(2);
+    for (const span of done) {
+      const q = JSON.parse(span.attributes['lazytrace.input'] as string) as string;
+      expect(span.attributes['user.id']).toBe(`u-${q}`);
+      expect(span.attributes['lazytrace.stream.cancelled']).toBeUndefined();
+      expect(span.attributes['lazytrace.output']).toBe(JSON.stringify(`${q}-0${q}-1${q}-2`));
+    }
   });
 });
