@@ -11,6 +11,7 @@ import {
   pipeline,
   registerHookProvider,
   setTrace,
+  traced,
   withTrace,
 } from '@lazytrace/core';
 import { context, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
@@ -792,5 +793,52 @@ describe('a stream returned on the direct path is traced as a stream', () => {
     expect(text).toBe('t0 t1 ');
     const span = byName(exporter.getFinishedSpans(), 'thenable-stream');
     expect(span.attributes['lazytrace.stream.chunks']).toBe(2);
+  });
+});
+
+describe('@traced methods on the direct path', () => {
+  it('this and the arguments are the call’s own, also when capturing the input re-enters the same method', async () => {
+    const reentered: number[] = [];
+    class Calc {
+      readonly base = 100;
+      @traced()
+      async add(a: number | { valueOf(): number }, b: number): Promise<number> {
+        return this.base + Number(a) + b;
+      }
+    }
+    const calc = new Calc();
+    // A getter read when the input is captured (in the hook's pre, before the method runs) calls
+    // the same traced method of the same object with other arguments.
+    const tricky = {
+      get probe() {
+        void calc.add(1000, 1000).then((v) => reentered.push(v));
+        return 'probed';
+      },
+      valueOf: () => 1,
+    };
+    expect(await calc.add(tricky, 2)).toBe(103);
+    await new Promise((r) => setTimeout(r, 1));
+    // (The getter may be read more than once per capture, as before the speed work.)
+    expect(reentered.length).toBeGreaterThan(0);
+    for (const v of reentered) expect(v).toBe(2100);
+    const spans = exporter.getFinishedSpans().filter((s) => s.name === 'Calc.add');
+    expect(spans).toHaveLength(1 + reentered.length);
+    expect(spans.filter((s) => s.attributes['lazytrace.output'] === '103')).toHaveLength(1);
+  });
+
+  it('a traced async generator method: chunks and this untouched, traced as a stream', async () => {
+    class Talker {
+      readonly words = ['a', 'b', 'c'];
+      @traced()
+      async *speak(times: number): AsyncGenerator<string> {
+        for (let i = 0; i < times; i++) yield this.words[i]!;
+      }
+    }
+    const talker = new Talker();
+    const got: string[] = [];
+    for await (const w of await (talker.speak(3) as unknown as Promise<AsyncIterable<string>>)) got.push(w);
+    expect(got).toEqual(['a', 'b', 'c']);
+    const span = byName(exporter.getFinishedSpans(), 'Talker.speak');
+    expect(span.attributes['lazytrace.stream.chunks']).toBe(3);
   });
 });
