@@ -154,6 +154,43 @@ describe('streams', () => {
     }
   });
 
+  it('pulls settled out of order: the end waits for the chunk still in flight, or for one idle timeout', async () => {
+    configureTracing({ streamIdleTimeoutMs: 30 });
+    const resolvers: ((result: IteratorResult<string>) => void)[] = [];
+    const source = {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next: () => new Promise<IteratorResult<string>>((resolve) => resolvers.push(resolve)),
+    };
+    const queue = fn(() => source, { name: 'queue' });
+
+    // The chunk of the first pull arrives after the second pull said done: it is recorded.
+    const iterator = ((await queue.invoke(null)) as AsyncIterable<string>)[Symbol.asyncIterator]();
+    const first = iterator.next();
+    const second = iterator.next();
+    resolvers[1]!({ done: true, value: undefined });
+    await tick();
+    expect(finished()).toHaveLength(0);
+    resolvers[0]!({ done: false, value: 'a' });
+    expect(await first).toEqual({ done: false, value: 'a' });
+    expect(await second).toEqual({ done: true, value: undefined });
+    expect(finished()[0]?.attributes['lazytrace.stream.chunks']).toBe(1);
+    expect(finished()[0]?.attributes['lazytrace.output']).toBe('"a"');
+
+    // A pull that never settles after done: the call still ends (as done, not abandoned).
+    resolvers.length = 0;
+    const stuck = ((await queue.invoke(null)) as AsyncIterable<string>)[Symbol.asyncIterator]();
+    void stuck.next();
+    const end = stuck.next();
+    resolvers[1]!({ done: true, value: undefined });
+    await end;
+    for (let i = 0; i < 200 && finished().length < 2; i++) await tick(10);
+    expect(finished()).toHaveLength(2);
+    expect(finished()[1]?.attributes['lazytrace.stream.chunks']).toBe(0);
+    expect(finished()[1]?.attributes['lazytrace.stream.abandoned']).toBeUndefined();
+  });
+
   it('a consumer waiting on a slow producer is not idle', async () => {
     configureTracing({ streamIdleTimeoutMs: 20 });
     const slow = fn(

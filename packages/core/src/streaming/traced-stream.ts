@@ -20,6 +20,12 @@ class StreamCall<T> {
   private iterator: AsyncIterator<T> | undefined;
   private ended = false;
   private pending = 0;
+  /**
+   * The source said `done` while earlier pulls were still in flight (a consumer that pulls
+   * several at once, settled out of order): the call ends when the last of them settles, so every
+   * chunk the consumer receives is counted and recorded first — or at the next idle check.
+   */
+  private doneWhilePending = false;
   /** Pulls so far, and as the watchdog last saw them: unchanged and none in flight means idle. */
   private pulls = 0;
   private pullsAtLastCheck = 0;
@@ -133,11 +139,13 @@ class StreamCall<T> {
       return result;
     }
     if (done) {
-      this.end('done');
+      if (this.pending === 0) this.end('done');
+      else this.doneWhilePending = true;
     } else {
       const state = this.state;
       if (state.chunks++ === 0) state.firstChunkAt = performance.now();
       this.collector.add(value);
+      if (this.doneWhilePending && this.pending === 0) this.end('done');
     }
     return result;
   };
@@ -188,15 +196,25 @@ class StreamCall<T> {
    */
   private checkIdle(): void {
     if (this.ended) return;
+    if (this.doneWhilePending) {
+      // The source is done; a pull still in flight after a whole timeout is not waited for.
+      this.finishQuietly('done');
+      return;
+    }
     if (this.pending > 0 || this.pulls !== this.pullsAtLastCheck) {
       this.pullsAtLastCheck = this.pulls;
       this.armWatchdog(this.idleTimeoutMs);
       return;
     }
+    this.finishQuietly('abandoned');
+  }
+
+  /** Ends the call from the watchdog, where a strict post hook failure has nobody to reach. */
+  private finishQuietly(reason: EndReason): void {
     try {
-      this.end('abandoned');
+      this.end(reason);
     } catch {
-      // A strict post hook failure has nobody to reach here: the consumer is gone.
+      // The consumer is not waiting on any pull that could carry it.
     }
   }
 }
