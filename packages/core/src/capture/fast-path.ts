@@ -39,6 +39,27 @@ let fastBusy = false;
  */
 export const handedKeys = new Map<object, { keys: string[]; more: boolean; room: number }>();
 
+/** The items of one array the direct path wrote before giving up inside it (see `handedItems`). */
+export interface HandedItems {
+  /** Where the array's `[` is in the text: the walk must reach it at that very place. */
+  readonly at: number;
+  /** `[` and the items before `next`, joined by commas: the walk's text for them. */
+  readonly text: string;
+  /** The first item not handed over (at least 1). */
+  readonly next: number;
+  /** The capture they belong to: a capture started inside the walk has other options. */
+  readonly options: SerializeOptions;
+}
+/**
+ * Arrays the direct path was inside of when it gave up, with the items it had written and
+ * checked: a list of chunks or chat messages just over the budget gave up at its last items, and
+ * the walk starting over wrote (and read) every item a second time. The walk, reaching such an
+ * array at the same place, takes their text and goes on from the first item not handed over.
+ * Valid for the walk that follows only (cleared with handedKeys).
+ */
+export const handedItems = new Map<object, HandedItems>();
+let fastOptions: SerializeOptions | undefined;
+
 /** The direct path alone: the text, or undefined where the walk must answer (exported for its test). */
 export function fastSerialize(value: unknown, options: SerializeOptions): string | undefined {
   // Primitives first: no state to set up.
@@ -64,7 +85,9 @@ export function fastSerialize(value: unknown, options: SerializeOptions): string
   }
   if (fastBusy) return undefined;
   if (handedKeys.size > 0) handedKeys.clear();
+  if (handedItems.size > 0) handedItems.clear();
   if (escapeFree.length > 0) escapeFree.length = 0;
+  fastOptions = options;
   fastRedactKeys = options.redactKeys;
   fastLimit = options.maxChars - FAST_SLACK;
   fastMaxString = options.maxStringChars;
@@ -78,6 +101,7 @@ export function fastSerialize(value: unknown, options: SerializeOptions): string
     return undefined;
   } finally {
     fastOut = '';
+    fastOptions = undefined;
     fastBusy = false;
   }
 }
@@ -125,10 +149,18 @@ function fastObject(obj: object, depth: number, open: number): boolean {
     const length = obj.length;
     // Each item costs at least one character: a longer array cannot fit.
     if (fastOut.length + length > fastLimit) return false;
+    const at = fastOut.length;
     fastOut += '[';
     for (let i = 0; i < length; i++) {
+      const end = fastOut.length;
       if (i > 0) fastOut += ',';
-      if (!fastWrite(obj[i], depth + 1, open + 1)) return false;
+      // An item counts as written once the text with it and the closing brackets of every level
+      // around it fits: every budget test of the walk inside it passed (the test at the end of a
+      // capture, made early; and what the direct path wrote before it is then checked too).
+      if (!fastWrite(obj[i], depth + 1, open + 1) || fastOut.length + open + 1 > fastLimit) {
+        if (i > 0) handedItems.set(obj, { at, text: fastOut.slice(at, end), next: i, options: fastOptions! });
+        return false;
+      }
     }
     fastOut += ']';
     return fastOut.length + open <= fastLimit;

@@ -134,6 +134,10 @@ const OPTION_SETS: SerializeOptions[] = [
   { maxChars: 70, maxStringChars: 5, redactKeys: DEFAULT_REDACT_KEYS, maxDepth: 1 },
 ];
 
+function nest(levels: number, inner: unknown): unknown {
+  return levels === 0 ? inner : [nest(levels - 1, inner)];
+}
+
 describe('the direct path writes what the full walk writes', () => {
   afterEach(() => configureTracing({ mask: undefined }));
 
@@ -222,6 +226,55 @@ describe('the direct path writes what the full walk writes', () => {
       expect(fastSerialize(value, options)).toBeUndefined();
       expect(serializeValue(value, options)).toBe(walkValue(value, options));
     }
+  });
+
+  it('a list just over the budget: the walk goes on from the items the direct path wrote, with the same text, at every budget', () => {
+    let reads = 0;
+    const item = (i: number) => ({
+      type: 'text',
+      get text() {
+        reads++;
+        return i % 7 === 3 ? 'a "quoted"\nline' : 'tok ';
+      },
+      index: i,
+    });
+    const chunks = Array.from({ length: 40 }, (_, i) => item(i));
+    const values: unknown[] = [
+      [...chunks, '…[960 more chunks not recorded]'],
+      { model: 'm', messages: chunks, tail: [1, 2] },
+      [[chunks.slice(0, 20), chunks.slice(20)], { deep: [chunks] }],
+      [chunks, new Date(0), chunks],
+      ['x'.repeat(300), ...chunks.map((c) => [c, 'é'.repeat(50)])],
+      // Eleven levels deep: more closing brackets than the direct path's slack covers.
+      nest(
+        10,
+        Array.from({ length: 300 }, (_, i) => (i % 5 === 0 ? `"${i}"` : `item ${i}`)),
+      ),
+    ];
+    let handedOver = 0;
+    for (const value of values) {
+      for (let maxChars = 20; maxChars <= 3000; maxChars++) {
+        for (const maxStringChars of [maxChars, 12]) {
+          const options = { maxChars, maxStringChars, redactKeys: DEFAULT_REDACT_KEYS };
+          const walked = walkValue(value, options);
+          reads = 0;
+          const served = serializeValue(value, options);
+          const servedReads = reads;
+          if (served !== walked)
+            expect({ maxChars, maxStringChars, served }).toEqual({
+              maxChars,
+              maxStringChars,
+              served: walked,
+            });
+          // Read once per item shown when the items were handed over; twice when the walk started over.
+          const shown = (served.match(/"index":/g) ?? []).length;
+          if (fastSerialize(value, options) === undefined && shown > 1 && servedReads < 2 * shown)
+            handedOver++;
+        }
+      }
+    }
+    // The comparison is worth something only if the hand-over happened often.
+    expect(handedOver).toBeGreaterThan(20_000);
   });
 
   it('a capture started from a getter during a capture is served correctly', () => {

@@ -1,4 +1,4 @@
-import { fastSerialize, handedKeys } from './fast-path.js';
+import { fastSerialize, handedItems, handedKeys } from './fast-path.js';
 import { type SerializeOptions, TRUNCATED } from './limits.js';
 import { escapeFree } from './quote.js';
 import { Walker } from './walker.js';
@@ -53,8 +53,9 @@ export function walkValue(value: unknown, options: SerializeOptions): string {
   } finally {
     walker.release();
     idleWalker = walker;
-    // Keys handed over are valid for the walk that follows their listing only.
+    // Keys and items handed over are valid for the walk that follows the direct path only.
     if (handedKeys.size > 0) handedKeys.clear();
+    if (handedItems.size > 0) handedItems.clear();
   }
 }
 

@@ -1,5 +1,5 @@
 import { type CollectionWalk, type KeyMemo, writeMap, writeSet } from './collections.js';
-import { handedKeys } from './fast-path.js';
+import { type HandedItems, handedItems, handedKeys } from './fast-path.js';
 import { keyText } from './key-texts.js';
 import {
   DEFAULT_MAX_DEPTH,
@@ -209,6 +209,7 @@ export class Walker implements CollectionWalk {
       this.note(`[Unserializable: ${safeMessage(error)}]`);
       return;
     }
+    const handed = handedItems.size > 0 ? this.takeHandedItems(array) : undefined;
     this.writeItems(
       length,
       (i) => {
@@ -219,13 +220,39 @@ export class Walker implements CollectionWalk {
         }
       },
       depth,
+      handed,
     );
   }
 
-  private writeItems(length: number, itemAt: (i: number) => unknown, depth: number): void {
-    this.emit('[');
+  /**
+   * The first items of `array` as the direct path wrote them at this very place of this capture
+   * before it gave up, if it did: taken as they are, not read and written again.
+   */
+  private takeHandedItems(array: readonly unknown[]): HandedItems | undefined {
+    const handed = handedItems.get(array);
+    if (handed === undefined || handed.at !== this.out.length || handed.options !== this.options) {
+      return undefined;
+    }
+    handedItems.delete(array);
+    return handed;
+  }
+
+  /** The items from the first one not `handed` over (all of them without a hand-over). */
+  private writeItems(
+    length: number,
+    itemAt: (i: number) => unknown,
+    depth: number,
+    handed: HandedItems | undefined,
+  ): void {
+    let i = 0;
+    if (handed === undefined) {
+      this.emit('[');
+    } else {
+      this.emit(handed.text);
+      i = handed.next;
+    }
     this.open++;
-    for (let i = 0; i < length && !this.exhausted; i++) {
+    for (; i < length && !this.exhausted; i++) {
       if (this.room() <= 0) {
         this.emit(`${i > 0 ? ',' : ''}${JSON.stringify(`…[${length - i} more items]`)}`);
         this.exhausted = true;
