@@ -329,9 +329,9 @@ describe.each([
 });
 
 describe('a source whose pulls settle out of order (an SDK reading a shared queue)', () => {
-  // Reported to H2 in /tmp/lt-requests.md (04:07): the end of the stream arriving before an
+  // Reported in /tmp/lt-requests.md (04:07), fixed in 3f533cb: the end of the stream arriving before an
   // earlier pull's chunk ended the call first; that chunk reached the consumer but not the record.
-  it.fails('a chunk whose pull settles after the end is still counted and recorded', async () => {
+  it('a chunk whose pull settles after the end is still counted and recorded', async () => {
     const resolvers: ((v: IteratorResult<string>) => void)[] = [];
     const source = {
       [Symbol.asyncIterator]() {
@@ -353,6 +353,34 @@ describe('a source whose pulls settle out of order (an SDK reading a shared queu
     const span = await ended('out-of-order');
     expect(span.attributes['lazytrace.stream.chunks']).toBe(1);
     expect(span.attributes['lazytrace.output']).toBe('"a"');
+  });
+});
+
+describe('a source that says done while a pull of it never settles', () => {
+  it('the call still ends (at the idle check), as done with the chunks the consumer got, not as abandoned', async () => {
+    configureTracing({ streamIdleTimeoutMs: 20 });
+    const resolvers: ((v: IteratorResult<string>) => void)[] = [];
+    const source = {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next() {
+        return new Promise<IteratorResult<string>>((r) => resolvers.push(r));
+      },
+    };
+    const stream = (await fn(() => source, { name: 'hanging' }).invoke(null)) as AsyncIterable<string>;
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = iterator.next();
+    void iterator.next(); // never settles
+    const third = iterator.next();
+    resolvers[0]!({ done: false, value: 'a' });
+    resolvers[2]!({ done: true, value: undefined });
+    expect(await first).toEqual({ done: false, value: 'a' });
+    expect(await third).toEqual({ done: true, value: undefined });
+    const span = await ended('hanging');
+    expect(span.attributes['lazytrace.stream.chunks']).toBe(1);
+    expect(span.attributes['lazytrace.output']).toBe('"a"');
+    expect(span.attributes['lazytrace.stream.abandoned']).toBeUndefined();
   });
 });
 
