@@ -1,6 +1,6 @@
-import { keyText } from './key-texts.js';
+import { type KeyText, keyText } from './key-texts.js';
 import { DEFAULT_MAX_DEPTH, MARKER_ROOM, MAX_KEY_CHARS, REDACTED, type SerializeOptions } from './limits.js';
-import { escapeFree, LONG_STRING, NEEDS_ESCAPE, quote } from './quote.js';
+import { escapeFree, isPlainText, LONG_STRING, NEEDS_ESCAPE, quote } from './quote.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -89,6 +89,10 @@ export function fastSerialize(value: unknown, options: SerializeOptions): string
   if (escapeFree.length > 0) escapeFree.length = 0;
   fastOptions = options;
   fastRedactKeys = options.redactKeys;
+  if (keyTextMemosFor !== fastRedactKeys) {
+    keyTextMemosFor = fastRedactKeys;
+    keyTextMemos.length = 0;
+  }
   fastLimit = options.maxChars - FAST_SLACK;
   fastMaxString = options.maxStringChars;
   fastMaxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -134,7 +138,10 @@ function fastWrite(value: unknown, depth: number, open: number): boolean {
 function fastString(value: string, maxChars: number): boolean {
   // Checked before quoting: a 50 MB string must not be scanned only to give up.
   if (value.length > maxChars || fastOut.length + value.length + 2 > fastLimit) return false;
-  if (value.length >= LONG_STRING && escapeFree.length < 16 && !NEEDS_ESCAPE.test(value)) {
+  if (value.length < LONG_STRING) {
+    // isPlainText's loop for short text costs less than quote's regular expression.
+    fastOut += isPlainText(value) ? `"${value}"` : JSON.stringify(value);
+  } else if (escapeFree.length < 16 && !NEEDS_ESCAPE.test(value)) {
     escapeFree.push(value);
     fastOut += `"${value}"`;
   } else {
@@ -174,19 +181,23 @@ function fastObject(obj: object, depth: number, open: number): boolean {
   const cap = Math.floor((Math.max(0, Math.floor(room / 2)) + 1) / 2) + 1;
   const record = obj as Record<string, unknown>;
   const keys = keyBuffer(depth);
+  const texts = keyTextMemo(depth);
+  // Keys listed so far (keys.length is not reset: setting an array's length costs more than this).
+  let listed = 0;
   let failed = false;
   let first = true;
   const start = fastOut.length;
   fastOut += '{';
   for (const key in record) {
     if (!hasOwn.call(record, key)) continue;
-    if (keys.length >= cap) {
+    if (listed >= cap) {
       // More keys than the walk shows: it cuts here. It gets the keys listed so far, so that a
       // huge object is listed once, not twice.
-      handedKeys.set(obj, { keys: keys.slice(), more: true, room });
+      handedKeys.set(obj, { keys: keys.slice(0, listed), more: true, room });
       return false;
     }
-    keys.push(key);
+    const at = listed;
+    keys[listed++] = key;
     // After a give-up, only the keys are still listed (at most `cap`, for the hand-over).
     if (failed) continue;
     // The walk's test before every member, also one whose value is left out (undefined).
@@ -194,19 +205,25 @@ function fastObject(obj: object, depth: number, open: number): boolean {
       failed = true;
       continue;
     }
-    const known = keyText(key, fastRedactKeys);
+    // The objects of a list mostly have the same keys in the same order: a key compared with the
+    // one last seen at its place and depth costs less than keyText's hash lookup.
+    let known = at < MEMO_KEYS ? texts[at] : undefined;
+    if (known === undefined || known.key !== key) {
+      known = keyText(key, fastRedactKeys);
+      if (at < MEMO_KEYS) texts[at] = known;
+    }
     // A redacted key's value is never read.
     const value = known.redacted ? REDACTED : record[key];
     if (value === undefined) continue;
-    if (!first) fastOut += ',';
+    // The walk keeps a key whole when its quoted text fits (checked here with its `:` and the
+    // comma before it, one character stricter: giving up is always safe).
+    const head = first ? known.text : known.afterComma;
     first = false;
-    // The walk keeps a key whole when its quoted text fits (checked here with its `:`, one
-    // character stricter: giving up is always safe).
-    if (fastOut.length + known.text.length > fastLimit) {
+    if (fastOut.length + head.length > fastLimit) {
       failed = true;
       continue;
     }
-    fastOut += known.text;
+    fastOut += head;
     if (!fastWrite(value, depth + 1, open + 1)) failed = true;
   }
   fastOut += '}';
@@ -221,6 +238,19 @@ function keyBuffer(depth: number): string[] {
     keys = [];
     keyBuffers[depth] = keys;
   }
-  keys.length = 0;
   return keys;
+}
+
+/** Keys remembered by position, per depth: at most this many of an object's first keys. */
+const MEMO_KEYS = 100;
+/** Per depth, the key texts last seen there by position, for the redaction list `keyTextMemosFor`. */
+const keyTextMemos: KeyText[][] = [];
+let keyTextMemosFor: readonly (string | RegExp)[] | undefined;
+function keyTextMemo(depth: number): KeyText[] {
+  let texts = keyTextMemos[depth];
+  if (texts === undefined) {
+    texts = [];
+    keyTextMemos[depth] = texts;
+  }
+  return texts;
 }
