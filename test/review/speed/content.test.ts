@@ -243,3 +243,44 @@ describe('objects a faster object walk could get wrong (as before the speed work
     expect(await run(ints)).toBe(`{${first},"…":"…[truncated]"}`);
   });
 });
+
+describe('lists the direct path gives up on for one odd item (the walk may hand items back to it)', () => {
+  const run = (value: unknown) => recorded(value).then((r) => r.input);
+
+  it('cycles through a Map, a Set, an array after a Date, class instances beside shared plain objects', async () => {
+    const list: unknown[] = [{ x: 1 }];
+    list.push({ loop: list });
+    expect(await run(new Map([['list', list]]))).toBe('{"list":[{"x":1},{"loop":"[Circular]"}]}');
+
+    const arr: unknown[] = [new Date(0)];
+    arr.push({ self: arr }, { y: [arr] });
+    expect(await run(arr)).toBe('["1970-01-01T00:00:00.000Z",{"self":"[Circular]"},{"y":["[Circular]"]}]');
+
+    const set = new Set<unknown>();
+    const member = { s: set, a: [1] };
+    set.add(member);
+    set.add([member]);
+    expect(await run({ s: set })).toBe('{"s":[{"s":"[Circular]","a":[1]},[{"s":"[Circular]","a":[1]}]]}');
+
+    class K {
+      k = 1;
+    }
+    const items: unknown[] = [];
+    const shared = { carr: items, v: 'x' };
+    for (let i = 0; i < 4; i++) items.push(i % 2 ? shared : new K());
+    expect(await run(items)).toBe(
+      '[{"k":1},{"carr":"[Circular]","v":"x"},{"k":1},{"carr":"[Circular]","v":"x"}]',
+    );
+  });
+
+  it('secrets after the odd item are still redacted', async () => {
+    const value = [
+      new Date(0),
+      { password: 'SECRET', nested: [{ token: 'T', apiKey: 'A' }] },
+      new Map([['password', 'S']]),
+    ];
+    expect(await run(value)).toBe(
+      '["1970-01-01T00:00:00.000Z",{"password":"[REDACTED]","nested":[{"token":"[REDACTED]","apiKey":"[REDACTED]"}]},{"password":"[REDACTED]"}]',
+    );
+  });
+});
