@@ -45,7 +45,7 @@ export interface HandedItems {
   readonly at: number;
   /** `[` and the items before `next`, joined by commas: the walk's text for them. */
   readonly text: string;
-  /** The first item not handed over (at least 1). */
+  /** The first item not handed over (the one the direct path gave up in). */
   readonly next: number;
   /** The capture they belong to: a capture started inside the walk has other options. */
   readonly options: SerializeOptions;
@@ -87,6 +87,26 @@ export function fastSerialize(value: unknown, options: SerializeOptions): string
   if (handedKeys.size > 0) handedKeys.clear();
   if (handedItems.size > 0) handedItems.clear();
   if (escapeFree.length > 0) escapeFree.length = 0;
+  return fastAppend('', value as object, 0, 0, options);
+}
+
+/**
+ * `out` with `obj` appended by the direct path, or undefined where the walk must write it. `out`
+ * is the walk's text so far, `open` the containers around `obj` and `depth` its depth: the walk
+ * writes the items of a list with it (serialize.ts starts with it on the whole value), so that a
+ * list the direct path gave up on for one odd item (a Date, a class instance) still has its
+ * other items written for what the direct path costs. Whatever it writes, the walk would have
+ * written there: its budget tests count from `out` and `open` as the walk's do.
+ */
+export function fastAppend(
+  out: string,
+  obj: object,
+  depth: number,
+  open: number,
+  options: SerializeOptions,
+): string | undefined {
+  // A capture started from a getter inside the direct path (its state is in use) takes the walk.
+  if (fastBusy) return undefined;
   fastOptions = options;
   fastRedactKeys = options.redactKeys;
   if (keyTextMemosFor !== fastRedactKeys) {
@@ -96,10 +116,10 @@ export function fastSerialize(value: unknown, options: SerializeOptions): string
   fastLimit = options.maxChars - FAST_SLACK;
   fastMaxString = options.maxStringChars;
   fastMaxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-  fastOut = '';
+  fastOut = out;
   fastBusy = true;
   try {
-    return fastObject(value as object, 0, 0) ? fastOut : undefined;
+    return fastObject(obj, depth, open) ? fastOut : undefined;
   } catch {
     // A getter or Proxy trap threw: the walk shows that where it happened.
     return undefined;
@@ -165,7 +185,9 @@ function fastObject(obj: object, depth: number, open: number): boolean {
       // around it fits: every budget test of the walk inside it passed (the test at the end of a
       // capture, made early; and what the direct path wrote before it is then checked too).
       if (!fastWrite(obj[i], depth + 1, open + 1) || fastOut.length + open + 1 > fastLimit) {
-        if (i > 0) handedItems.set(obj, { at, text: fastOut.slice(at, end), next: i, options: fastOptions! });
+        // Also with no item written (next 0): the walk then knows the direct path gave up inside
+        // this array and does not try it again on its items.
+        handedItems.set(obj, { at, text: fastOut.slice(at, end), next: i, options: fastOptions! });
         return false;
       }
     }

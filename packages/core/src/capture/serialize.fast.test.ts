@@ -277,6 +277,78 @@ describe('the direct path writes what the full walk writes', () => {
     expect(handedOver).toBeGreaterThan(20_000);
   });
 
+  it('the walk writes the objects of a list with the direct path (one odd value elsewhere), the same text at every budget', () => {
+    // Items are Proxies that tell which path wrote them: the direct path reads a member's value
+    // before it checks the next key is its own; the walk checks all keys first, then reads.
+    let direct = 0;
+    const item = (i: number) => {
+      let readRole = false;
+      return new Proxy(
+        {
+          role: i % 2 === 0 ? 'user' : 'assistant',
+          content: i % 5 === 2 ? `line ${i}\n"quoted" é` : `message ${i}`,
+          extra: i % 4 === 0 ? undefined : [i, { apiKey: 'sk-secret', n: i }],
+        },
+        {
+          ownKeys(target) {
+            readRole = false;
+            return Reflect.ownKeys(target);
+          },
+          get(target, key, receiver) {
+            if (key === 'role') readRole = true;
+            return Reflect.get(target, key, receiver);
+          },
+          getOwnPropertyDescriptor(target, key) {
+            if (key === 'content' && readRole) direct++;
+            return Reflect.getOwnPropertyDescriptor(target, key);
+          },
+        },
+      );
+    };
+    const messages = Array.from({ length: 40 }, (_, i) => item(i));
+    const values: unknown[] = [
+      { created: new Date(0), messages },
+      [new Map([['k', 1]]), messages, messages.slice(3)],
+      { created: new Date(0), deep: nest(9, messages.slice(0, 12)) },
+      {
+        odd: new Set(['s']),
+        lists: [
+          messages.slice(0, 5),
+          [Object.fromEntries(Array.from({ length: 900 }, (_, k) => [`k${k}`, k]))],
+        ],
+      },
+    ];
+    let walkedDirect = 0;
+    let servedDirect = 0;
+    for (const value of values) {
+      for (let maxChars = 20; maxChars <= 3000; maxChars += value === values[0] ? 1 : 7) {
+        for (const maxStringChars of [maxChars, 10]) {
+          for (const maxDepth of [12, 4]) {
+            const options = { maxChars, maxStringChars, redactKeys: DEFAULT_REDACT_KEYS, maxDepth };
+            direct = 0;
+            const walked = walkValue(value, options);
+            walkedDirect += direct;
+            direct = 0;
+            const served = serializeValue(value, options);
+            servedDirect += direct;
+            if (served !== walked) {
+              expect({ maxChars, maxStringChars, maxDepth, served }).toEqual({
+                maxChars,
+                maxStringChars,
+                maxDepth,
+                served: walked,
+              });
+            }
+          }
+        }
+      }
+    }
+    // The walk alone never takes the direct path; served captures did, on their lists' items (the
+    // odd value comes first in each value: the direct path gives up before it reaches a list).
+    expect(walkedDirect).toBe(0);
+    expect(servedDirect).toBeGreaterThan(100_000);
+  });
+
   it('a capture started from a getter during a capture is served correctly', () => {
     const options = { maxChars: 4096, maxStringChars: 4096, redactKeys: DEFAULT_REDACT_KEYS };
     const inner = { a: [1, 2, 3] };

@@ -29,7 +29,7 @@ export function serializeValue(value: unknown, options: SerializeOptions): strin
   try {
     const fast = fastSerialize(value, options);
     if (fast !== undefined) return fast;
-    return walkValue(value, options);
+    return walk(value, options, true);
   } catch {
     return JSON.stringify('[unserializable]');
   } finally {
@@ -37,14 +37,19 @@ export function serializeValue(value: unknown, options: SerializeOptions): strin
   }
 }
 
-/** The full walk alone (exported for the differential test of the direct path). */
+/** The full walk alone, without the direct path (exported for the differential tests). */
 export function walkValue(value: unknown, options: SerializeOptions): string {
+  return walk(value, options, false);
+}
+
+/** The walk; `withDirectPath`: taking the items the direct path handed over, and writing items with it. */
+function walk(value: unknown, options: SerializeOptions, withDirectPath: boolean): string {
   // One walker serves every capture; a capture started from inside another (a getter or toJSON
   // that captures) gets its own.
   const walker = idleWalker ?? new Walker();
   idleWalker = undefined;
   try {
-    walker.reset(options);
+    walker.reset(options, withDirectPath);
     walker.write(value, 0);
     const text = walker.text();
     return text.length <= options.maxChars ? text : JSON.stringify(TRUNCATED);
@@ -56,6 +61,8 @@ export function walkValue(value: unknown, options: SerializeOptions): string {
     // Keys and items handed over are valid for the walk that follows the direct path only.
     if (handedKeys.size > 0) handedKeys.clear();
     if (handedItems.size > 0) handedItems.clear();
+    // Long strings the direct path checked while the walk used it on the items of a list.
+    if (escapeFree.length > 0) escapeFree.length = 0;
   }
 }
 

@@ -1,5 +1,5 @@
 import { type CollectionWalk, type KeyMemo, writeMap, writeSet } from './collections.js';
-import { type HandedItems, handedItems, handedKeys } from './fast-path.js';
+import { fastAppend, type HandedItems, handedItems, handedKeys } from './fast-path.js';
 import { keyText } from './key-texts.js';
 import {
   DEFAULT_MAX_DEPTH,
@@ -41,9 +41,12 @@ export class Walker implements CollectionWalk {
    * so its redaction list never meets these), at most 100 keys per depth.
    */
   readonly keyMemos: KeyMemo[] = [];
+  /** Lists take the items the direct path handed over and have their items tried on it. */
+  private withDirectPath = false;
 
-  reset(options: SerializeOptions): void {
+  reset(options: SerializeOptions, withDirectPath: boolean): void {
     this.options = options;
+    this.withDirectPath = withDirectPath;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.out = '';
     this.limit = options.maxChars - MARKER_ROOM;
@@ -209,7 +212,7 @@ export class Walker implements CollectionWalk {
       this.note(`[Unserializable: ${safeMessage(error)}]`);
       return;
     }
-    const handed = handedItems.size > 0 ? this.takeHandedItems(array) : undefined;
+    const handed = this.withDirectPath && handedItems.size > 0 ? this.takeHandedItems(array) : undefined;
     this.writeItems(
       length,
       (i) => {
@@ -245,6 +248,10 @@ export class Walker implements CollectionWalk {
     handed: HandedItems | undefined,
   ): void {
     let i = 0;
+    // Objects and arrays among the items are tried on the direct path first, until it gives up
+    // on one (past the budget or an odd value: the rest are walked, so that no item is written
+    // twice but that one). Not in a list it already gave up in.
+    let direct = this.withDirectPath && handed === undefined;
     if (handed === undefined) {
       this.emit('[');
     } else {
@@ -259,7 +266,16 @@ export class Walker implements CollectionWalk {
         break;
       }
       if (i > 0) this.emit(',');
-      this.write(itemAt(i), depth + 1);
+      const item = itemAt(i);
+      if (direct && typeof item === 'object' && item !== null) {
+        const written = fastAppend(this.out, item, depth + 1, this.open, this.options);
+        if (written !== undefined) {
+          this.out = written;
+          continue;
+        }
+        direct = false;
+      }
+      this.write(item, depth + 1);
     }
     this.open--;
     this.emit(']');
