@@ -1,4 +1,4 @@
-import { configureTracing, fn, MASK_FAILED } from '@lazytrace/core';
+import { configureTracing, DEFAULT_REDACT_KEYS, fn, MASK_FAILED, serializeValue } from '@lazytrace/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exporter, useTestTracing } from '../support.js';
 
@@ -282,5 +282,26 @@ describe('lists the direct path gives up on for one odd item (the walk may hand 
     expect(await run(value)).toBe(
       '["1970-01-01T00:00:00.000Z",{"password":"[REDACTED]","nested":[{"token":"[REDACTED]","apiKey":"[REDACTED]"}]},{"password":"[REDACTED]"}]',
     );
+  });
+});
+
+describe('key texts remembered between captures never carry a redaction verdict to another list', () => {
+  it('the same object shapes captured under alternating redaction lists, alone, in lists and after an odd item', () => {
+    const open = { maxChars: 4096, maxStringChars: 4096, redactKeys: [] as string[] };
+    const strict = { maxChars: 4096, maxStringChars: 4096, redactKeys: DEFAULT_REDACT_KEYS };
+    const shapes = () => {
+      const row = { user: 'u', apiKey: 'K', password: 'P', token: 'T' };
+      return [row, [row, row], [new Date(0), row, { deep: [row] }]];
+    };
+    for (let round = 0; round < 3; round++) {
+      for (const value of shapes()) {
+        const seen = serializeValue(value, open);
+        expect(seen).toContain('"apiKey":"K"');
+        expect(seen).toContain('"password":"P"');
+        const hidden = serializeValue(value, strict);
+        expect(hidden).not.toMatch(/"(K|P|T)"/);
+        expect(hidden).toContain('"apiKey":"[REDACTED]"');
+      }
+    }
   });
 });
