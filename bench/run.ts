@@ -180,6 +180,13 @@ function documents(totalBytes: number) {
     documents: Array.from({ length: count }, (_, i) => ({ id: `doc-${i}`, text: text(i) })),
   };
 }
+/** Object chunks as a stream yields them (`{ type, text, index }`). */
+function chunkObjects(count: number) {
+  return Array.from({ length: count }, (_, i) => ({ type: 'text', text: 'tok ', index: i }));
+}
+const chunks90 = chunkObjects(90);
+const chunks110 = chunkObjects(110);
+const datedChunks90 = { created: new Date(0), chunks: chunks90 };
 const input1k = documents(1024);
 const input5k = documents(5 * 1024);
 const input1m = documents(1024 * 1024);
@@ -557,6 +564,38 @@ function captureScenarios(): Scenario[] {
       opsPerSample: many,
       run: repeat(many, () => JSON.stringify(query)),
     },
+    // Lists of small plain objects, as a traced stream of object chunks records them (~90 kept)
+    // and as chat messages near the budget are: one that fits it, one just over it (cut where it
+    // ran out), one beside a Date (the direct path gives up on the whole value at once). Each text
+    // is read once, as an exporter reads it: a string built by appends is flattened then.
+    ...(
+      [
+        ['90 chunk objects (fit the budget)', chunks90, 'JSON.stringify 90 chunk objects'],
+        ['110 chunk objects (just over the budget)', chunks110, 'JSON.stringify 110 chunk objects'],
+        ['{ created: Date, 90 chunk objects }', datedChunks90, 'JSON.stringify 90 chunk objects'],
+      ] as [string, unknown, string][]
+    ).map(
+      ([what, value, baseline]): Scenario => ({
+        group: 'serializer',
+        name: `serialize ${what}`,
+        baseline,
+        opsPerSample: many,
+        run: repeat(many, () => captureContent(value, 'stream', 'output').charCodeAt(0)),
+      }),
+    ),
+    ...(
+      [
+        ['90', chunks90],
+        ['110', chunks110],
+      ] as [string, unknown][]
+    ).map(
+      ([count, value]): Scenario => ({
+        group: 'serializer',
+        name: `JSON.stringify ${count} chunk objects`,
+        opsPerSample: many,
+        run: repeat(many, () => JSON.stringify(value).charCodeAt(0)),
+      }),
+    ),
     ...inputs.map(
       ([size, value], i): Scenario => ({
         group: 'serializer',
