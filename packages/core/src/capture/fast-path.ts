@@ -19,8 +19,10 @@ const hasOwn = Object.prototype.hasOwnProperty;
 //   - members: a member starts when its key plus 6 fits; items when anything is left;
 //   - the number of keys collected: each member costs at least 4 characters.
 // Cycles need no bookkeeping: a cycle nests until maxDepth, where the direct path gives up.
-// The one visible difference: when it gives up, what it read is read again by the walk, so an
-// enumerable getter on a plain object (rare in captured data) can run twice for that capture.
+// The one visible difference: when it gives up, what it read is read again by the walk (but the
+// items of a list it hands over, see handedItems), so an enumerable getter on a plain object
+// (rare in captured data) can run twice for that capture.
+// The walk uses it too (fastAppend), on the items of a list, from the walk's text so far.
 // ---------------------------------------------------------------------------------------------
 
 /** Characters kept free below maxChars: the marker room plus a member's `:` and short value. */
