@@ -57,6 +57,7 @@ export function writeSet(walk: CollectionWalk, set: Set<unknown>, depth: number)
     walk.note('[Unserializable: not a Set]');
     return;
   }
+  const sizeAtStart = size;
   // Read as written, never ahead: a million-element Set costs what its shown elements cost.
   const values = setValues.call(set) as IterableIterator<unknown>;
   const maxString = walk.options.maxStringChars;
@@ -78,7 +79,9 @@ export function writeSet(walk: CollectionWalk, set: Set<unknown>, depth: number)
     if (room <= 0 || i === MAX_COLLECTION_ENTRIES) {
       if (quoteOpen) out += '"';
       quoteOpen = false;
-      const mark = `${i > 0 ? ',' : ''}${JSON.stringify(`…[${size - i} more items]`)}`;
+      const left = entriesLeft(setSize, set, sizeAtStart, i, values);
+      if (left === 0) break;
+      const mark = `${i > 0 ? ',' : ''}${JSON.stringify(`…[${left} more items]`)}`;
       // Cut by the cap, the walk goes on when the marker fits the budget; cut by the budget
       // (or a cap marker that needs the room kept for markers), only closing brackets follow.
       if (room < mark.length) walk.exhausted = true;
@@ -145,8 +148,7 @@ export function writeMap(walk: CollectionWalk, map: Map<unknown, unknown>, depth
   let remembered = true;
   for (let i = 0; !walk.exhausted; i++) {
     if (i === MAX_COLLECTION_ENTRIES) {
-      // (The size now too: a getter among the values may have added entries.)
-      const more = Math.max(size, collectionSize(mapSize, map) ?? 0) - i;
+      const more = entriesLeft(mapSize, map, size, i, keys);
       if (more > 0) {
         const mark = `${first ? '' : ','}"…":${JSON.stringify(`…[${more} more entries]`)}`;
         // As in writeSet: the walk goes on after a cap marker that fits the budget.
@@ -249,6 +251,26 @@ function appendPrimitive(
     default:
       return undefined;
   }
+}
+
+/**
+ * How many entries follow the `shown` ones: the size at the start less those while the Map or Set
+ * kept its size; else (a getter among its values added or deleted entries) counted by reading the
+ * rest of `iterator`, whose intrinsic next() runs no user code, so that the count is never of
+ * entries that are gone nor misses ones added. That reading is bounded by the collection's size
+ * and happens only when the size changed during the capture.
+ */
+function entriesLeft(
+  sizeGetter: () => unknown,
+  collection: object,
+  sizeAtStart: number,
+  shown: number,
+  iterator: Iterator<unknown>,
+): number {
+  if (collectionSize(sizeGetter, collection) === sizeAtStart) return Math.max(0, sizeAtStart - shown);
+  let left = 0;
+  while (iterator.next().done !== true) left++;
+  return left;
 }
 
 /**
