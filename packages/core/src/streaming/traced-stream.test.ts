@@ -2,7 +2,7 @@ import { createHook } from 'node:async_hooks';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { byName, installTestTracing, parentId, spanId } from '../../../../test/support/otel.js';
-import { type CallContext, configureTracing, fn, Module, pipeline } from '../index.js';
+import { type CallContext, configureTracing, fn, Module, pipeline, setLogger } from '../index.js';
 
 let exporter: ReturnType<typeof installTestTracing>['exporter'];
 beforeEach(() => {
@@ -189,6 +189,56 @@ describe('streams', () => {
     expect(finished()).toHaveLength(2);
     expect(finished()[1]?.attributes['lazytrace.stream.chunks']).toBe(0);
     expect(finished()[1]?.attributes['lazytrace.stream.abandoned']).toBeUndefined();
+  });
+
+  it("a strict post hook failing where no pull can carry it is logged, never put in a chunk's place", async () => {
+    configureTracing({ streamIdleTimeoutMs: 30 });
+    const warnings: string[] = [];
+    setLogger({ warn: (message) => warnings.push(message) });
+    const strictPost = {
+      name: 'strict-post',
+      errorMode: 'strict' as const,
+      create: () => ({
+        post() {
+          throw new Error('post broke');
+        },
+      }),
+    };
+    try {
+      const resolvers: ((result: IteratorResult<string>) => void)[] = [];
+      const source = {
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+        next: () => new Promise<IteratorResult<string>>((resolve) => resolvers.push(resolve)),
+      };
+      const queue = fn(() => source, { name: 'strict-queue' }).registerHook(strictPost);
+      const iterator = ((await queue.invoke(null)) as AsyncIterable<string>)[Symbol.asyncIterator]();
+      const first = iterator.next();
+      const second = iterator.next();
+      resolvers[1]!({ done: true, value: undefined });
+      await tick();
+      resolvers[0]!({ done: false, value: 'late' });
+      // The chunk reaches the consumer; the failure, with nobody to reach, is logged.
+      expect(await first).toEqual({ done: false, value: 'late' });
+      expect(await second).toEqual({ done: true, value: undefined });
+      expect(warnings.filter((w) => w.includes('strict-queue') && w.includes('post broke'))).toHaveLength(1);
+
+      // The watchdog closing a stream nobody pulls: the same failure is logged, not dropped.
+      const abandoned = fn(
+        async function* () {
+          yield 'never read';
+        },
+        { name: 'strict-abandoned' },
+      ).registerHook(strictPost);
+      await abandoned.invoke(null);
+      for (let i = 0; i < 200 && !warnings.some((w) => w.includes('strict-abandoned')); i++) await tick(10);
+      expect(warnings.filter((w) => w.includes('strict-abandoned') && w.includes('post broke'))).toHaveLength(
+        1,
+      );
+    } finally {
+      setLogger(undefined);
+    }
   });
 
   it('a consumer waiting on a slow producer is not idle', async () => {

@@ -1,5 +1,6 @@
 import type { Lifecycle } from '../hooks/lifecycle.js';
 import { StreamCancelledError, type StreamState } from '../invocation.js';
+import { describeError, logWarning } from '../logger.js';
 import { getTracingSettings } from '../settings.js';
 import { StreamCollector } from './stream-collector.js';
 
@@ -145,7 +146,9 @@ class StreamCall<T> {
       const state = this.state;
       if (state.chunks++ === 0) state.firstChunkAt = performance.now();
       this.collector.add(value);
-      if (this.doneWhilePending && this.pending === 0) this.end('done');
+      // The consumer already has `done`: a strict hook's failure can only be logged now, never
+      // take the place of this chunk.
+      if (this.doneWhilePending && this.pending === 0) this.finishQuietly('done');
     }
     return result;
   };
@@ -209,12 +212,17 @@ class StreamCall<T> {
     this.finishQuietly('abandoned');
   }
 
-  /** Ends the call from the watchdog, where a strict post hook failure has nobody to reach. */
+  /**
+   * Ends the call where no pull the consumer waits on can carry a strict `post` hook's failure
+   * (the watchdog; a chunk arriving after the consumer got `done`): the failure is logged.
+   */
   private finishQuietly(reason: EndReason): void {
     try {
       this.end(reason);
-    } catch {
-      // The consumer is not waiting on any pull that could carry it.
+    } catch (error) {
+      logWarning(
+        `stream "${this.lifecycle.invocation.name}" ended (${reason}) with no pull left to report a hook failure to: ${describeError(error)}`,
+      );
     }
   }
 }
