@@ -357,9 +357,9 @@ describe('a source whose pulls settle out of order (an SDK reading a shared queu
 });
 
 describe('a strict hook and a source whose pulls settle out of order', () => {
-  // Reported to the lead in /tmp/lt-requests.md (04:27): since 3f533cb the call ends in the
-  // handler of the late chunk, and a strict post failure thrown there replaces that chunk.
-  it.fails('the late chunk still reaches the consumer (the strict failure may surface elsewhere, never instead of a chunk)', async () => {
+  // Reported to the lead (04:27), fixed in b2352a6 (logged there): since 3f533cb the call ended in the
+  // handler of the late chunk, and a strict post failure thrown there replaced that chunk.
+  it('the late chunk still reaches the consumer (the strict failure may surface elsewhere, never instead of a chunk)', async () => {
     const remove = registerHookProvider(() => [
       {
         name: 'strict-post',
