@@ -305,3 +305,34 @@ describe('key texts remembered between captures never carry a redaction verdict 
     }
   });
 });
+
+describe('getters are read a bounded number of times', () => {
+  it('an enumerable getter is read at most twice per capture, at any budget, wherever the direct path gives up', () => {
+    let most = 0;
+    for (let maxChars = 20; maxChars < 1500; maxChars += 7) {
+      const reads: number[] = [];
+      const item = (k: number) => {
+        const at = reads.push(0) - 1;
+        return {
+          get g() {
+            reads[at]!++;
+            return 'value'.repeat(k % 4);
+          },
+          k,
+        };
+      };
+      const values = [
+        [new Date(0), item(1), item(2), { x: [item(3)] }],
+        [item(1), item(2), new Map([['a', item(3)]]), item(4)],
+        { a: [item(1), item(2)], b: new Date(0), c: 'x'.repeat(maxChars / 3), d: item(3) },
+        Array.from({ length: 40 }, (_, i) => item(i)),
+        [[item(1), [item(2), new Date(0)]], item(3)],
+      ];
+      for (const value of values)
+        serializeValue(value, { maxChars, maxStringChars: maxChars, redactKeys: DEFAULT_REDACT_KEYS });
+      most = Math.max(most, ...reads);
+    }
+    expect(most).toBeGreaterThanOrEqual(1);
+    expect(most).toBeLessThanOrEqual(2);
+  });
+});
