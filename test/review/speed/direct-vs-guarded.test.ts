@@ -95,6 +95,33 @@ async function workload(): Promise<unknown[]> {
     results.push(`${(error as Error).name}:${(error as Error).message}`);
   }
   results.push(await fn(() => null, { name: 'nothing' }).invoke(undefined));
+  // A stream left early, a non-Error thrown synchronously, a thenable result.
+  const endless = fn(
+    async function* endless() {
+      for (let i = 0; ; i++) yield i;
+    },
+    { name: 'endless' },
+  );
+  for await (const n of (await endless.invoke(null)) as AsyncIterable<number>) if (n === 3) break;
+  try {
+    await fn(
+      () => {
+        throw 'a string';
+      },
+      { name: 'throws-string' },
+    ).invoke(1);
+  } catch (error) {
+    results.push(error);
+  }
+  results.push(
+    await fn(
+      () => ({
+        // biome-ignore lint/suspicious/noThenProperty: a thenable result is what is compared
+        then: (resolve: (v: unknown) => void) => resolve('from-thenable'),
+      }),
+      { name: 'thenable' },
+    ).invoke(null),
+  );
   return results;
 }
 
@@ -137,7 +164,14 @@ describe('the direct path against the guarded one', () => {
     }
     const guardedSpans = shape(exporter.getFinishedSpans());
     expect(direct).toEqual(guarded);
-    expect(direct).toEqual(['DOC-A;DOC-A-2;', 'DOC-B;DOC-B-2;', 'RangeError:bad [object Object]', null]);
+    expect(direct).toEqual([
+      'DOC-A;DOC-A-2;',
+      'DOC-B;DOC-B-2;',
+      'RangeError:bad [object Object]',
+      null,
+      'a string',
+      'from-thenable',
+    ]);
     expect(directSpans.length).toBeGreaterThan(15);
     expect(directSpans).toEqual(guardedSpans);
   });
