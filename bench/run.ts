@@ -211,6 +211,10 @@ const shownKeys = Object.keys(JSON.parse(captureContent(map1m, 'retrieve', 'inpu
   (key) => key !== '…',
 );
 const mapShown = Object.fromEntries(shownKeys.map((key) => [key, map1m.get(key)]));
+/** The items a capture of `set1m` shows, as an array (its last item, the marker, left out). */
+const setShown = (JSON.parse(captureContent(set1m, 'retrieve', 'input')) as string[]).filter((item) =>
+  set1m.has(item),
+);
 
 const CHUNKS = 1000;
 async function* chunks() {
@@ -556,6 +560,13 @@ function captureScenarios(): Scenario[] {
       baseline: 'serialize a 1 KB input',
       opsPerSample: many,
       run: repeat(many, () => JSON.stringify(mapShown)),
+    },
+    {
+      group: 'serializer',
+      name: 'JSON.stringify of what the Set capture shows',
+      baseline: 'serialize a 1 KB input',
+      opsPerSample: many,
+      run: repeat(many, () => JSON.stringify(setShown)),
     },
     {
       group: 'serializer',
