@@ -12,6 +12,7 @@ import {
 } from '@lazytrace/core';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
+import { manualSource } from '../../support/manual-source.js';
 import { byName, parentId, spanId, traceId } from '../../support/otel.js';
 import { exporter, useTestTracing } from '../support.js';
 
@@ -332,15 +333,7 @@ describe('a source whose pulls settle out of order (an SDK reading a shared queu
   // Reported in /tmp/lt-requests.md (04:07), fixed in 3f533cb: the end of the stream arriving before an
   // earlier pull's chunk ended the call first; that chunk reached the consumer but not the record.
   it('a chunk whose pull settles after the end is still counted and recorded', async () => {
-    const resolvers: ((v: IteratorResult<string>) => void)[] = [];
-    const source = {
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-      next() {
-        return new Promise<IteratorResult<string>>((r) => resolvers.push(r));
-      },
-    };
+    const { source, settle: resolvers } = manualSource<string>();
     const stream = (await fn(() => source, { name: 'out-of-order' }).invoke(null)) as AsyncIterable<string>;
     const iterator = stream[Symbol.asyncIterator]();
     const first = iterator.next();
@@ -372,15 +365,7 @@ describe('a strict hook and a source whose pulls settle out of order', () => {
       },
     ]);
     try {
-      const resolvers: ((v: IteratorResult<string>) => void)[] = [];
-      const source = {
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-        next() {
-          return new Promise<IteratorResult<string>>((r) => resolvers.push(r));
-        },
-      };
+      const { source, settle: resolvers } = manualSource<string>();
       const stream = (await fn(() => source, { name: 'strict-ooo' }).invoke(null)) as AsyncIterable<string>;
       const iterator = stream[Symbol.asyncIterator]();
       const first = iterator.next();
@@ -399,15 +384,7 @@ describe('a strict hook and a source whose pulls settle out of order', () => {
 describe('a source that says done while a pull of it never settles', () => {
   it('the call still ends (at the idle check), as done with the chunks the consumer got, not as abandoned', async () => {
     configureTracing({ streamIdleTimeoutMs: 20 });
-    const resolvers: ((v: IteratorResult<string>) => void)[] = [];
-    const source = {
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-      next() {
-        return new Promise<IteratorResult<string>>((r) => resolvers.push(r));
-      },
-    };
+    const { source, settle: resolvers } = manualSource<string>();
     const stream = (await fn(() => source, { name: 'hanging' }).invoke(null)) as AsyncIterable<string>;
     const iterator = stream[Symbol.asyncIterator]();
     const first = iterator.next();

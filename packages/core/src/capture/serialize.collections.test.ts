@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom as random } from '../../../../test/support/seeded-random.js';
 import { DEFAULT_REDACT_KEYS } from '../settings.js';
 import {
   MAX_COLLECTION_ENTRIES,
@@ -277,18 +278,6 @@ describe('Maps and Sets are capped at MAX_COLLECTION_ENTRIES entries', () => {
     expect(cappedThenCut).toBeGreaterThan(0);
   });
 });
-
-/** mulberry32: a small seeded generator, so a failure names the seed that reproduces it. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = [
   'query',

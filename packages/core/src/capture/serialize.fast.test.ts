@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { seededRandom as random } from '../../../../test/support/seeded-random.js';
 import { captureContent, configureTracing, DEFAULT_REDACT_KEYS, getTracingSettings } from '../index.js';
 import { fastSerialize, type SerializeOptions, serializeValue, walkValue } from './serialize.js';
 
@@ -8,18 +9,6 @@ import { fastSerialize, type SerializeOptions, serializeValue, walkValue } from 
  * small enough that a good share of them sit right at the edges (cut strings, cut members,
  * maxDepth, redacted keys).
  */
-
-/** mulberry32: a small seeded generator, so a failure names the seed that reproduces it. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = [
   'query',

@@ -1,6 +1,7 @@
 import { createHook } from 'node:async_hooks';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { manualSource } from '../../../../test/support/manual-source.js';
 import { byName, installTestTracing, parentId, spanId } from '../../../../test/support/otel.js';
 import { type CallContext, configureTracing, fn, Module, pipeline, setLogger } from '../index.js';
 
@@ -156,13 +157,7 @@ describe('streams', () => {
 
   it('pulls settled out of order: the end waits for the chunk still in flight, or for one idle timeout', async () => {
     configureTracing({ streamIdleTimeoutMs: 30 });
-    const resolvers: ((result: IteratorResult<string>) => void)[] = [];
-    const source = {
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-      next: () => new Promise<IteratorResult<string>>((resolve) => resolvers.push(resolve)),
-    };
+    const { source, settle: resolvers } = manualSource<string>();
     const queue = fn(() => source, { name: 'queue' });
 
     // The chunk of the first pull arrives after the second pull said done: it is recorded.
@@ -205,13 +200,7 @@ describe('streams', () => {
       }),
     };
     try {
-      const resolvers: ((result: IteratorResult<string>) => void)[] = [];
-      const source = {
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-        next: () => new Promise<IteratorResult<string>>((resolve) => resolvers.push(resolve)),
-      };
+      const { source, settle: resolvers } = manualSource<string>();
       const queue = fn(() => source, { name: 'strict-queue' }).registerHook(strictPost);
       const iterator = ((await queue.invoke(null)) as AsyncIterable<string>)[Symbol.asyncIterator]();
       const first = iterator.next();
