@@ -22,8 +22,10 @@ const NOW_BYTES = 64 * 1024 * 1024;
  * (this service keeps little in V8) a full collection is cheap.
  *
  * `gc` is not exposed without `--expose-gc`; the flag can be set at run time, and the function is
- * then taken from a fresh context, so the application's global scope gets no `gc`. Where that is
- * refused, nothing is collected (V8 keeps its own pace).
+ * then taken from a fresh context, so the application's global scope gets no `gc`; the flag is
+ * turned off again at once, so contexts the application creates later get none either. Where that
+ * is refused, nothing is collected (V8 keeps its own pace). An application embedding the service
+ * that wants none of this passes `collectGarbageWhenIdle: false` to startServer (`enabled`).
  */
 export class IdleCollector {
   private readonly collect: (() => void) | undefined;
@@ -32,8 +34,8 @@ export class IdleCollector {
   private pending = false;
   private stopped = false;
 
-  constructor() {
-    this.collect = exposedGc();
+  constructor(enabled = true) {
+    this.collect = enabled ? exposedGc() : undefined;
   }
 
   /** Something happened (a request, a committed batch): look again once it has been quiet. */
@@ -89,7 +91,14 @@ function exposedGc(): (() => void) | undefined {
   if (typeof own === 'function') return own;
   try {
     setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
+    let gc: unknown;
+    try {
+      gc = runInNewContext('gc');
+    } finally {
+      // The function keeps working; the flag is V8's, process-wide, and would otherwise put `gc`
+      // into every vm context the application creates from now on.
+      setFlagsFromString('--no-expose-gc');
+    }
     return typeof gc === 'function' ? (gc as () => void) : undefined;
   } catch {
     return undefined;

@@ -44,6 +44,13 @@ export interface ServerOptions {
   memoryLimit?: string;
   /** File poll interval, ms (fs.watch reports most changes sooner). Default 250. */
   pollMs?: number;
+  /**
+   * Run a V8 garbage collection once the service is quiet after heavy work, and between requests
+   * under sustained work (idle-collector.ts: the heap otherwise keeps 100+ MB of garbage). The
+   * heap is the whole process's: an application embedding the service may pass `false` to leave
+   * its collections to V8 alone. Default true.
+   */
+  collectGarbageWhenIdle?: boolean;
   /** Where start-up messages go (the URL, warnings). Default: console.error. `null` for silence. */
   log?: ((message: string) => void) | null;
 }
@@ -94,7 +101,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const queue = new IngestQueue(store);
   // V8's garbage from bursts of work goes back once the service is quiet (idle-collector.ts).
-  const collector = new IdleCollector();
+  const collector = new IdleCollector(options.collectGarbageWhenIdle !== false);
   store.onCommitted(() => collector.touch());
   const channels = new Set<SseChannel>();
   const tails: FileTailer[] = [];
