@@ -1,3 +1,4 @@
+import { TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import {
   BasicTracerProvider,
@@ -9,7 +10,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { BatchExportProcessor } from './batch-export-processor.js';
 import { GuardedExporter } from './export-guard.js';
-import { StatsRecorder } from './stats.js';
+import { BoundedProcessor, StatsRecorder } from './stats.js';
 
 const memory = new InMemorySpanExporter();
 const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] }).getTracer('t');
@@ -135,5 +136,33 @@ describe('BatchExportProcessor (issue 10: drops at 30k spans/s)', () => {
     guard.stop(new Error('deadline'));
     end(5);
     expect(stats.snapshot()).toMatchObject({ ended: 1129, exported: 0, dropped: 1129 });
+  });
+});
+
+describe('a span recorded but not sampled (a sampler answering RECORD)', () => {
+  const unsampled = Object.create(sample, {
+    spanContext: { value: () => ({ ...sample.spanContext(), traceFlags: TraceFlags.NONE }) },
+  }) as ReadableSpan;
+
+  it('is neither exported nor left pending by the batch processor', async () => {
+    const { held, guard, processor } = setup();
+    processor.onEnd(unsampled);
+    expect(guard.pending).toBe(0);
+    await processor.forceFlush();
+    expect(held).toHaveLength(0);
+  });
+
+  it('is neither exported nor left pending by the simple one behind its bound', async () => {
+    const { held, exporter } = heldExporter();
+    const stats = new StatsRecorder();
+    const guard = new GuardedExporter('test', exporter, stats, 60_000);
+    const processor = new BoundedProcessor(new SimpleSpanProcessor(guard), guard, stats, 1);
+    processor.onEnd(unsampled);
+    // Left pending, it would keep the backend busy (the exit flush runs again) and take the bound.
+    expect(guard.pending).toBe(0);
+    expect(guard.busy()).toBe(false);
+    processor.onEnd(sample);
+    expect(stats.dropped).toBe(0);
+    expect(held.map((h) => h.spans.length)).toEqual([1]);
   });
 });

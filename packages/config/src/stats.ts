@@ -1,5 +1,5 @@
 import { logWarning } from '@lazytrace/core';
-import type { Context } from '@opentelemetry/api';
+import { type Context, TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { redactText } from './describe.js';
 import type { GuardedExporter } from './export-guard.js';
@@ -138,6 +138,9 @@ export class BoundedProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
+    // The simple processor skips a span recorded but not sampled: counted as pending, it would
+    // never be answered, and the backend would look busy (and fill up) forever.
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.exporter.stopped) {
       this.stats.afterStop(this.exporter.backend);
       return;
@@ -150,7 +153,7 @@ export class BoundedProcessor implements SpanProcessor {
     this.inner.onEnd(span);
   }
 
-  /** Also waits for the batches already on their way (the guard answered the processor at once). */
+  /** Also waits for the exports the guard still follows (given up ones included). */
   async forceFlush(): Promise<void> {
     await this.inner.forceFlush().catch(() => undefined);
     await this.exporter.idle();
