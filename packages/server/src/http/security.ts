@@ -37,7 +37,7 @@ export function isForeignOrigin(origin: string | undefined): boolean {
 }
 
 /** A peer address on this machine: 127.0.0.0/8, ::1, or 127.x mapped into IPv6 (`::ffff:127.0.0.1`). */
-export function isLoopbackAddress(address: string | undefined): boolean {
+function isLoopbackAddress(address: string | undefined): boolean {
   if (address === undefined) return false;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);

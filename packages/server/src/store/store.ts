@@ -58,7 +58,7 @@ export const DEFAULT_MAX_SPANS = 1_000_000;
  * it still reached 607 MB in one run
  * (docs/performance.md "Trace service").
  */
-export const DEFAULT_MEMORY_LIMIT = '128MB';
+const DEFAULT_MEMORY_LIMIT = '128MB';
 
 const CHECKPOINT_AFTER_IDLE_MS = 1000;
 
