@@ -19,16 +19,24 @@ export function keyMatcher(keys: readonly (string | RegExp)[]): KeyMatcher {
     .filter((k): k is string => typeof k === 'string')
     .map(normalize)
     .filter((k) => k !== '');
-  const patterns = keys.filter((k): k is RegExp => k instanceof RegExp);
+  // Own copies, tested from the start each time: a g or y RegExp's test() starts where its last
+  // match ended, so the key after a redacted one would slip through; the configured ones are
+  // left untouched.
+  const patterns = keys.filter((k): k is RegExp => k instanceof RegExp).map((p) => new RegExp(p));
   const memo = new Map<string, boolean>();
   matcher = (key: string) => {
     let hit = memo.get(key);
     if (hit !== undefined) return hit;
     const n = normalize(key);
-    hit = suffixes.some((s) => n.endsWith(s)) || patterns.some((p) => p.test(key));
+    hit = suffixes.some((s) => n.endsWith(s)) || patterns.some((p) => testFromStart(p, key));
     if (memo.size < 10_000) memo.set(key, hit);
     return hit;
   };
   cache.set(keys, matcher);
   return matcher;
+}
+
+function testFromStart(pattern: RegExp, key: string): boolean {
+  pattern.lastIndex = 0;
+  return pattern.test(key);
 }

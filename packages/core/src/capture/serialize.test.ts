@@ -178,6 +178,37 @@ describe('serializeValue on hostile values', () => {
     });
   });
 
+  it('a RegExp with the g or y flag redacts every key it matches, not every other one', () => {
+    // A global or sticky RegExp remembers where its last match ended (lastIndex): tested as is, the key
+    // after a match would be searched from there and slip through.
+    const patterns = [/token/gi, /secret/g, /^x-/y];
+    const redacting = { ...options, redactKeys: patterns };
+    const value = { token: 'a', apiToken: 'b', secret: 'c', mysecret: 'd', list: [{ my_token: 'e' }] };
+    expect(JSON.parse(serializeValue(value, redacting))).toEqual({
+      token: REDACTED,
+      apiToken: REDACTED,
+      secret: REDACTED,
+      mysecret: REDACTED,
+      list: [{ my_token: REDACTED }],
+    });
+    const map = new Map([
+      ['sessionToken', 'f'],
+      ['accessToken', 'g'],
+      ['x-one', 'h'],
+      ['x-two', 'i'],
+    ]);
+    expect(JSON.parse(serializeValue(map, redacting))).toEqual({
+      sessionToken: REDACTED,
+      accessToken: REDACTED,
+      'x-one': REDACTED,
+      'x-two': REDACTED,
+    });
+    expect(
+      patterns.map((p) => p.lastIndex),
+      'the configured RegExps are left as they were',
+    ).toEqual([0, 0, 0]);
+  });
+
   it('marks truncation explicitly and keeps a prefix', () => {
     const long = serializeValue('a'.repeat(10_000), options);
     expect(JSON.parse(long)).toMatch(/^a{500}…\[truncated 9500 chars\]$/);
