@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../test/support/seeded-random.js';
 import { isoTime } from './iso-time.js';
 
 /** The reference: what the API wrote before the fast path. */
@@ -41,11 +42,7 @@ describe('isoTime', () => {
   });
 
   it('matches Date over many times of one day and of many days, in any order', () => {
-    let seed = 12345;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return seed / 2_147_483_648;
-    };
+    const random = seededRandom(12345);
     const base = Date.UTC(2026, 10, 23);
     for (let i = 0; i < 20_000; i++) {
       const ms = i % 2 === 0 ? base + random() * 86_400_000 : random() * 4e12 - 1e12;

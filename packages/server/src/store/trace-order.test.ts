@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../../test/support/seeded-random.js';
 import { TraceOrder } from './trace-order.js';
 
 describe('TraceOrder', () => {
@@ -26,11 +27,8 @@ describe('TraceOrder', () => {
   it('agrees with a plain sort over many random changes', () => {
     const order = new TraceOrder();
     const truth = new Map<string, number>();
-    let seed = 7;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const random = seededRandom(7);
+    const rand = (n: number) => Math.floor(random() * n);
     for (let round = 0; round < 50; round++) {
       for (let i = 0; i < 40; i++) {
         const id = `t${rand(300)}`;
