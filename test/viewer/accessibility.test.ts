@@ -29,26 +29,17 @@ describe.skipIf(skipBrowser)('accessibility (axe-core, WCAG 2.1 A/AA), in Chromi
   const viewer = useViewerSuite(async () => {
     const spans = await recordSpans(async () => {
       const run = makeApp();
-
       await run({
         question: 'How do tides work?',
-
         retrieveMs: 2,
-
         llmMs: 30,
-
         sessionId: 'a11y',
-
         userId: 'ada',
-
         tags: ['t'],
       });
-
       await run({ question: 'Which index is down?', retrieveMs: 2, llmMs: 2, fail: true });
     });
-
     traceId = spans[0]!.traceId;
-
     return spans;
   });
 
