@@ -50,10 +50,7 @@ export function startOwnHook(
 ): Hook | undefined {
   let hook: Hook;
   try {
-    hook = definition.create(invocation);
-    if (hook === null || (typeof hook !== 'object' && typeof hook !== 'function')) {
-      throw new TypeError(`create() returned ${describeValue(hook)}, not a hook object`);
-    }
+    hook = createHook(definition, invocation);
   } catch (error) {
     logHookFailure(definition, 'create', error);
     return undefined;
@@ -62,6 +59,15 @@ export function startOwnHook(
     hook.pre?.(input);
   } catch (error) {
     logHookFailure(definition, 'pre', error);
+  }
+  return hook;
+}
+
+/** A definition's hook for one call; throws if `create` does or returns something that is no hook. */
+function createHook(definition: HookDefinition, invocation: Invocation): Hook {
+  const hook = definition.create(invocation);
+  if (hook === null || (typeof hook !== 'object' && typeof hook !== 'function')) {
+    throw new TypeError(`create() returned ${describeValue(hook)}, not a hook object`);
   }
   return hook;
 }
@@ -141,10 +147,7 @@ export class Lifecycle {
       }
       let hook: Hook;
       try {
-        hook = definition.create(this.invocation);
-        if (hook === null || (typeof hook !== 'object' && typeof hook !== 'function')) {
-          throw new TypeError(`create() returned ${describeValue(hook)}, not a hook object`);
-        }
+        hook = createHook(definition, this.invocation);
       } catch (error) {
         failures = this.failed(definition, 'create', error, failures);
         continue;
@@ -245,14 +248,8 @@ export class Lifecycle {
   succeed(output: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    let failures: HookFailure[] | undefined;
-    if (!this.userHooks && this.hooks.length === 1) {
-      failures = this.endOwnHook('post', output);
-      this.endOwnHook('finalize', undefined);
-    } else {
-      failures = this.runReverse('post', output);
-      this.runReverse('finalize', undefined);
-    }
+    const failures = this.runReverse('post', output);
+    this.runReverse('finalize', undefined);
     if (failures !== undefined) throw new HookPhaseError('post', this.invocation.name, failures);
   }
 
@@ -260,30 +257,8 @@ export class Lifecycle {
   fail(error: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    if (!this.userHooks && this.hooks.length === 1) {
-      this.endOwnHook('onError', error);
-      this.endOwnHook('finalize', undefined);
-      return;
-    }
     this.runReverse('onError', error);
     this.runReverse('finalize', undefined);
-  }
-
-  /**
-   * An end phase of the call's only hook, one of lazytrace's own (the usual traced call): what
-   * `runReverse` does for it, without the loop and the scope bookkeeping user hooks need.
-   */
-  private endOwnHook(phase: EndPhase, argument: unknown): HookFailure[] | undefined {
-    const hook = this.hooks[0]!;
-    const definition = this.created[0]!;
-    try {
-      const method = hook[phase] as Phase | undefined;
-      if (method !== undefined) settle(method.call(hook, argument), definition, phase);
-    } catch (error) {
-      if (phase === 'post') return this.failed(definition, phase, error, undefined);
-      logHookFailure(definition, phase, error);
-    }
-    return undefined;
   }
 
   private runReverse(phase: EndPhase, argument: unknown): HookFailure[] | undefined {
