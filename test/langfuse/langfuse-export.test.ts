@@ -4,7 +4,12 @@ import { describeTracing, getTracingStats, initTracing, setTrace, shutdownTracin
 import { fn, pipeline, setLogger } from '@lazytrace/core';
 import { flushScores, LangfuseExporter, score, shutdownScores } from '@lazytrace/langfuse';
 import { context, trace } from '@opentelemetry/api';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ExportResult } from '@opentelemetry/core';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildRag } from '../../examples/rag-pipeline/rag.js';
 import { startLangfuseContractServer } from '../support/langfuse-contract-server.js';
@@ -316,6 +321,29 @@ describe('credentials stay where they belong', () => {
     });
     expect(everything).not.toContain('sk-lf-wrong-one');
     expect(everything).not.toContain(server.keys.secretKey);
+  });
+
+  it('the credentials of a base URL (a proxy in front of Langfuse) are in no warning or error', async () => {
+    const baseUrl = server.baseUrl.replace('://', '://proxy-user:proxy-pass@');
+    const exporter = new LangfuseExporter({
+      ...langfuseEnvOptions(),
+      baseUrl,
+      secretKey: 'sk-lf-wrong',
+      exportAllSpans: true,
+    });
+    const memory = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+    provider.getTracer('t').startSpan('s').end();
+    const result = await new Promise<ExportResult>((resolve) =>
+      exporter.export(memory.getFinishedSpans(), resolve),
+    );
+    await exporter.shutdown();
+    const authWarnings = warnings.filter((w) => w.includes('401'));
+    expect(authWarnings).toHaveLength(1);
+    expect(authWarnings[0]).toContain(server.baseUrl.replace('://', '://***@'));
+    expect(JSON.stringify(warnings)).not.toContain('proxy-pass');
+    expect(result.error?.message).toContain('401');
+    expect(result.error?.message).not.toContain('proxy-pass');
   });
 
   it('OTEL_EXPORTER_OTLP_HEADERS never reach Langfuse, and Langfuse credentials never reach the OTLP backend', async () => {

@@ -7,7 +7,12 @@ import {
 } from '@opentelemetry/otlp-exporter-base/node-http';
 import { JsonTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { type LangfuseOptions, type LangfuseSettings, resolveLangfuseSettings } from './settings.js';
+import {
+  type LangfuseOptions,
+  type LangfuseSettings,
+  resolveLangfuseSettings,
+  urlWithoutCredentials,
+} from './settings.js';
 import { isLangfuseRelevant, toLangfuseSpan } from './translate.js';
 import { VERSION } from './version.js';
 
@@ -153,7 +158,7 @@ export class LangfuseExporter implements SpanExporter {
     const what = status === 401 ? 'rejected the credentials (401)' : 'refused access (403)';
     return Object.assign(
       new Error(
-        `Langfuse at ${this.config.baseUrl} ${what} for public key ${this.config.publicKey}: check LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL.`,
+        `Langfuse at ${urlWithoutCredentials(this.config.baseUrl)} ${what} for public key ${this.config.publicKey}: check LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL.`,
       ),
       { reported: true },
     );

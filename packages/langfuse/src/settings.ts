@@ -130,13 +130,21 @@ function checkBaseUrl(value: string, source: string): string {
     url = new URL(value);
   } catch {
     throw new LangfuseConfigError(
-      `Langfuse: base URL ${JSON.stringify(value)} (${source}) is not a valid URL`,
+      `Langfuse: base URL ${JSON.stringify(urlWithoutCredentials(value))} (${source}) is not a valid URL`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new LangfuseConfigError(
-      `Langfuse: base URL ${JSON.stringify(value)} (${source}) must be http:// or https://`,
+      `Langfuse: base URL ${JSON.stringify(urlWithoutCredentials(value))} (${source}) must be http:// or https://`,
     );
   }
   return value.replace(/\/+$/, '');
+}
+
+/**
+ * A URL as warnings and errors show it: without its user part (`https://user:pass@proxy/…`, the
+ * credentials of a proxy in front of Langfuse), cut by shape so that an unparseable one loses it too.
+ */
+export function urlWithoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
 }
