@@ -31,7 +31,6 @@ let fastOut = '';
 let fastLimit = 0;
 let fastMaxString = 0;
 let fastMaxDepth = DEFAULT_MAX_DEPTH;
-let fastRedactKeys: readonly (string | RegExp)[] = [];
 /** The direct path is running: a capture started from a getter inside it takes the walk. */
 let fastBusy = false;
 /**
@@ -110,9 +109,9 @@ export function fastAppend(
   // A capture started from a getter inside the direct path (its state is in use) takes the walk.
   if (fastBusy) return undefined;
   fastOptions = options;
-  fastRedactKeys = options.redactKeys;
-  if (keyTextMemosFor !== fastRedactKeys) {
-    keyTextMemosFor = fastRedactKeys;
+  if (keyTextMemosFor !== options.redactKeys) {
+    // Key texts carry whether their key is redacted: a memo made under another list is wrong.
+    keyTextMemosFor = options.redactKeys;
     keyTextMemos.length = 0;
   }
   fastLimit = options.maxChars - FAST_SLACK;
@@ -204,8 +203,8 @@ function fastObject(obj: object, depth: number, open: number): boolean {
   const room = fastLimit + FAST_SLACK - fastOut.length - open - MARKER_ROOM;
   const cap = Math.floor((Math.max(0, Math.floor(room / 2)) + 1) / 2) + 1;
   const record = obj as Record<string, unknown>;
-  const keys = keyBuffer(depth);
-  const texts = keyTextMemo(depth);
+  const keys = atDepth(keyBuffers, depth);
+  const texts = atDepth(keyTextMemos, depth);
   // Keys listed so far (keys.length is not reset: setting an array's length costs more than this).
   let listed = 0;
   let failed = false;
@@ -233,7 +232,7 @@ function fastObject(obj: object, depth: number, open: number): boolean {
     // one last seen at its place and depth costs less than keyText's hash lookup.
     let known = at < MEMO_KEYS ? texts[at] : undefined;
     if (known === undefined || known.key !== key) {
-      known = keyText(key, fastRedactKeys);
+      known = keyText(key, fastOptions!.redactKeys);
       if (at < MEMO_KEYS) texts[at] = known;
     }
     // A redacted key's value is never read.
@@ -256,25 +255,18 @@ function fastObject(obj: object, depth: number, open: number): boolean {
 
 /** One reusable key list per depth: listing keys allocates nothing once warm. */
 const keyBuffers: string[][] = [];
-function keyBuffer(depth: number): string[] {
-  let keys = keyBuffers[depth];
-  if (keys === undefined) {
-    keys = [];
-    keyBuffers[depth] = keys;
-  }
-  return keys;
-}
-
 /** Keys remembered by position, per depth: at most this many of an object's first keys. */
 const MEMO_KEYS = 100;
 /** Per depth, the key texts last seen there by position, for the redaction list `keyTextMemosFor`. */
 const keyTextMemos: KeyText[][] = [];
 let keyTextMemosFor: readonly (string | RegExp)[] | undefined;
-function keyTextMemo(depth: number): KeyText[] {
-  let texts = keyTextMemos[depth];
-  if (texts === undefined) {
-    texts = [];
-    keyTextMemos[depth] = texts;
+
+/** The list of `lists` kept for `depth`, made on first use. */
+function atDepth<T>(lists: T[][], depth: number): T[] {
+  let list = lists[depth];
+  if (list === undefined) {
+    list = [];
+    lists[depth] = list;
   }
-  return texts;
+  return list;
 }
