@@ -7,7 +7,7 @@ import {
   MAX_KEY_CHARS,
   REDACTED,
   type SerializeOptions,
-  TRUNCATED,
+  TRUNCATED_TEXT,
 } from './limits.js';
 import { quote, quoteChecked } from './quote.js';
 import { functionName, safeMessage, safeString } from './safe-text.js';
@@ -18,7 +18,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const NO_OPTIONS: SerializeOptions = { maxChars: 0, maxStringChars: 0, redactKeys: [] };
 
 /**
- * The full walk's state. Reused from one capture to the next (see `walkValue` in serialize.ts).
+ * The full walk's state. Reused from one capture to the next (see `walk` in serialize.ts).
  * Members that are not private are also used by the Map and Set writers (collections.ts).
  */
 export class Walker implements CollectionWalk {
@@ -353,7 +353,7 @@ export class Walker implements CollectionWalk {
       // would say less than the marker.
       if (i >= keys.length || this.room() < Math.min(keys[i]!.length, MAX_KEY_CHARS) + 6) {
         this.emit(first ? '"…":' : ',"…":');
-        this.emit(JSON.stringify(TRUNCATED));
+        this.emit(TRUNCATED_TEXT);
         this.exhausted = true;
         break;
       }
