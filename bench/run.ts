@@ -493,51 +493,29 @@ function captureScenarios(): Scenario[] {
         },
       }),
     ),
+    // Capped means flat in size: a capture shows at most 100 entries of a Map or Set (as
+    // util.inspect does), so the million-entry one against one of exactly 100 entries (shown
+    // whole, no marker) is the cost of everything past the shown entries: it should be none.
     ...(
       [
-        ['a 1M-entry Map', map1m],
-        ['a 1M-entry Set', set1m],
-        ['{ query, k }', query],
-        ['a number', 42],
-      ] as [string, unknown][]
+        ['a 1M-entry Map', map1m, 'serialize a 1 KB input'],
+        ['a 1M-entry Set', set1m, 'serialize a 1 KB input'],
+        ['{ query, k }', query, 'serialize a 1 KB input'],
+        ['a number', 42, 'serialize a 1 KB input'],
+        ['a 100-entry Map', map100, undefined],
+        ['a 1M-entry Map (vs 100 entries)', map1m, 'serialize a 100-entry Map'],
+        ['a 100-entry Set', set100, undefined],
+        ['a 1M-entry Set (vs 100 entries)', set1m, 'serialize a 100-entry Set'],
+      ] as [string, unknown, string | undefined][]
     ).map(
-      ([size, value]): Scenario => ({
+      ([what, value, baseline]): Scenario => ({
         group: 'serializer',
-        name: `serialize ${size}`,
-        baseline: 'serialize a 1 KB input',
+        name: `serialize ${what}`,
+        baseline,
         opsPerSample: many,
         run: repeat(many, () => captureContent(value, 'retrieve', 'input')),
       }),
     ),
-    // Capped means flat in size: a capture shows at most 100 entries of a Map or Set (as
-    // util.inspect does), so the million-entry one against one of exactly 100 entries (shown
-    // whole, no marker) is the cost of everything past the shown entries: it should be none.
-    {
-      group: 'serializer',
-      name: 'serialize a 100-entry Map',
-      opsPerSample: many,
-      run: repeat(many, () => captureContent(map100, 'retrieve', 'input')),
-    },
-    {
-      group: 'serializer',
-      name: 'serialize a 1M-entry Map (vs 100 entries)',
-      baseline: 'serialize a 100-entry Map',
-      opsPerSample: many,
-      run: repeat(many, () => captureContent(map1m, 'retrieve', 'input')),
-    },
-    {
-      group: 'serializer',
-      name: 'serialize a 100-entry Set',
-      opsPerSample: many,
-      run: repeat(many, () => captureContent(set100, 'retrieve', 'input')),
-    },
-    {
-      group: 'serializer',
-      name: 'serialize a 1M-entry Set (vs 100 entries)',
-      baseline: 'serialize a 100-entry Set',
-      opsPerSample: many,
-      run: repeat(many, () => captureContent(set1m, 'retrieve', 'input')),
-    },
     // A different Map at each capture (16 in turn, 1,000 entries) with other keys than the last
     // one's, as when consecutive captures meet Maps keyed by ids: no key text is at the place the
     // last capture left it, each key is looked up in the key cache. (A Map built anew with the
