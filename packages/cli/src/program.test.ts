@@ -74,6 +74,18 @@ describe('run (the bin, in-process)', () => {
     expect(out.stderr.text).toContain('missing-***-***.jsonl');
   });
 
+  it('never prints the password of a URL from the environment or the command line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lazytrace-redact-'));
+    const out = io({ LANGFUSE_BASE_URL: 'https://proxy:env-pa55word@langfuse.example' }, dir);
+    expect(await run(['show', 'http://u:arg-pa55word@h/missing-env-pa55word.jsonl'], out.io)).toBe(1);
+    expect(out.stderr.text).not.toContain('pa55word');
+    expect(out.stderr.text).toContain('u:***@h/missing-***.jsonl');
+    // An option's value after "=", percent-encoded: masked as written and decoded.
+    const option = io({}, dir);
+    expect(await run(['show', '--level=http://u:p%40ss-word@h/p@ss-word'], option.io)).not.toBe(0);
+    expect(option.stderr.text).not.toContain('ss-word');
+  });
+
   it('reads LAZYTRACE_FILE relative to the working directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lazytrace-env-'));
     writeFileSync(join(dir, 'mine.jsonl'), '');

@@ -61,8 +61,8 @@ export function buildProgram(ctx: CommandContext): Command {
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const guarded: CliIo = {
     ...io,
-    stdout: redacting(io.stdout, io.env),
-    stderr: redacting(io.stderr, io.env),
+    stdout: redacting(io.stdout, io.env, argv),
+    stderr: redacting(io.stderr, io.env, argv),
   };
   let exitCode: 0 | 1 | 2 = 0;
   const ctx: CommandContext = {
@@ -94,9 +94,10 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
 
 /**
  * Belt and braces for "the secret is never printed": whatever a command or a library writes,
- * the Langfuse secret key (and an OTLP header value) cannot reach the terminal verbatim.
+ * the Langfuse secret key (and an OTLP header value, the password of a URL given in the
+ * environment or on the command line) cannot reach the terminal verbatim.
  */
-function redacting(stream: OutStream, env: CliIo['env']): OutStream {
+function redacting(stream: OutStream, env: CliIo['env'], argv: readonly string[]): OutStream {
   const secretKey = env.LANGFUSE_SECRET_KEY?.trim();
   const secrets = [
     secretKey,
@@ -104,6 +105,9 @@ function redacting(stream: OutStream, env: CliIo['env']): OutStream {
     secretKey && Buffer.from(`${env.LANGFUSE_PUBLIC_KEY?.trim() ?? ''}:${secretKey}`).toString('base64'),
     ...otlpHeaderValues(env.OTEL_EXPORTER_OTLP_HEADERS),
     ...otlpHeaderValues(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
+    ...URL_VARIABLES.flatMap((name) => urlPasswords(env[name])),
+    // `--to http://u:p@host` and `--to=http://u:p@host`.
+    ...argv.flatMap((arg) => [...urlPasswords(arg), ...urlPasswords(arg.slice(arg.indexOf('=') + 1))]),
   ].filter((s): s is string => s !== undefined && s.length >= 4);
   if (secrets.length === 0) return stream;
   return {
@@ -134,4 +138,29 @@ function otlpHeaderValues(list: string | undefined): string[] {
     }
   }
   return values;
+}
+
+/** The variables the commands read a URL from. */
+const URL_VARIABLES = [
+  'LANGFUSE_BASE_URL',
+  'LANGFUSE_HOST',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+];
+
+/** The password of `text` if it is a URL with one, as written and decoded; else nothing. */
+function urlPasswords(text: string | undefined): string[] {
+  if (text === undefined || !text.includes('@')) return [];
+  let password: string;
+  try {
+    password = new URL(text.trim()).password;
+  } catch {
+    return [];
+  }
+  if (password === '') return [];
+  try {
+    return [password, decodeURIComponent(password)];
+  } catch {
+    return [password];
+  }
 }
