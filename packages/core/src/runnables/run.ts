@@ -68,10 +68,7 @@ function runWithOwnHook(
       hook.around === undefined
         ? runnable.execute(input, invocation)
         : hook.around(() => runnable.execute(input, invocation));
-    // Read once, as `Promise.resolve` would (see `runWithHooks`).
-    if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
-      then = (result as { then?: unknown }).then;
-    }
+    then = thenOf(result);
   } catch (error) {
     failOwnHook(definition, hook, error);
     return Promise.reject(error);
@@ -112,11 +109,7 @@ function runWithHooks(
   try {
     lifecycle.start(input);
     result = lifecycle.around(() => runnable.execute(input, invocation));
-    // Read once, as `Promise.resolve` would: a result whose `then` lookup throws makes the call
-    // fail with that error, exactly as it does with tracing off (where `Promise.resolve` rejects).
-    if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
-      then = (result as { then?: unknown }).then;
-    }
+    then = thenOf(result);
   } catch (error) {
     lifecycle.fail(error);
     return Promise.reject(error);
@@ -137,6 +130,16 @@ function runWithHooks(
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * The result's `then`, read once, as `Promise.resolve` would: a result whose `then` lookup throws
+ * makes the call fail with that error, exactly as it does with tracing off (where
+ * `Promise.resolve` rejects).
+ */
+function thenOf(result: unknown): unknown {
+  if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return undefined;
+  return (result as { then?: unknown }).then;
 }
 
 /**
