@@ -6,7 +6,7 @@ import {
   type SerializeOptions,
   TRUNCATED_TEXT,
 } from './limits.js';
-import { isPlainText } from './quote.js';
+import { isPlainText, numberText } from './quote.js';
 import { safeString } from './safe-text.js';
 
 /**
@@ -234,8 +234,7 @@ function appendPrimitive(
 ): string | undefined {
   switch (typeof value) {
     case 'number':
-      if (Number.isFinite(value)) return out + head + value;
-      return out + head + JSON.stringify(String(value));
+      return out + head + numberText(value);
     case 'boolean':
       return out + head + (value ? 'true' : 'false');
     case 'string': {

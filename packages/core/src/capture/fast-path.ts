@@ -1,6 +1,6 @@
 import { type KeyText, keyText } from './key-texts.js';
 import { DEFAULT_MAX_DEPTH, MARKER_ROOM, MAX_KEY_CHARS, REDACTED, type SerializeOptions } from './limits.js';
-import { escapeFree, isPlainText, LONG_STRING, NEEDS_ESCAPE, quote } from './quote.js';
+import { escapeFree, isPlainText, LONG_STRING, NEEDS_ESCAPE, numberText, quote } from './quote.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -73,7 +73,7 @@ export function fastSerialize(value: unknown, options: SerializeOptions): string
       return text.length <= options.maxChars - FAST_SLACK ? text : undefined;
     }
     case 'number':
-      return Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
+      return numberText(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'undefined':
@@ -137,7 +137,7 @@ function fastWrite(value: unknown, depth: number, open: number): boolean {
     case 'string':
       return fastString(value, fastMaxString);
     case 'number':
-      fastOut += Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
+      fastOut += numberText(value);
       return fastOut.length <= fastLimit;
     case 'boolean':
       fastOut += value ? 'true' : 'false';

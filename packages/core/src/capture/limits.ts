@@ -12,8 +12,8 @@ export interface SerializeOptions {
 }
 
 export const REDACTED = '[REDACTED]';
-export const TRUNCATED = '…[truncated]';
-export const TRUNCATED_TEXT = JSON.stringify(TRUNCATED);
+/** The marker of a cut object and of a value past the budget, as JSON text. */
+export const TRUNCATED_TEXT = JSON.stringify('…[truncated]');
 export const MAX_KEY_CHARS = 256;
 /**
  * Room kept for the one truncation marker a cut value gets (`,"…":"…[truncated]"`,

@@ -38,3 +38,8 @@ export function isPlainText(text: string): boolean {
 export function quoteChecked(text: string): string {
   return text.length >= LONG_STRING && escapeFree.includes(text) ? `"${text}"` : quote(text);
 }
+
+/** A number as JSON text: NaN and the infinities, which JSON has no word for, as strings. */
+export function numberText(value: number): string {
+  return Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
+}

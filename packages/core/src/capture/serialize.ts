@@ -1,15 +1,10 @@
 import { fastSerialize, handedItems, handedKeys } from './fast-path.js';
-import { type SerializeOptions, TRUNCATED } from './limits.js';
+import { type SerializeOptions, TRUNCATED_TEXT } from './limits.js';
 import { escapeFree } from './quote.js';
 import { Walker } from './walker.js';
 
 export { fastSerialize } from './fast-path.js';
-export {
-  MAX_COLLECTION_ENTRIES,
-  REDACTED,
-  type SerializeOptions,
-  TRUNCATED,
-} from './limits.js';
+export { MAX_COLLECTION_ENTRIES, REDACTED, type SerializeOptions } from './limits.js';
 
 /**
  * Turns any value into JSON text within a character budget, without ever throwing. The budget
@@ -52,7 +47,7 @@ function walk(value: unknown, options: SerializeOptions, withDirectPath: boolean
     walker.reset(options, withDirectPath);
     walker.write(value, 0);
     const text = walker.text();
-    return text.length <= options.maxChars ? text : JSON.stringify(TRUNCATED);
+    return text.length <= options.maxChars ? text : TRUNCATED_TEXT;
   } catch {
     return JSON.stringify('[unserializable]');
   } finally {

@@ -9,7 +9,7 @@ import {
   type SerializeOptions,
   TRUNCATED_TEXT,
 } from './limits.js';
-import { quote, quoteChecked } from './quote.js';
+import { numberText, quote, quoteChecked } from './quote.js';
 import { functionName, safeMessage, safeString } from './safe-text.js';
 import { classify, type Shape } from './shape.js';
 
@@ -94,7 +94,7 @@ export class Walker implements CollectionWalk {
         this.writeString(value, this.options.maxStringChars);
         return;
       case 'number':
-        this.emit(Number.isFinite(value) ? String(value) : JSON.stringify(String(value)));
+        this.emit(numberText(value));
         return;
       case 'boolean':
         this.emit(value ? 'true' : 'false');
