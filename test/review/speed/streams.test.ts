@@ -12,6 +12,7 @@ import {
 } from '@lazytrace/core';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
+import { get } from '../../support/http.js';
 import { manualSource } from '../../support/manual-source.js';
 import { byName, parentId, spanId, traceId } from '../../support/otel.js';
 import { exporter, useTestTracing } from '../support.js';
@@ -496,19 +497,7 @@ describe('a stream served over keep-alive HTTP', () => {
         req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
         req.end();
       });
-    const whole = (q: string) =>
-      new Promise<string>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path: `/?q=${q}` }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => {
-            body += c;
-          });
-          res.on('end', () => resolve(body));
-        });
-        req.on('error', reject);
-        req.end();
-      });
+    const whole = (q: string) => get(port, `/?q=${q}`);
     try {
       const firsts = await Promise.all(['a', 'b', 'c'].map(hangUp));
       for (const [i, q] of ['a', 'b', 'c'].entries()) expect(firsts[i]!.startsWith(`${q}:0;`)).toBe(true);
