@@ -56,22 +56,24 @@ describe('credentials in provider error text', () => {
     expect(span!.attributes[A.ATTR_ERROR_TYPE]).toBe('AuthenticationError');
   });
 
-  test('the half-starred key OpenAI echoes, a bearer token and a legacy key are all redacted', async () => {
+  test('the half-starred key OpenAI echoes, a bearer token (any case) and a legacy key are all redacted', async () => {
     const messages = [
       'Incorrect API key provided: sk-abc12***************************wxyz.',
       'proxy refused Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
       'key sk-0123456789abcdefABCDEF0123456789abcdefABCDEF01 is disabled',
+      'upstream said: authorization: bearer eyJhbGciOiJub25lIn0.e30.',
     ];
     const client = wrapOpenAI(newClient());
     for (const message of messages) {
       fake.script = () => errorReply(401, { message, type: 'invalid_request_error', code: null });
       await client.chat.completions.create({ model: 'm', messages: MESSAGES }).catch(() => undefined);
     }
-    const all = await spans(3);
+    const all = await spans(4);
     expect(all.map((s) => s.status.message)).toEqual([
       '401 Incorrect API key provided: [REDACTED].',
       '401 proxy refused Authorization: Bearer [REDACTED]',
       '401 key [REDACTED] is disabled',
+      '401 upstream said: authorization: bearer [REDACTED]',
     ]);
     for (const span of all) expect(recordedErrorText(span)).not.toMatch(/wxyz|eyJ|0123456789abcdef/);
   });

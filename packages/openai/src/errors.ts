@@ -42,9 +42,10 @@ export function errorAttributes(error: unknown): Attributes {
 /**
  * Credentials as they show up in provider error text: OpenAI secret keys (`sk-…`, `sk-proj-…`,
  * `sk-svcacct-…`, also as OpenAI echoes them half-starred: "Incorrect API key provided:
- * sk-abc1*****wxyz"), and bearer tokens (a proxy echoing the `Authorization` header).
+ * sk-abc1*****wxyz"), and bearer tokens (a proxy echoing the `Authorization` header; the
+ * scheme's name is case-insensitive, `authorization: bearer …` as often as `Bearer …`).
  */
-const SECRET_TOKENS = /\bsk-[A-Za-z0-9_*-]{4,}|\b(Bearer\s+)[A-Za-z0-9._~+/*-]+=*/g;
+const SECRET_TOKENS = /\bsk-[A-Za-z0-9_*-]{4,}|\b([Bb][Ee][Aa][Rr][Ee][Rr]\s+)[A-Za-z0-9._~+/*-]+=*/g;
 
 /** `text` with every key-looking token replaced by `[REDACTED]`, the rest kept. */
 function redactSecrets(text: string): string {
