@@ -18,15 +18,6 @@ export function envWarning(name: string, value: string, problem: string, fallbac
   logWarning(`${name}=${JSON.stringify(value)} ${problem}: ignored, ${fallback} is used.`);
 }
 
-/**
- * A delay as a Node timer keeps it: at most 2^31-1 ms (about 24.8 days). A longer one (a very
- * large flush timeout or batch delay, meant as "wait long") would fire after 1 ms, with a
- * `TimeoutOverflowWarning` on the application's process, and give up every export at once.
- */
-export function timerDelay(ms: number): number {
-  return Math.min(ms, 2 ** 31 - 1);
-}
-
 export class ConfigError extends Error {
   override readonly name = 'LazytraceConfigError';
 }

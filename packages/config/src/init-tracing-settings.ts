@@ -1,5 +1,6 @@
 import { validateTraceContext } from '@lazytrace/core';
-import { ENV, type Env, envBoolean, envEnabled, envInteger, envRate, envString, timerDelay } from './env.js';
+import { timerDelay } from '@lazytrace/core/internal';
+import { ENV, type Env, envBoolean, envEnabled, envInteger, envRate, envString } from './env.js';
 import type { InitTracingOptions } from './options.js';
 
 /** `initTracing`'s own settings, each from its option, else the environment given, else the default. */

@@ -1,3 +1,4 @@
+import { timerDelay } from '@lazytrace/core/internal';
 import { context, createContextKey, ProxyTracerProvider, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import {
   defaultResource,
@@ -10,7 +11,7 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { type Backend, backendFactory, backendNames, backendOptions } from './backends/backend.js';
 import { BatchExportProcessor } from './batch-export-processor.js';
 import { CaptureSpanProcessor } from './capture-trace.js';
-import { ConfigError, ENV, type Env, envList, envString, envWarning, timerDelay } from './env.js';
+import { ConfigError, ENV, type Env, envList, envString, envWarning } from './env.js';
 import { GuardedExporter } from './export-guard.js';
 import type { InitTracingOptions } from './options.js';
 import { LazytraceSampler } from './sampler.js';

@@ -4,3 +4,4 @@
 // by semver.
 export { enterTraceContext, getTraceContext, runWithTraceContext } from './context/trace-context.js';
 export { markBuiltInHook } from './hooks/lifecycle.js';
+export { timerDelay } from './timer-delay.js';

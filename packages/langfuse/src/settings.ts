@@ -1,3 +1,4 @@
+import { timerDelay } from '@lazytrace/core/internal';
 /** Where and as whom to send: from options, else the `LANGFUSE_*` variables. */
 export interface LangfuseOptions {
   /** Default `LANGFUSE_PUBLIC_KEY`. */
@@ -102,9 +103,8 @@ export function resolveLangfuseSettings(options: LangfuseOptions = {}): Langfuse
       `Langfuse: "timeoutMillis" must be a positive integer, got ${String(options.timeoutMillis)}`,
     );
   }
-  // At most what a Node timer keeps (2^31-1 ms): a longer export timeout would fire after 1 ms
-  // (with a TimeoutOverflowWarning) and fail every export.
-  const timeoutMillis = Math.min(givenTimeout, 2 ** 31 - 1);
+  // At most what a Node timer keeps: a longer export timeout would fail every export at once.
+  const timeoutMillis = timerDelay(givenTimeout);
   return {
     publicKey,
     secretKey,

@@ -1,4 +1,5 @@
 import { getTracingSettings } from '@lazytrace/core';
+import { timerDelay } from '@lazytrace/core/internal';
 
 /** A call the idle rule applies to while nobody reads its result. */
 export interface IdleWatched {
@@ -20,15 +21,8 @@ const watched = new Set<IdleWatched>();
 let timer: ReturnType<typeof setTimeout> | undefined;
 let timerPeriod = 0;
 
-/**
- * The longest delay a Node timer keeps: a longer one (`streamIdleTimeoutMs: Infinity`, meaning
- * "never") would fire after 1 ms with a `TimeoutOverflowWarning` on the application's process,
- * and every stream not pulled for 2 ms would be ended as abandoned.
- */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 function idlePeriod(): number {
-  return Math.min(getTracingSettings().streamIdleTimeoutMs, MAX_TIMER_MS);
+  return timerDelay(getTracingSettings().streamIdleTimeoutMs);
 }
 
 export function watchIdle(call: IdleWatched): void {

@@ -2,10 +2,8 @@ import type { Lifecycle } from '../hooks/lifecycle.js';
 import { StreamCancelledError, type StreamState } from '../invocation.js';
 import { describeError, logWarning } from '../logger.js';
 import { getTracingSettings } from '../settings.js';
+import { timerDelay } from '../timer-delay.js';
 import { StreamCollector } from './stream-collector.js';
-
-/** The longest delay a Node timer holds (2^31 − 1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type EndReason = 'done' | 'cancelled' | 'abandoned';
 type Method = (...args: unknown[]) => unknown;
@@ -47,7 +45,7 @@ class StreamCall<T> {
       lifecycle.invocation.runnable.aggregate,
     );
     // Longer than a Node timer holds (e.g. Infinity: never) would fire after 1 ms instead.
-    this.idleTimeoutMs = Math.min(settings.streamIdleTimeoutMs, MAX_TIMER_MS);
+    this.idleTimeoutMs = timerDelay(settings.streamIdleTimeoutMs);
     this.state = {
       chunks: 0,
       firstChunkAt: undefined,
